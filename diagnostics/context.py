@@ -1,0 +1,120 @@
+"""What a rule sees while it checks one file: the source, tree, file model, knowledge and config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from collections.abc import Callable
+from typing import Protocol, Union
+
+from tree_sitter import Node, Tree
+
+from spcopilot.diagnostics import semantics
+from spcopilot.diagnostics.config import Config
+from spcopilot.diagnostics.game import GameInfo, detect_game
+from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES
+from spcopilot.diagnostics.knowledge.events import EventCatalogue, builtin_l4d2
+from spcopilot.diagnostics.text import LineIndex
+
+
+class SymbolScope(Protocol):
+    """What the include index tells the engine about one file's includes."""
+
+    def defines(self, name: str) -> bool: ...
+
+    @property
+    def unresolved(self) -> list[str]: ...
+
+
+class EmptyScope:
+    """No include folders known: every include is unresolved."""
+
+    def __init__(self, includes: list[str]) -> None:
+        self._unresolved = includes
+
+    def defines(self, name: str) -> bool:
+        return False
+
+    @property
+    def unresolved(self) -> list[str]:
+        return self._unresolved
+
+
+@dataclass
+class Context:
+    source: bytes
+    tree: Tree
+    path: str = ""
+    config: Config = field(default_factory=Config)
+    events: EventCatalogue | None = None
+    # What the file's includes define: a scope, or a function of the file model that makes one
+    # (so the model is built once).
+    scope: Union[SymbolScope, Callable[[semantics.FileModel], SymbolScope], None] = None
+
+    @cached_property
+    def lines(self) -> LineIndex:
+        return LineIndex(self.source)
+
+    @cached_property
+    def model(self) -> semantics.FileModel:
+        return semantics.build_model(self.tree, self.source)
+
+    @cached_property
+    def game(self) -> GameInfo:
+        if self.config.game != "auto":
+            return GameInfo(self.config.game, 1.0, ("set in the configuration",))
+        return detect_game(self.model)
+
+    @cached_property
+    def event_catalogue(self) -> EventCatalogue:
+        return self.events or builtin_l4d2()
+
+    @cached_property
+    def symbols(self) -> SymbolScope:
+        if callable(self.scope):
+            return self.scope(self.model)
+        if self.scope is not None:
+            return self.scope
+        return EmptyScope([i.name for i in self.model.includes])
+
+    # -- helpers -----------------------------------------------------------------------------
+    def text(self, node: Node) -> str:
+        return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+    def string_value(self, node: Node | None) -> str | None:
+        return semantics.string_value(node, self.source)
+
+    def args(self, call: Node) -> list[Node]:
+        """The argument nodes of a call_expression (or its call_arguments)."""
+        args = call if call.type == "call_arguments" else call.child_by_field_name("arguments")
+        return semantics.call_arguments(args) if args is not None else []
+
+    def callee(self, call: Node) -> str:
+        """`Foo` for Foo(...), `GetInt` for event.GetInt(...)."""
+        fn = call.child_by_field_name("function")
+        if fn is None:
+            return ""
+        if fn.type == "field_access":
+            fn = fn.child_by_field_name("field") or fn
+        return self.text(fn)
+
+    def enclosing_function(self, node: Node) -> Node | None:
+        return semantics.enclosing_function(node)
+
+    def function_name(self, function: Node) -> str:
+        return semantics.function_name(function, self.source)
+
+    def parameters(self, function: Node) -> list[tuple[str, Node]]:
+        return semantics.parameters(function, self.source)
+
+    def is_defined(self, name: str) -> bool:
+        """Defined in this file or in an include we could resolve."""
+        return self.model.is_defined(name) or self.symbols.defines(name)
+
+    def unknown_includes(self) -> list[str]:
+        """Includes we could not read that are not part of SourceMod itself."""
+        return [
+            name
+            for name in self.symbols.unresolved
+            if name.rsplit("/", 1)[-1].removesuffix(".inc") not in SOURCEMOD_INCLUDES
+        ]

@@ -1,0 +1,111 @@
+"""Which game a plugin is for: L4D2, L4D1, CS:GO, TF2 or generic, with confidence and reasons.
+
+Public because the dataset pipeline reuses it to keep L4D2 and generic plugins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from spcopilot.diagnostics.knowledge.events import builtin_l4d2, misnames
+from spcopilot.diagnostics.semantics import FileModel
+
+GAMES = ("l4d2", "l4d1", "csgo", "tf2", "generic")
+
+# Events that exist in L4D2 but not in L4D1 (infected and items added by L4D2).
+_L4D2_ONLY_EVENT = re.compile(
+    r"^(charger_|jockey_|spitter_|spit_|gascan_|scavenge_|upgrade_|defibrillator_|adrenaline_|"
+    r"vomit_bomb|molotov_thrown|melee_kill|gauntlet_|stashwhacker|chair_charged|strongman|"
+    r"survival_at_10min|survival_round_start|begin_scavenge|versus_match_finished|"
+    r"charger_killed|punched_clown|m60_streak)"
+)
+# Events only L4D-family games fire (a small, unambiguous set).
+_L4D_EVENT = re.compile(
+    r"^(lunge_pounce|tongue_grab|tank_spawn|tank_killed|witch_killed|witch_spawn|witch_harasser_set|"
+    r"player_incapacitated|revive_success|heal_success|pills_used|player_now_it|survivor_rescued|"
+    r"finale_|map_transition|mission_lost|infected_death|infected_hurt|player_left_start_area|"
+    r"player_left_checkpoint|door_open|create_panic_event|boomer_exploded|ability_use|"
+    r"player_ledge_grab|player_first_spawn|zombie_ignited|rescue_door_open)"
+)
+_TF2_EVENT = re.compile(r"^(teamplay_|arena_|player_builtobject|object_destroyed|player_chargedeployed|ctf_|tf_|player_teleported|post_inventory_application|player_healed|mvm_|rocket_jump)")
+_CSGO_EVENT = re.compile(r"^(bomb_|round_mvp|weapon_fire_on_empty|hostage_|cs_|buytime_ended|player_blind|flashbang_detonate|smokegrenade_|decoy_|item_purchase|round_freeze_end|bullet_impact)")
+
+_INCLUDE_SIGNALS = [
+    (re.compile(r"^(left4dhooks|left4downtown|l4d2_|l4d2util|l4d2_direct|l4d2d_|l4d2lib)"), "l4d2", 3.0),
+    (re.compile(r"^(l4d_|l4d1_)"), "l4d1", 1.0),
+    (re.compile(r"^(tf2|tf2_stocks|tf2items|tf2attributes|tf_econ_data|tf2utils)$"), "tf2", 3.0),
+    (re.compile(r"^(cstrike|csgo_|cstrike_weapons|csgocolors|eitems|ptah)"), "csgo", 3.0),
+]
+_TEXT_SIGNALS = [
+    (re.compile(rb"Engine_Left4Dead2\b"), "l4d2", 3.0, "checks Engine_Left4Dead2"),
+    (re.compile(rb"Engine_Left4Dead\b(?!2)"), "l4d1", 1.5, "checks Engine_Left4Dead"),
+    (re.compile(rb"Engine_TF2\b"), "tf2", 3.0, "checks Engine_TF2"),
+    (re.compile(rb"Engine_CSGO\b"), "csgo", 3.0, "checks Engine_CSGO"),
+    (re.compile(rb"\"left4dead2\""), "l4d2", 3.0, "compares the game folder to \"left4dead2\""),
+    (re.compile(rb"\"m_zombieClass\"|\"m_isIncapacitated\"|\"m_isGhost\"|\"m_healthBuffer\""), "l4d", 2.0, "uses L4D player netprops"),
+    (re.compile(rb"\"m_(jockey|carry|pummel)(Attacker|Victim)\""), "l4d2", 2.0, "uses L4D2 special-infected netprops"),
+    (re.compile(rb"(?i)left ?4 ?dead ?2|\bl4d2\b"), "l4d2", 1.0, "mentions L4D2"),
+    (re.compile(rb"\bTFClass_|\bTF2_"), "tf2", 2.0, "uses TF2 natives"),
+    (re.compile(rb"\bCS_(SwitchTeam|RespawnPlayer|TerminateRound)|\bCS_TEAM_"), "csgo", 2.0, "uses cstrike natives"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class GameInfo:
+    game: str
+    confidence: float
+    reasons: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        return {"game": self.game, "confidence": round(self.confidence, 2), "reasons": list(self.reasons)}
+
+
+def detect_game(model: FileModel) -> GameInfo:
+    scores: dict[str, float] = defaultdict(float)
+    reasons: dict[str, list[str]] = defaultdict(list)
+
+    def add(game: str, weight: float, why: str) -> None:
+        if game == "l4d":  # shared by both L4D games; L4D2 is by far the common one
+            scores["l4d2"] += weight
+            scores["l4d1"] += weight * 0.8
+            reasons["l4d2"].append(why)
+            reasons["l4d1"].append(why)
+            return
+        scores[game] += weight
+        reasons[game].append(why)
+
+    for inc in model.includes:
+        base = inc.name.rsplit("/", 1)[-1].removesuffix(".inc")
+        for pattern, game, weight in _INCLUDE_SIGNALS:
+            if pattern.search(base):
+                add(game, weight, f"includes <{base}>")
+                break
+    catalogue = builtin_l4d2()
+    for hook in model.hooks:
+        ev = hook.event
+        if not ev:
+            continue
+        if ev in misnames():
+            add("l4d", 0.5, f"hooks {ev}, a misspelt L4D event")
+        elif _L4D2_ONLY_EVENT.search(ev) and ev in catalogue:
+            add("l4d2", 1.5, f"hooks the L4D2 event {ev}")
+        elif _L4D_EVENT.search(ev):
+            add("l4d", 1.0, f"hooks the L4D event {ev}")
+        elif _TF2_EVENT.search(ev):
+            add("tf2", 1.0, f"hooks the TF2 event {ev}")
+        elif _CSGO_EVENT.search(ev):
+            add("csgo", 1.0, f"hooks the CS event {ev}")
+    for pattern, game, weight, why in _TEXT_SIGNALS:
+        if pattern.search(model.source):
+            add(game, weight, why)
+
+    if not scores:
+        return GameInfo("generic", 1.0, ("no game-specific includes, events, netprops or engine checks",))
+    best = max(scores, key=lambda g: scores[g])
+    if best == "l4d1" and scores["l4d1"] <= scores.get("l4d2", 0):
+        best = "l4d2"
+    total = sum(scores.values())
+    confidence = min(1.0, scores[best] / total) * min(1.0, scores[best] / 3.0)
+    return GameInfo(best, round(confidence, 3), tuple(dict.fromkeys(reasons[best]))[:6])

@@ -1,0 +1,34 @@
+/* Our binding for the tree-sitter-sourcepawn grammar.
+ *
+ * The grammar's C sources (parser.c, scanner.c) are fetched from the npm package at build
+ * time (see setup.py); this file only hands py-tree-sitter a PyCapsule named
+ * "tree_sitter.Language" that wraps the TSLanguage pointer, which is the interface
+ * py-tree-sitter >= 0.22 expects (the integer pointer form is deprecated).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+typedef struct TSLanguage TSLanguage;
+
+TSLanguage *tree_sitter_sourcepawn(void);
+
+static PyObject *language(PyObject *self, PyObject *args) {
+    (void)self;
+    (void)args;
+    return PyCapsule_New(tree_sitter_sourcepawn(), "tree_sitter.Language", NULL);
+}
+
+static PyMethodDef methods[] = {
+    {"language", language, METH_NOARGS, "Return the SourcePawn grammar as a tree_sitter.Language capsule."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    .m_base = PyModuleDef_HEAD_INIT,
+    .m_name = "_sourcepawn",
+    .m_doc = "tree-sitter-sourcepawn grammar (compiled from the pinned npm package)",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC PyInit__sourcepawn(void) { return PyModule_Create(&module); }

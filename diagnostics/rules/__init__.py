@@ -1,0 +1,32 @@
+"""The rule catalogue: every module under `rules/<family>/` defines one `Rule` subclass."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+
+from spcopilot.diagnostics.rules.base import Rule
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    """One instance of every rule, ordered by code."""
+    found: dict[str, Rule] = {}
+    for family in pkgutil.iter_modules(__path__):
+        if not family.ispkg:
+            continue
+        package = importlib.import_module(f"{__name__}.{family.name}")
+        for module in pkgutil.iter_modules(package.__path__):
+            mod = importlib.import_module(f"{package.__name__}.{module.name}")
+            for value in vars(mod).values():
+                if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == mod.__name__:
+                    if value.code in found:
+                        raise RuntimeError(f"duplicate rule code {value.code} in {mod.__name__}")
+                    found[value.code] = value()
+    return tuple(found[c] for c in sorted(found))
+
+
+def rule_by_code(code: str) -> Rule | None:
+    code = code.upper()
+    return next((r for r in all_rules() if r.code == code or r.name == code.lower()), None)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from spcopilot.diagnostics.context import Context
+from spcopilot.diagnostics.knowledge.apis import nonexistent_functions
+from spcopilot.diagnostics.model import Diagnostic, Severity
+from spcopilot.diagnostics.rules.base import Match, Rule
+
+_NAMES = " ".join(f'"{n}"' for n in sorted(nonexistent_functions()))
+
+
+class NonexistentFunction(Rule):
+    code = "SPC101"
+    name = "nonexistent-function"
+    severity = Severity.ERROR
+    summary = "Call to a function that SourceMod does not have"
+    fixable = True
+    docs = """
+## What it does
+Flags calls to functions that do not exist in SourceMod but are often written anyway, by people
+coming from other scripting APIs and by language models: `RandomFloat`, `RandomInt`,
+`TakeDamage`, `GetEntityModel`, `SetClientHealth`, ... A call is only flagged when no function
+of that name is defined in the file or in an include we could read.
+
+## Why is this bad?
+The plugin does not compile (`error 017: undefined symbol`), or, when the model's output is
+pasted in pieces, the wrong API spreads through the code.
+
+## Example
+```sourcepawn
+float delay = RandomFloat(1.0, 5.0);
+```
+
+## Use instead
+```sourcepawn
+float delay = GetRandomFloat(1.0, 5.0);
+```
+Where the real API takes the same arguments the fix renames the call; otherwise the message
+says what to call instead (e.g. `SDKHooks_TakeDamage(victim, inflictor, attacker, damage, type)`).
+"""
+    query = f"""
+((call_expression function: (identifier) @name) @call (#any-of? @name {_NAMES}))
+"""
+
+    def check(self, match: Match, ctx: Context) -> Iterator[Diagnostic]:
+        node = match["name"][0]
+        name = ctx.text(node)
+        if ctx.is_defined(name):
+            return
+        api = nonexistent_functions()[name]
+        unknown = ctx.unknown_includes()
+        message = f"`{name}` is not a SourceMod function; use {api.advice}"
+        severity = None
+        if unknown:
+            # An include we could not read might define it: say so, and do not call it an error.
+            listed = ", ".join(f"<{u}>" for u in unknown[:3])
+            message += f" (unless {listed} defines it: add its folder with --include-dir)"
+            severity = Severity.WARNING
+        fix = None
+        if api.fix_kind == "rename":
+            fix = self.fix(ctx, f"Replace `{name}` with `{api.replacement}`", (node.start_byte, node.end_byte, api.replacement))
+        yield self.diagnostic(ctx, node, message, fix=fix, severity=severity)

@@ -1,0 +1,123 @@
+"""What a rule is. One rule per module under `rules/<family>/`, ruff-style:
+
+```python
+class NonexistentNative(Rule):
+    code = "SPC101"
+    name = "nonexistent-native"
+    severity = Severity.ERROR
+    summary = "Call to a function SourceMod does not have"
+    docs = '''(markdown with the sections: What it does / Why is this bad? / Example / Use instead)'''
+    query = '''((call_expression function: (identifier) @fn) @call (#any-of? @fn "RandomFloat"))'''
+
+    def check(self, match, ctx):
+        yield self.diagnostic(ctx, match["fn"][0], "...", fix=...)
+```
+
+The engine compiles every rule's `query` into one tree-sitter query, once, runs it over the
+tree in a single pass and hands each rule its own matches (a dict of capture name -> nodes).
+Rules that need to see the whole file first collect in `check` and report in `finish`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, ClassVar
+
+from spcopilot.diagnostics.model import Applicability, Diagnostic, Edit, Fix, Severity, Tag
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from spcopilot.diagnostics.context import Context
+
+Match = dict[str, list["Node"]]
+
+FAMILIES = {
+    "1": "api",
+    "2": "events",
+    "3": "entity-props",
+    "4": "timers-handles",
+    "5": "security",
+    "6": "buffers",
+    "7": "style",
+}
+ALL_GAMES = frozenset({"l4d2", "l4d1", "csgo", "tf2", "generic"})
+L4D_GAMES = frozenset({"l4d2", "l4d1"})
+# For rules whose trigger is itself L4D-specific (an L4D event or netprop name): they also run
+# on files with no game signal, which is what a fresh plugin or a model's answer looks like.
+L4D_OR_GENERIC = frozenset({"l4d2", "l4d1", "generic"})
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    summary: ClassVar[str]
+    docs: ClassVar[str]
+    query: ClassVar[str] = ""
+    # The games the rule applies to (from game detection or the `game` setting).
+    games: ClassVar[frozenset[str]] = ALL_GAMES
+    # Whether the rule offers fixes (shown in `spcopilot rules`).
+    fixable: ClassVar[bool] = False
+    tags: ClassVar[tuple[Tag, ...]] = ()
+
+    @property
+    def family(self) -> str:
+        return FAMILIES[self.code[3]]
+
+    def check(self, match: Match, ctx: Context) -> Iterable[Diagnostic]:
+        return ()
+
+    def finish(self, ctx: Context) -> Iterable[Diagnostic]:
+        return ()
+
+    # -- helpers for rule code -------------------------------------------------------------
+    def diagnostic(
+        self,
+        ctx: Context,
+        node: Node | tuple[int, int],
+        message: str,
+        fix: Fix | None = None,
+        severity: Severity | None = None,
+    ) -> Diagnostic:
+        start, end = (node.start_byte, node.end_byte) if not isinstance(node, tuple) else node
+        return Diagnostic(
+            code=self.code,
+            rule=self.name,
+            severity=severity or self.severity,
+            message=message,
+            start_byte=start,
+            end_byte=end,
+            range=ctx.lines.range(start, end),
+            fix=fix,
+            tags=self.tags,
+            path=ctx.path,
+        )
+
+    def fix(self, ctx: Context, title: str, *edits: tuple[int, int, str], safe: bool = True) -> Fix:
+        """A fix from (start_byte, end_byte, new_text) triples."""
+        return Fix(
+            title=title,
+            edits=tuple(Edit(s, e, t, ctx.lines.range(s, e)) for s, e, t in edits),
+            applicability=Applicability.SAFE if safe else Applicability.UNSAFE,
+        )
+
+
+def doc_sections(rule: type[Rule] | Rule) -> dict[str, str]:
+    """The docs split at their `## ` headings."""
+    sections: dict[str, str] = {}
+    current = None
+    for line in rule.docs.strip().splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+            sections[current] = ""
+        elif current is not None:
+            sections[current] += line + "\n"
+    return {k: v.strip() for k, v in sections.items()}
+
+
+REQUIRED_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+
+
+def iter_nodes(match: Match, name: str) -> Iterator[Node]:
+    yield from match.get(name, ())

@@ -1,0 +1,68 @@
+"""Byte offsets <-> (line, character) for UTF-16 (LSP default), UTF-8 and UTF-32 positions."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from spcopilot.diagnostics.model import Position, Range
+
+ENCODINGS = ("utf-16", "utf-8", "utf-32")
+
+
+class LineIndex:
+    """Line starts of a UTF-8 source, for converting tree-sitter byte offsets to positions."""
+
+    __slots__ = ("_ascii", "_source", "line_starts")
+
+    def __init__(self, source: bytes) -> None:
+        self._source = source
+        self._ascii = source.isascii()
+        starts = [0]
+        find = source.find
+        i = find(b"\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find(b"\n", i + 1)
+        self.line_starts = starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self.line_starts)
+
+    def line_of(self, offset: int) -> int:
+        return bisect_right(self.line_starts, offset) - 1
+
+    def position(self, offset: int, encoding: str = "utf-16") -> Position:
+        offset = max(0, min(offset, len(self._source)))
+        line = self.line_of(offset)
+        start = self.line_starts[line]
+        if self._ascii or encoding == "utf-8":
+            return Position(line, offset - start)
+        text = self._source[start:offset].decode("utf-8", "replace")
+        if encoding == "utf-32":
+            return Position(line, len(text))
+        return Position(line, len(text.encode("utf-16-le")) // 2)
+
+    def range(self, start: int, end: int, encoding: str = "utf-16") -> Range:
+        return Range(self.position(start, encoding), self.position(end, encoding))
+
+    def offset(self, line: int, character: int, encoding: str = "utf-16") -> int:
+        """Byte offset of a position; positions past a line's end clamp to the end of that line
+        (as LSP asks), lines past the end clamp to the end of the source."""
+        if line < 0:
+            return 0
+        if line >= len(self.line_starts):
+            return len(self._source)
+        start = self.line_starts[line]
+        end = self.line_starts[line + 1] - 1 if line + 1 < len(self.line_starts) else len(self._source)
+        if self._ascii or encoding == "utf-8":
+            return min(start + max(character, 0), end)
+        text = self._source[start:end].decode("utf-8", "replace")
+        if encoding == "utf-16":
+            units = 0
+            for i, ch in enumerate(text):
+                if units >= character:
+                    return start + len(text[:i].encode("utf-8"))
+                units += 2 if ord(ch) > 0xFFFF else 1
+            return end
+        return start + len(text[: max(character, 0)].encode("utf-8"))

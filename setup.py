@@ -1,0 +1,115 @@
+"""Build glue: fetch the pinned tree-sitter-sourcepawn grammar and compile it with our binding.
+
+The grammar's C sources are not in this repository. At build time `npm pack` fetches the
+pinned npm package (its sha512 is checked), only `src/` is kept, in a cache directory outside
+the repo (``$SPCOPILOT_CACHE_DIR`` or ``$XDG_CACHE_HOME/spcopilot``), so a rebuild works offline.
+Everything else about the package lives in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from setuptools import Extension, find_packages, setup
+from setuptools.command.build_ext import build_ext
+
+GRAMMAR_PACKAGE = "tree-sitter-sourcepawn"
+GRAMMAR_VERSION = "0.8.0"
+GRAMMAR_SHA512 = (
+    "J1Mk7AOYNuSTEn0O9LZIo9vJ3onHJSbBYCGwKiJKQr7EQLx6ZuEnAEaiUFKIBNckQ2ZG1QB0/ic4vfwClYIGCQ=="
+)
+HERE = Path(__file__).resolve().parent
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("SPCOPILOT_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "spcopilot"
+
+
+def grammar_src() -> Path:
+    """Return the directory holding parser.c/scanner.c, fetching the npm package once."""
+    target = cache_root() / "grammar" / f"{GRAMMAR_PACKAGE}-{GRAMMAR_VERSION}" / "src"
+    if (target / "parser.c").is_file() and (target / "scanner.c").is_file():
+        return target
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit(
+            f"Building spcopilot needs the {GRAMMAR_PACKAGE}@{GRAMMAR_VERSION} grammar sources, "
+            f"which are fetched once with npm and cached in {target.parent}. Install Node.js/npm "
+            "(e.g. `apt-get install npm`) or put the package's src/ folder there."
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [npm, "pack", f"{GRAMMAR_PACKAGE}@{GRAMMAR_VERSION}", "--silent"],
+            cwd=tmp,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        tarball = next(Path(tmp).glob("*.tgz"))
+        digest = base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+        if digest != GRAMMAR_SHA512:
+            raise SystemExit(f"{tarball.name}: sha512 mismatch (got {digest}); refusing to build")
+        with tarfile.open(tarball) as tar:
+            members = [m for m in tar.getmembers() if m.name.startswith("package/src/")]
+            tar.extractall(tmp, members=members, filter="data")
+        staging = target.with_name("src.partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(Path(tmp) / "package" / "src", staging)
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    return target
+
+
+class BuildGrammar(build_ext):
+    """Compile the fetched grammar sources to objects and link them into our binding."""
+
+    def build_extension(self, ext: Extension) -> None:
+        if ext.name == "spcopilot.diagnostics._sourcepawn":
+            src = grammar_src()
+            objects = self.compiler.compile(
+                [str(src / "parser.c"), str(src / "scanner.c")],
+                output_dir=str(Path(self.build_temp) / "grammar"),
+                include_dirs=[str(src)],
+                extra_postargs=["-std=c11", "-O2", "-w", "-fPIC"],
+            )
+            ext.extra_objects = [*objects]
+        super().build_extension(ext)
+
+
+def packages() -> tuple[list[str], dict[str, str]]:
+    """The import root `spcopilot` maps onto the top-level folders."""
+    mapping = {"spcopilot": "spcopilot"}
+    found = ["spcopilot"]
+    for folder in ("diagnostics", "server", "training", "export"):
+        name = f"spcopilot.{folder}"
+        mapping[name] = folder
+        found.append(name)
+        found += [f"{name}.{sub}" for sub in find_packages(folder)]
+    return found, mapping
+
+
+PACKAGES, PACKAGE_DIR = packages()
+
+setup(
+    packages=PACKAGES,
+    package_dir=PACKAGE_DIR,
+    ext_modules=[
+        Extension(
+            "spcopilot.diagnostics._sourcepawn",
+            sources=["diagnostics/grammar/binding.c"],
+            extra_compile_args=["-std=c11", "-O2", "-w"],
+        )
+    ],
+    cmdclass={"build_ext": BuildGrammar},
+)

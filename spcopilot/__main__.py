@@ -1,0 +1,3 @@
+from spcopilot.cli import main
+
+raise SystemExit(main())

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from tree_sitter import Query, QueryCursor, Tree
+from tree_sitter import Node, Query, QueryCursor, Tree
 
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.context import Context, SymbolScope
@@ -21,7 +21,7 @@ from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.parsing import language, parse
 from spcopilot.diagnostics.rules import all_rules
 from spcopilot.diagnostics.rules.base import ALL_GAMES, Rule
-from spcopilot.diagnostics.semantics import FileModel
+from spcopilot.diagnostics.semantics import MODEL_CALLS, MODEL_QUERY, FileModel, ModelBuilder, call_pattern
 from spcopilot.diagnostics.suppression import parse_suppressions
 
 log = logging.getLogger(__name__)
@@ -31,24 +31,45 @@ _STRICT = os.environ.get("SPCOPILOT_STRICT") == "1"
 
 @dataclass(frozen=True, slots=True)
 class CompiledRules:
-    query: Query | None
-    owner: tuple[Rule, ...]  # pattern index -> rule
+    """The one query a lint runs: the file model's patterns, one call pattern for every callee
+    a rule (or the model) subscribes to, and the rules' structural patterns (identical
+    patterns shared). Compiled once per set of active rules."""
+
+    query: Query
+    model_patterns: int  # patterns [0, model_patterns) feed the file model
+    call_pattern: int  # the index of the call pattern
+    owners: tuple[tuple[Rule, ...], ...]  # pattern index -> rules whose `check` gets the match
+    by_callee: dict[str, tuple[Rule, ...]]  # callee name -> rules whose `check_call` gets it
+
+
+def _patterns(query_text: str) -> list[str]:
+    """A query's patterns as separate texts (so identical ones can be shared)."""
+    q = Query(language(), query_text)
+    return [query_text[q.start_byte_for_pattern(i) : q.end_byte_for_pattern(i)].strip() for i in range(q.pattern_count)]
 
 
 @cache
 def compile_rules(codes: tuple[str, ...]) -> CompiledRules:
-    """One tree-sitter query holding the patterns of the given rules, compiled once per set."""
     rules = [r for r in all_rules() if r.code in codes]
-    owner: list[Rule] = []
-    parts: list[str] = []
+    model_texts = _patterns(MODEL_QUERY)
+    by_callee: dict[str, list[Rule]] = {}
     for rule in rules:
-        if not rule.query.strip():
-            continue
-        count = Query(language(), rule.query).pattern_count
-        owner += [rule] * count
-        parts.append(rule.query)
-    query = Query(language(), "\n".join(parts)) if parts else None
-    return CompiledRules(query, tuple(owner))
+        for name in rule.calls:
+            by_callee.setdefault(name, []).append(rule)
+    structural: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if rule.query.strip():
+            for text in _patterns(rule.query):
+                structural.setdefault(text, []).append(rule)
+    texts = [*model_texts, call_pattern(MODEL_CALLS | set(by_callee)), *structural]
+    owners: list[tuple[Rule, ...]] = [()] * (len(model_texts) + 1) + [tuple(v) for v in structural.values()]
+    return CompiledRules(
+        query=Query(language(), "\n".join(texts)),
+        model_patterns=len(model_texts),
+        call_pattern=len(model_texts),
+        owners=tuple(owners),
+        by_callee={k: tuple(v) for k, v in by_callee.items()},
+    )
 
 
 def active_rules(config: Config, ctx: Context | None = None) -> list[Rule]:
@@ -74,23 +95,46 @@ def lint(
     config = config or Config()
     tree = tree or parse(source)
     ctx = Context(source, tree, path, config, events, scope)
-    rules = active_rules(config, ctx)
-    compiled = compile_rules(tuple(r.code for r in rules))
+    enabled = [r for r in all_rules() if config.enabled(r.code)]
+    compiled = compile_rules(tuple(r.code for r in enabled))
+
+    # One pass over the tree; the model is complete before any rule looks at a match.
+    builder = ModelBuilder(source)
+    calls: list[tuple[str, Node]] = []
+    structural: list[tuple[int, dict]] = []
+    model_patterns, call_index = compiled.model_patterns, compiled.call_pattern
+    for index, captures in QueryCursor(compiled.query).matches(tree.root_node):
+        if index < model_patterns:
+            builder.add(captures)
+        elif index == call_index:
+            call = captures["call"][0]
+            name = ctx.text(captures["callee"][0])
+            if name in MODEL_CALLS:
+                builder.add_call(name, call)
+            calls.append((name, call))
+        else:
+            structural.append((index, captures))
+    ctx.__dict__["model"] = builder.finish()  # fills the Context.model cached property
+
+    active = set(active_rules(config, ctx))
     found: list[Diagnostic] = []
-    if compiled.query is not None:
-        for index, captures in QueryCursor(compiled.query).matches(tree.root_node):
-            rule = compiled.owner[index]
-            found += _run(rule, "check", captures, ctx)
-    for rule in rules:
-        found += _run(rule, "finish", None, ctx)
+    for name, call in calls:
+        for rule in compiled.by_callee.get(name, ()):
+            if rule in active:
+                found += _run(rule, rule.check_call, (call, name, ctx), ctx)
+    for index, captures in structural:
+        for rule in compiled.owners[index]:
+            if rule in active:
+                found += _run(rule, rule.check, (captures, ctx), ctx)
+    for rule in enabled:
+        if rule in active:
+            found += _run(rule, rule.finish, (ctx,), ctx)
     return _finalise(found, ctx, config)
 
 
-def _run(rule: Rule, method: str, captures: dict | None, ctx: Context) -> list[Diagnostic]:
+def _run(rule: Rule, method: Callable[..., Iterable[Diagnostic]], args: tuple, ctx: Context) -> list[Diagnostic]:
     try:
-        if method == "check":
-            return list(rule.check(captures or {}, ctx))
-        return list(rule.finish(ctx))
+        return list(method(*args))
     except Exception:
         if _STRICT:
             raise

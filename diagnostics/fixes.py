@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,11 +19,33 @@ class FixResult:
 
 
 def apply_edits(source: bytes, edits: Sequence[Edit]) -> bytes:
-    """Apply edits that do not overlap (the caller guarantees it), from the end backwards."""
-    out = source
-    for e in sorted(edits, key=lambda e: (e.start_byte, e.end_byte), reverse=True):
-        out = out[: e.start_byte] + e.new_text.encode("utf-8") + out[e.end_byte :]
-    return out
+    """Apply edits that do not overlap (the caller guarantees it), in one pass."""
+    parts: list[bytes] = []
+    position = 0
+    for e in sorted(edits, key=lambda e: (e.start_byte, e.end_byte)):
+        parts.append(source[position : e.start_byte])
+        parts.append(e.new_text.encode("utf-8"))
+        position = e.end_byte
+    parts.append(source[position:])
+    return b"".join(parts)
+
+
+class _Intervals:
+    """Disjoint byte intervals taken by chosen fixes; touching counts as overlapping (two
+    insertions at one offset would otherwise depend on order)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def free(self, start: int, end: int) -> bool:
+        i = bisect_right(self.starts, end)
+        return i == 0 or self.ends[i - 1] < start
+
+    def take(self, start: int, end: int) -> None:
+        i = bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
 
 
 def _span(fix: Fix) -> tuple[int, int]:
@@ -34,14 +57,15 @@ def select_fixes(diagnostics: Iterable[Diagnostic], unsafe: bool = False) -> lis
     edits overlap (or touch) one already chosen; the rest wait for the next round."""
     allowed = {Applicability.SAFE, Applicability.UNSAFE} if unsafe else {Applicability.SAFE}
     chosen: list[Diagnostic] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Intervals()
     candidates = [d for d in diagnostics if d.fix and d.fix.edits and d.fix.applicability in allowed]
     for d in sorted(candidates, key=lambda d: _span(d.fix)):  # type: ignore[arg-type]
         edits = d.fix.edits  # type: ignore[union-attr]
-        if any(not (e.end_byte < s or e.start_byte > t) for e in edits for s, t in taken):
+        if not all(taken.free(e.start_byte, e.end_byte) for e in edits):
             continue
         chosen.append(d)
-        taken += [(e.start_byte, e.end_byte) for e in edits]
+        for e in edits:
+            taken.take(e.start_byte, e.end_byte)
     return chosen
 
 

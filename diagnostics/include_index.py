@@ -1,79 +1,291 @@
-"""Include index (first cut: resolution and defined names; symbols with docs come next)."""
+"""The include index: which files a plugin's `#include`s reach, and what they declare.
+
+`IncludeIndex(dirs).scope(path, includes)` answers the engine's questions (is this name
+defined? which includes could not be found?) on every lint, so a repeated call with nothing
+changed costs only `stat` calls: the closure of includes is cached together with the
+modification stamps of every file it read and every folder it searched. Each file's
+symbols are cached in memory and on disk (see `include_cache.py`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from spcopilot.diagnostics.parsing import parse
-from spcopilot.diagnostics.semantics import Include, build_model
+from spcopilot.diagnostics.include_cache import SymbolCache
+from spcopilot.diagnostics.include_symbols import FileSymbols, IncludeRef, Symbol, read_declarations
+
+log = logging.getLogger(__name__)
+
+Stamp = tuple[int, int] | None  # (mtime_ns, size) of a file or folder; None when missing
+SOURCE_SUFFIXES = (".inc", ".sp")
+_MAX_CLOSURES = 256
 
 
-def find_include_dirs(path: Path | None, configured: Sequence[Path] = ()) -> list[Path]:
-    dirs = [Path(d) for d in configured]
+class IncludeLike(Protocol):
+    """An `#include` as the file model (semantics.Include) or the index (IncludeRef) holds it."""
+
+    name: str
+    system: bool
+
+
+def find_include_dirs(path: Path | str | None, configured: Sequence[Path | str] = ()) -> list[Path]:
+    """Configured folders first, then the ones a SourceMod layout implies: `include/` next to
+    the file and `scripting/include` among its ancestors. Existing folders only, no repeats."""
+    candidates = [Path(d).expanduser() for d in configured]
     if path is not None:
-        for folder in list(Path(path).resolve().parents)[:6]:
-            for candidate in (folder / "include", folder / "scripting" / "include"):
-                if candidate.is_dir() and candidate not in dirs:
-                    dirs.append(candidate)
-    return [d for d in dirs if d.is_dir()]
+        here = Path(path).absolute()
+        folder = here if here.is_dir() else here.parent
+        candidates.append(folder / "include")
+        for ancestor in (folder, *folder.parents):
+            if ancestor.name == "scripting":
+                candidates.append(ancestor / "include")
+            candidates.append(ancestor / "scripting" / "include")
+    found: list[Path] = []
+    for candidate in candidates:
+        if candidate.is_dir():
+            real = candidate.resolve()
+            if real not in found:
+                found.append(real)
+    return found
 
 
-@dataclass
+class SymbolTable:
+    """Symbols by name, and members by the methodmap / enum struct they belong to."""
+
+    def __init__(self, symbols: Iterable[Symbol] = ()) -> None:
+        self.by_name: dict[str, list[Symbol]] = {}
+        self.by_parent: dict[str, list[Symbol]] = {}
+        self.global_names: set[str] = set()
+        self.add(symbols)
+
+    def add(self, symbols: Iterable[Symbol]) -> None:
+        for symbol in symbols:
+            self.by_name.setdefault(symbol.name, []).append(symbol)
+            if symbol.is_member:
+                self.by_parent.setdefault(symbol.parent, []).append(symbol)
+            else:
+                self.global_names.add(symbol.name)
+
+    def members(self, type_name: str) -> list[Symbol]:
+        """Members of a methodmap or enum struct, then those inherited (`methodmap X < Y`);
+        a member redefined lower down hides the inherited one."""
+        out: list[Symbol] = []
+        names: set[str] = set()
+        seen: set[str] = set()
+        current = type_name
+        while current and current not in seen:
+            seen.add(current)
+            for member in self.by_parent.get(current, ()):
+                if member.name not in names or member.kind == "constructor":
+                    out.append(member)
+            names |= {m.name for m in self.by_parent.get(current, ())}
+            current = next((s.inherits for s in self.by_name.get(current, ()) if s.kind == "methodmap" and s.inherits), "")
+        return out
+
+
+@dataclass(slots=True)
 class Scope:
-    names: set[str] = field(default_factory=set)
-    unresolved_names: list[str] = field(default_factory=list)
+    """What a file's includes (transitively) declare."""
 
-    def defines(self, name: str) -> bool:
-        return name in self.names
+    files: list[Path] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)  # includes not found (#tryinclude excepted)
+    table: SymbolTable = field(default_factory=SymbolTable)
 
     @property
-    def unresolved(self) -> list[str]:
-        return self.unresolved_names
+    def symbols(self) -> dict[str, list[Symbol]]:
+        return self.table.by_name
+
+    def defines(self, name: str) -> bool:
+        return name in self.table.global_names
+
+    def members(self, type_name: str) -> list[Symbol]:
+        return self.table.members(type_name)
+
+
+@dataclass(slots=True)
+class _FileEntry:
+    stamp: Stamp
+    found: FileSymbols | None  # None: the file could not be read
+
+
+@dataclass(slots=True)
+class _Closure:
+    scope: Scope
+    watched: dict[Path, Stamp]  # every file read and folder searched, with its stamp
+
+
+def stamp_of(path: Path) -> Stamp:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
 
 
 class IncludeIndex:
     def __init__(self, include_dirs: Sequence[Path], cache_dir: Path | None = None) -> None:
-        self.include_dirs = list(include_dirs)
-        self.cache_dir = cache_dir
-        self._names: dict[Path, tuple[float, set[str], list[Include]]] = {}
+        self.include_dirs = [Path(d).absolute() for d in include_dirs]
+        self.cache = SymbolCache(cache_dir)
+        self._files: dict[Path, _FileEntry] = {}
+        self._closures: dict[tuple[Path | None, tuple[IncludeRef, ...]], _Closure] = {}
+        self._lock = threading.Lock()
+        self._table: SymbolTable | None = None  # over every file read so far
+        self._indexed_all = False
 
-    def resolve(self, include: Include, from_file: Path | None) -> Path | None:
-        name = include.name
-        candidates = [name] if name.endswith((".inc", ".sp")) else [name + ".inc", name, name + ".sp"]
-        folders = ([from_file.parent] if from_file is not None and not include.system else []) + self.include_dirs
+    # -- one file ----------------------------------------------------------------------------
+    def symbols_in(self, path: Path | str) -> list[Symbol]:
+        """What one include file declares ([] if it cannot be read)."""
+        entry = self._load(Path(path).absolute())
+        return list(entry.found.symbols) if entry.found is not None else []
+
+    def _load(self, path: Path) -> _FileEntry:
+        stamp = stamp_of(path)
+        entry = self._files.get(path)
+        if entry is not None and entry.stamp == stamp:
+            return entry
+        found = None
+        if stamp is not None:
+            found = self.cache.load(path, *stamp)
+            if found is None:
+                found = self._read(path, stamp)
+        entry = self._files[path] = _FileEntry(stamp, found)
+        self._table = None
+        return entry
+
+    def _read(self, path: Path, stamp: tuple[int, int]) -> FileSymbols | None:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            log.warning("skipping include %s: %s", path, error.strerror or error)
+            return None
+        found = read_declarations(data, str(path))
+        self.cache.store(path, *stamp, found)
+        return found
+
+    def invalidate(self, path: Path | str) -> None:
+        """Forget what we know of a file (the editor saw it change)."""
+        target = Path(path).absolute()
+        with self._lock:
+            self._files.pop(target, None)
+            self._closures.clear()
+            self._table = None
+            self._indexed_all = False  # new files may have appeared too
+
+    # -- resolution and scopes ---------------------------------------------------------------
+    def resolve(self, include: IncludeLike, from_file: Path | None) -> Path | None:
+        """`<x>` in the include folders; `"x"` next to the including file first."""
+        origin = Path(from_file).absolute().parent if from_file is not None else None
+        return self._resolve(include, origin, {})
+
+    def _resolve(self, include: IncludeLike, origin: Path | None, watched: dict[Path, Stamp]) -> Path | None:
+        name = include.name.replace("\\", "/")
+        candidates = [name] if name.endswith(SOURCE_SUFFIXES) else [name + ".inc", name + ".sp", name]
+        folders = ([origin] if origin is not None and not include.system else []) + self.include_dirs
         for folder in folders:
-            for c in candidates:
-                p = folder / c
-                if p.is_file():
-                    return p
+            for candidate in candidates:
+                path = folder / candidate
+                if path.parent not in watched:
+                    watched[path.parent] = stamp_of(path.parent)
+                if watched[path.parent] is not None and path.is_file():
+                    return path
         return None
 
-    def _file(self, path: Path) -> tuple[set[str], list[Include]]:
-        mtime = path.stat().st_mtime
-        cached = self._names.get(path)
-        if cached and cached[0] == mtime:
-            return cached[1], cached[2]
-        data = path.read_bytes()
-        model = build_model(parse(data), data)
-        self._names[path] = (mtime, model.defined, model.includes)
-        return model.defined, model.includes
+    def scope(self, path: Path | str | None, includes: Sequence[IncludeLike]) -> Scope:
+        """Everything the includes reach, transitively. Cached per (folder, includes) and
+        revalidated with one stat per file and folder involved."""
+        origin = Path(path).absolute().parent if path else None
+        refs = tuple(IncludeRef(i.name.replace("\\", "/"), i.system, bool(getattr(i, "optional", False))) for i in includes)
+        key = (origin, refs)
+        closure = self._closures.get(key)
+        if closure is not None and all(stamp_of(p) == s for p, s in closure.watched.items()):
+            return closure.scope
+        closure = self._build(origin, refs)
+        with self._lock:
+            self._closures.pop(key, None)
+            if len(self._closures) >= _MAX_CLOSURES:
+                self._closures.pop(next(iter(self._closures)))
+            self._closures[key] = closure
+        return closure.scope
 
-    def scope(self, path: Path | None, includes: Sequence[Include]) -> Scope:
+    def _build(self, origin: Path | None, refs: tuple[IncludeRef, ...]) -> _Closure:
         scope = Scope()
-        seen: set[Path] = set()
-        todo = [(inc, path) for inc in includes]
-        while todo:
-            inc, origin = todo.pop()
-            found = self.resolve(inc, origin)
+        watched: dict[Path, Stamp] = {}
+        seen: set[str] = set()
+        symbols: list[Symbol] = []
+        queue = deque((ref, origin) for ref in refs)
+        while queue:
+            ref, folder = queue.popleft()
+            found = self._resolve(ref, folder, watched)
             if found is None:
-                scope.unresolved_names.append(inc.name)
+                if not ref.optional and ref.name not in scope.unresolved:
+                    scope.unresolved.append(ref.name)
                 continue
-            if found in seen:
+            real = os.path.realpath(found)
+            if real in seen:
                 continue
-            seen.add(found)
-            names, nested = self._file(found)
-            scope.names |= names
-            todo += [(n, found) for n in nested]
-        return scope
+            seen.add(real)
+            entry = self._load(found)
+            watched[found] = entry.stamp
+            if entry.found is None:
+                if not ref.optional:
+                    scope.unresolved.append(ref.name)
+                continue
+            scope.files.append(found)
+            symbols += entry.found.symbols
+            queue.extend((nested, found.parent) for nested in entry.found.includes)
+        scope.table.add(symbols)
+        return _Closure(scope, watched)
+
+    # -- everything under the include folders ------------------------------------------------
+    def include_files(self) -> list[Path]:
+        """Every .inc under the include folders (symlinked folders followed once)."""
+        files: list[Path] = []
+        visited: set[str] = set()
+        for top in self.include_dirs:
+            for folder, subfolders, names in os.walk(top, followlinks=True):
+                real = os.path.realpath(folder)
+                if real in visited:
+                    subfolders[:] = []
+                    continue
+                visited.add(real)
+                subfolders.sort()
+                files += [Path(folder, n) for n in sorted(names) if n.endswith(".inc")]
+        return files
+
+    def index_all(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Read every include file (from the caches when unchanged); returns how many."""
+        files = self.include_files()
+        for done, path in enumerate(files, 1):
+            self._load(path.absolute())
+            if progress is not None:
+                progress(done, len(files))
+        self._indexed_all = True
+        return len(files)
+
+    def _everything(self) -> SymbolTable:
+        if not self._indexed_all:
+            self.index_all()
+        table = self._table
+        if table is None:
+            table = SymbolTable(s for e in list(self._files.values()) if e.found for s in e.found.symbols)
+            self._table = table
+        return table
+
+    def lookup(self, name: str) -> list[Symbol]:
+        """Every declaration of a name in any include file (indexes them all on first use)."""
+        return list(self._everything().by_name.get(name, ()))
+
+    def all_symbols(self) -> list[Symbol]:
+        """Every symbol of every include file (indexes them all on first use)."""
+        return [s for symbols in self._everything().by_name.values() for s in symbols]
+
+    def members(self, type_name: str) -> list[Symbol]:
+        """A methodmap's (or enum struct's) members, inherited ones included."""
+        return self._everything().members(type_name)

@@ -19,7 +19,8 @@ from spcopilot.diagnostics.include_index import IncludeIndex, find_include_dirs
 from spcopilot.diagnostics.knowledge.events import EventCatalogue
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.parsing import parse
-from spcopilot.diagnostics.semantics import FileModel
+from spcopilot.diagnostics.semantics import FileModel, build_model
+from spcopilot.diagnostics.fragments import FragmentParents
 from spcopilot.diagnostics.sources import read_source
 
 
@@ -28,6 +29,9 @@ class Linter:
         self.config = config or Config()
         self.cache_dir = cache_dir
         self._indexes: dict[tuple[Path, ...], IncludeIndex] = {}
+        self._fragments = FragmentParents()
+        self._dirs: dict[Path | None, tuple[Path, ...]] = {}
+        self._plugin_scopes: dict[Path, tuple[float, CombinedScope]] = {}
 
     @cached_property
     def events(self) -> EventCatalogue | None:
@@ -41,7 +45,10 @@ class Linter:
     def index_for(self, path: Path | None) -> IncludeIndex:
         """The include index for a file's include folders (configured + auto-detected), shared
         by every file with the same folders."""
-        dirs = tuple(find_include_dirs(path, self.config.include_dirs))
+        folder = path.parent if path is not None else None
+        dirs = self._dirs.get(folder)
+        if dirs is None:
+            dirs = self._dirs[folder] = tuple(find_include_dirs(path, self.config.include_dirs))
         index = self._indexes.get(dirs)
         if index is None:
             index = self._indexes[dirs] = IncludeIndex(list(dirs), cache_dir=self.cache_dir)
@@ -49,7 +56,33 @@ class Linter:
 
     def scope_factory(self, path: Path | None) -> Callable[[FileModel], SymbolScope]:
         index = self.index_for(path)
-        return lambda model: index.scope(path, model.includes)
+
+        def scope(model: FileModel) -> SymbolScope:
+            own = index.scope(path, model.includes)
+            if path is None or b"myinfo" in model.source:
+                return own
+            parents = self._fragments.parents_of(path)
+            if not parents:
+                return own
+            return CombinedScope([own, *(self._plugin_scope(p) for p in parents)])
+
+        return scope
+
+    def _plugin_scope(self, plugin: Path) -> SymbolScope:
+        """What a plugin that includes a part file defines: its own names and its includes'
+        (cached by the plugin's modification time)."""
+        try:
+            mtime = plugin.stat().st_mtime
+        except OSError:
+            return CombinedScope([])
+        cached = self._plugin_scopes.get(plugin)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+        source = read_source(plugin).data
+        model = build_model(parse(source), source)
+        scope = CombinedScope([self.index_for(plugin).scope(plugin, model.includes)], names=model.defined)
+        self._plugin_scopes[plugin] = (mtime, scope)
+        return scope
 
     def lint_source(self, source: bytes | str, path: Path | str | None = None, tree: Tree | None = None) -> list[Diagnostic]:
         data = source.encode("utf-8") if isinstance(source, str) else source
@@ -59,3 +92,19 @@ class Linter:
 
     def lint_file(self, path: Path) -> list[Diagnostic]:
         return self.lint_source(read_source(path).data, path)
+
+
+class CombinedScope:
+    """Several scopes (and extra names) seen as one."""
+
+    def __init__(self, scopes: list[SymbolScope], names: set[str] | None = None) -> None:
+        self._scopes = scopes
+        self._names = names or set()
+
+    def defines(self, name: str) -> bool:
+        return name in self._names or any(s.defines(name) for s in self._scopes)
+
+    @property
+    def unresolved(self) -> list[str]:
+        # A name only counts as unresolved if no scope could resolve its include.
+        return [u for u in self._scopes[0].unresolved] if self._scopes else []

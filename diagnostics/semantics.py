@@ -13,6 +13,23 @@ from tree_sitter import Node, QueryCursor, Tree
 
 from spcopilot.diagnostics.parsing import compile_query
 
+# Calls the model records (hooks, timers, commands, SDK hooks). The engine's single call
+# pattern delivers them (see engine.py); `build_model` runs MODEL_QUERY + CALL_PATTERN alone.
+MODEL_CALLS = frozenset(
+    {"HookEvent", "HookEventEx", "UnhookEvent", "CreateTimer", "CreateDataTimer", "RegConsoleCmd",
+     "RegAdminCmd", "RegServerCmd", "AddCommandListener", "SDKHook", "SDKHookEx"}
+)
+
+
+def call_pattern(names: frozenset[str] | set[str]) -> str:
+    """One pattern for every call (plain `Foo(...)` and method `x.Foo(...)`) to these names."""
+    listed = " ".join(f'"{n}"' for n in sorted(names))
+    return (
+        "((call_expression function: [(identifier) @callee (field_access field: (identifier) @callee)]) @call"
+        f" (#any-of? @callee {listed}))"
+    )
+
+
 MODEL_QUERY = """
 (function_definition name: (identifier) @function.name) @function
 (function_declaration name: (identifier) @declaration.name) @declaration
@@ -24,15 +41,12 @@ MODEL_QUERY = """
 (typeset name: (identifier) @defined.name)
 (funcenum name: (identifier) @defined.name)
 (functag name: (identifier) @defined.name)
-(preproc_define name: (identifier) @defined.name)
+(preproc_define name: (identifier) @defined.name value: (_)? @define.value)
 (preproc_macro name: (identifier) @defined.name)
-(global_variable_declaration (variable_declaration name: (identifier) @defined.name))
-(old_global_variable_declaration (old_variable_declaration name: (identifier) @defined.name))
+(global_variable_declaration (variable_declaration name: (identifier) @defined.name) @variable)
+(old_global_variable_declaration (old_variable_declaration name: (identifier) @defined.name) @variable)
 (preproc_include path: (_) @include.path) @include
 (preproc_tryinclude path: (_) @include.path) @include
-((call_expression function: (identifier) @call.name arguments: (call_arguments) @call.args) @call
-  (#any-of? @call.name "HookEvent" "HookEventEx" "UnhookEvent" "CreateTimer" "CreateDataTimer"
-   "RegConsoleCmd" "RegAdminCmd" "RegServerCmd" "AddCommandListener" "SDKHook" "SDKHookEx"))
 """
 
 
@@ -70,6 +84,8 @@ class FileModel:
     functions: dict[str, Node] = field(default_factory=dict)
     declarations: dict[str, Node] = field(default_factory=dict)  # natives, forwards
     defined: set[str] = field(default_factory=set)
+    variables: dict[str, Node] = field(default_factory=dict)  # global name -> its (old_)variable_declaration
+    define_values: dict[str, str] = field(default_factory=dict)  # #define NAME -> its value text
     includes: list[Include] = field(default_factory=list)
     hooks: list[EventHook] = field(default_factory=list)
     registrations: list[Registration] = field(default_factory=list)
@@ -137,10 +153,15 @@ def parameters(function: Node, source: bytes) -> list[tuple[str, Node]]:
     return out
 
 
-def build_model(tree: Tree, source: bytes) -> FileModel:
-    model = FileModel(source)
-    text = model.text
-    for _, caps in QueryCursor(compile_query(MODEL_QUERY)).matches(tree.root_node):
+class ModelBuilder:
+    """Receives the model's matches (from its own query or the engine's combined one)."""
+
+    def __init__(self, source: bytes) -> None:
+        self.model = FileModel(source)
+
+    def add(self, caps: dict[str, list[Node]]) -> None:
+        model = self.model
+        text = model.text
         if "function" in caps:
             name = text(caps["function.name"][0])
             model.functions.setdefault(name, caps["function"][0])
@@ -150,19 +171,41 @@ def build_model(tree: Tree, source: bytes) -> FileModel:
             model.declarations.setdefault(name, caps["declaration"][0])
             model.defined.add(name)
         elif "defined.name" in caps:
-            model.defined.add(text(caps["defined.name"][0]))
+            name = text(caps["defined.name"][0])
+            model.defined.add(name)
+            if "variable" in caps:
+                model.variables.setdefault(name, caps["variable"][0])
+            if "define.value" in caps:
+                model.define_values.setdefault(name, text(caps["define.value"][0]).strip())
         elif "include" in caps:
-            path = caps["include.path"][0]
-            raw = text(path).strip()
-            model.includes.append(
-                Include(raw.strip('<>"'), raw.startswith("<"), caps["include"][0], caps["include"][0].type == "preproc_tryinclude")
-            )
-        elif "call" in caps:
-            _add_call(model, text(caps["call.name"][0]), caps["call"][0], caps["call.args"][0])
-    for hook in model.hooks:
-        if hook.callback and hook.function != "UnhookEvent":
-            model._hooks_by_callback[hook.callback].append(hook)
-    return model
+            raw = text(caps["include.path"][0]).strip()
+            node = caps["include"][0]
+            model.includes.append(Include(raw.strip('<>"'), raw.startswith("<"), node, node.type == "preproc_tryinclude"))
+
+    def add_call(self, name: str, call: Node) -> None:
+        args = call.child_by_field_name("arguments")
+        fn = call.child_by_field_name("function")
+        if args is not None and fn is not None and fn.type == "identifier":
+            _add_call(self.model, name, call, args)
+
+    def finish(self) -> FileModel:
+        model = self.model
+        for hook in model.hooks:
+            if hook.callback and hook.function != "UnhookEvent":
+                model._hooks_by_callback[hook.callback].append(hook)
+        return model
+
+
+def build_model(tree: Tree, source: bytes) -> FileModel:
+    """The model on its own (the engine builds it in its combined pass instead)."""
+    builder = ModelBuilder(source)
+    query = compile_query(MODEL_QUERY + "\n" + call_pattern(MODEL_CALLS))
+    for _, caps in QueryCursor(query).matches(tree.root_node):
+        if "call" in caps:
+            builder.add_call(builder.model.text(caps["callee"][0]), caps["call"][0])
+        else:
+            builder.add(caps)
+    return builder.finish()
 
 
 def _add_call(model: FileModel, name: str, call: Node, args_node: Node) -> None:

@@ -78,14 +78,46 @@ class EventCatalogue:
         return sorted(self.events)
 
 
+# Short fields with these names hold a userid (GetClientOfUserId); long ones an entity index.
+_USERID_FIELD_NAMES = frozenset(
+    "userid attacker victim subject rescuer player target bot causer smoker guilty blocker "
+    "deadplayer recipient target1 target2".split()
+)
+_ENTITY_FIELD_NAMES = frozenset("entityid attackerentid witchid subject victim".split())
+
+
+def field_kind(name: str, type: str, comment: str = "") -> str:
+    """What an event field's number is: "userid", "entity" (an entity index) or "".
+
+    The one classification for our bundled table and for events read from the game's files:
+    a short named like a player (or whose comment says user id) is a userid, unless its comment
+    speaks of an entity and not of a user; a long named like an entity, or whose comment says
+    entindex / entity id / entity index, is an entity; so is a byte whose comment says entindex.
+    """
+    said = comment.lower()
+    if type == "short" and (name in _USERID_FIELD_NAMES or "user id" in said or "userid" in said):
+        if ("entindex" in said or "entity" in said) and "user" not in said:
+            return "entity"
+        return "userid"
+    if type == "long" and (
+        name in _ENTITY_FIELD_NAMES or "entindex" in said or "entity id" in said or "entity index" in said
+    ):
+        return "entity"
+    if type == "byte" and "entindex" in said:
+        return "entity"
+    return ""
+
+
 @cache
 def builtin_l4d2() -> EventCatalogue:
     events: dict[str, tuple[str, str, dict[str, EventField]]] = {}
-    for event, fname, ftype, kind, note in rows("l4d2_events.tsv"):
+    # An event's own line holds its source file in the fourth column; a field's line holds its
+    # kind there, which records field_kind's answer (a test keeps the two in step).
+    for event, fname, ftype, source_or_kind, note in rows("l4d2_events.tsv"):
         if not fname:
-            events[event] = (kind, note, {})
+            events[event] = (source_or_kind, note, {})
         else:
-            events[event][2][fname] = EventField(fname, ftype, kind, note)
+            events[event][2][fname] = EventField(fname, ftype, field_kind(fname, ftype, note), note)
     return EventCatalogue(
         (EventInfo(name, fields, source, note) for name, (source, note, fields) in events.items()),
         game="l4d2",

@@ -13,9 +13,11 @@ class NonexistentNative(Rule):
         yield self.diagnostic(ctx, match["fn"][0], "...", fix=...)
 ```
 
-The engine compiles every rule's `query` into one tree-sitter query, once, runs it over the
-tree in a single pass and hands each rule its own matches (a dict of capture name -> nodes).
-Rules that need to see the whole file first collect in `check` and report in `finish`.
+The engine compiles one tree-sitter query per set of active rules, once: the file model's
+patterns, ONE pattern for every call whose callee some rule subscribes to (`calls`), and the
+rules' structural `query` patterns (identical patterns shared). It runs it over the tree in a
+single pass, builds the file model, then hands each rule its calls (`check_call`) and its
+matches (`check`, a dict of capture name -> nodes). Whole-file checks report in `finish`.
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ class Rule:
     severity: ClassVar[Severity]
     summary: ClassVar[str]
     docs: ClassVar[str]
+    # Callee names (plain `Foo(...)` or method `x.Foo(...)`) whose calls go to `check_call`.
+    # Prefer this to a call_expression `query`: the engine matches every subscribed call with
+    # one shared pattern, while each extra query pattern costs a little on every file.
+    calls: ClassVar[frozenset[str]] = frozenset()
+    # Structural patterns (declarations, loops, ...) whose matches go to `check`.
     query: ClassVar[str] = ""
     # The games the rule applies to (from game detection or the `game` setting).
     games: ClassVar[frozenset[str]] = ALL_GAMES
@@ -64,6 +71,9 @@ class Rule:
     @property
     def family(self) -> str:
         return FAMILIES[self.code[3]]
+
+    def check_call(self, call: Node, callee: str, ctx: Context) -> Iterable[Diagnostic]:
+        return ()
 
     def check(self, match: Match, ctx: Context) -> Iterable[Diagnostic]:
         return ()

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from tree_sitter import Node
+
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.apis import nonexistent_functions
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.rules.base import Match, Rule
+from spcopilot.diagnostics.rules.base import Rule
 
-_NAMES = " ".join(f'"{n}"' for n in sorted(nonexistent_functions()))
 
 
 class NonexistentFunction(Rule):
@@ -39,14 +40,11 @@ float delay = GetRandomFloat(1.0, 5.0);
 Where the real API takes the same arguments the fix renames the call; otherwise the message
 says what to call instead (e.g. `SDKHooks_TakeDamage(victim, inflictor, attacker, damage, type)`).
 """
-    query = f"""
-((call_expression function: (identifier) @name) @call (#any-of? @name {_NAMES}))
-"""
+    calls = frozenset(nonexistent_functions())
 
-    def check(self, match: Match, ctx: Context) -> Iterator[Diagnostic]:
-        node = match["name"][0]
-        name = ctx.text(node)
-        if ctx.is_defined(name):
+    def check_call(self, call: Node, name: str, ctx: Context) -> Iterator[Diagnostic]:
+        node = call.child_by_field_name("function")
+        if node is None or node.type != "identifier" or ctx.is_defined(name):
             return
         api = nonexistent_functions()[name]
         unknown = ctx.unknown_includes()

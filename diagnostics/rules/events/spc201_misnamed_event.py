@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from spcopilot.diagnostics.context import Context
-from spcopilot.diagnostics.knowledge.events import misnames
-from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.rules.base import L4D_OR_GENERIC, Match, Rule
+from tree_sitter import Node
 
-_NAMES = " ".join(f'"{n}"' for n in sorted(misnames()))
+from spcopilot.diagnostics.context import Context
+from spcopilot.diagnostics.knowledge.events import EVENT_NAME_FUNCTIONS, misnames
+from spcopilot.diagnostics.model import Diagnostic, Severity
+from spcopilot.diagnostics.rules.base import L4D_OR_GENERIC, Rule
+
 
 
 class MisnamedEvent(Rule):
@@ -40,15 +41,13 @@ HookEvent("pounce", Event_Pounce);
 HookEvent("lunge_pounce", Event_Pounce);
 ```
 """
-    query = f"""
-((call_expression
-   function: (identifier) @fn
-   arguments: (call_arguments . (string_literal) @event))
- (#any-of? @fn "HookEvent" "HookEventEx" "UnhookEvent" "CreateEvent"))
-"""
+    calls = EVENT_NAME_FUNCTIONS
 
-    def check(self, match: Match, ctx: Context) -> Iterator[Diagnostic]:
-        node = match["event"][0]
+    def check_call(self, call: Node, callee: str, ctx: Context) -> Iterator[Diagnostic]:
+        args = ctx.args(call)
+        if not args or call.child_by_field_name("function").type != "identifier":  # type: ignore[union-attr]
+            return
+        node = args[0]
         name = ctx.string_value(node)
         wrong = misnames().get(name or "")
         if wrong is None or name in ctx.event_catalogue:

@@ -1,0 +1,68 @@
+"""Lint throughput against the floor of tree-sitter parsing alone, on the same files, in one run.
+
+    python bench/lint_throughput.py DIR [--repeat N]
+
+Prints lines/s of the engine (parse + every rule, one core), of parse alone, their ratio
+(target <= 2.0), and the wall time of `spcopilot check` on the tree with every core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from spcopilot.diagnostics.checker import check_paths, collect_files
+from spcopilot.diagnostics.config import Config
+from spcopilot.diagnostics.linter import Linter
+from spcopilot.diagnostics.parsing import parse
+from spcopilot.diagnostics.rules import all_rules
+from spcopilot.diagnostics.sources import read_source
+
+
+def best_of(repeat: int, fn) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dir", type=Path)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+
+    files, _ = collect_files([args.dir])
+    sources = []
+    for f in files:
+        try:
+            sources.append((f, read_source(f).data))
+        except Exception:  # noqa: BLE001 - unreadable files are simply not measured
+            continue
+    lines = sum(s.count(b"\n") + 1 for _, s in sources)
+    size = sum(len(s) for _, s in sources)
+    linter = Linter(Config())
+    for f, s in sources[:5]:  # warm up: compile queries, load knowledge tables
+        linter.lint_source(s, f)
+
+    parse_s = best_of(args.repeat, lambda: [parse(s) for _, s in sources])
+    lint_s = best_of(args.repeat, lambda: [linter.lint_source(s, f) for f, s in sources])
+    start = time.perf_counter()
+    results = check_paths([args.dir], Config())
+    check_s = time.perf_counter() - start
+    findings = sum(len(r.diagnostics) for r in results)
+
+    print(f"corpus: {len(sources)} files, {lines:,} lines, {size / 1e6:.1f} MB; {len(all_rules())} rules")
+    print("| measure | seconds | lines/s |")
+    print("|---|---|---|")
+    print(f"| tree-sitter parse alone (1 core) | {parse_s:.3f} | {lines / parse_s:,.0f} |")
+    print(f"| lint: parse + all rules (1 core) | {lint_s:.3f} | {lines / lint_s:,.0f} |")
+    print(f"| `spcopilot check` end to end (all cores, incl. reading files) | {check_s:.3f} | {lines / check_s:,.0f} |")
+    print(f"\nratio lint / parse = {lint_s / parse_s:.2f} (target <= 2.0); findings: {findings}")
+
+
+if __name__ == "__main__":
+    main()

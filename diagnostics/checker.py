@@ -1,0 +1,167 @@
+"""`spcopilot check` without the command line: find files, lint them (in parallel on large
+trees), apply fixes. Plain results; formatting lives in report.py."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spcopilot.diagnostics.config import Config
+from spcopilot.diagnostics.errors import InputError, SpcopilotError
+from spcopilot.diagnostics.fixes import fix_until_stable
+from spcopilot.diagnostics.linter import Linter
+from spcopilot.diagnostics.model import Diagnostic
+from spcopilot.diagnostics.sources import read_source
+
+# Below this many files one process is faster than starting workers.
+PARALLEL_THRESHOLD = 24
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: Path
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    error: str = ""  # could not be read: an I/O error (exit code 2)
+    skipped: str = ""  # not SourcePawn (binary): said, but not an error
+    note: str = ""  # e.g. decoded with replacement characters
+    fixed: int = 0  # fixes applied (--fix) or that would be (--diff)
+    diff: str = ""
+
+
+def collect_files(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult]]:
+    """`.sp` files under directories (symlinks followed, loops cut), files named explicitly
+    whatever their suffix. Returns the files and the paths that could not be used."""
+    files: list[Path] = []
+    problems: list[FileResult] = []
+    seen_dirs: set[Path] = set()
+    seen_files: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen_files:
+            seen_files.add(key)
+            files.append(p)
+
+    for root in paths:
+        if root.is_file():
+            add(root)
+        elif root.is_dir():
+            for folder, dirs, names in os.walk(root, followlinks=True, onerror=lambda e, r=root: problems.append(FileResult(Path(e.filename or r), error=f"{e.filename}: cannot read directory ({e.strerror})"))):
+                real = Path(folder).resolve()
+                if real in seen_dirs:
+                    dirs[:] = []  # a symlink loop or a folder reached twice
+                    continue
+                seen_dirs.add(real)
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(names):
+                    if name.endswith(".sp"):
+                        add(Path(folder) / name)
+        elif root.exists():
+            problems.append(FileResult(root, error=f"{root}: not a regular file or directory"))
+        else:
+            problems.append(FileResult(root, error=f"{root}: no such file or directory"))
+    return files, problems
+
+
+def check_file(linter: Linter, path: Path, fix: bool = False, diff: bool = False, unsafe: bool = False) -> FileResult:
+    try:
+        source = read_source(path)
+    except InputError as exc:
+        message = str(exc)
+        if "binary file" in message:
+            return FileResult(path, skipped=message)
+        return FileResult(path, error=message)
+    result = FileResult(path, note=source.note)
+
+    def lint(data: bytes) -> list[Diagnostic]:
+        return linter.lint_source(data, path)
+
+    if (fix or diff) and not source.note:
+        fixed = fix_until_stable(source.data, lint, unsafe=unsafe)
+        result.fixed = len(fixed.applied)
+        if fixed.applied:
+            if diff:
+                result.diff = unified_diff(path, source.data, fixed.source)
+            else:
+                _write_back(path, source.original, source.data, fixed.source)
+        result.diagnostics = lint(source.data) if diff else lint(fixed.source)
+    else:
+        result.diagnostics = lint(source.data)
+        if (fix or diff) and source.note:
+            result.note += "; not fixed, because writing it back would change the undecodable bytes"
+    return result
+
+
+def _write_back(path: Path, original: bytes | None, data: bytes, fixed: bytes) -> None:
+    """Write the fixed text, keeping a UTF-8 BOM the file had; atomically (temp file + rename)."""
+    if original is not None and original.startswith(b"\xef\xbb\xbf"):
+        fixed = b"\xef\xbb\xbf" + fixed
+    tmp = path.with_name(f".{path.name}.spcopilot-tmp")
+    try:
+        tmp.write_bytes(fixed)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SpcopilotError(f"{path}: cannot write the fixed file ({exc.strerror}); nothing was changed") from None
+
+
+def unified_diff(path: Path, before: bytes, after: bytes) -> str:
+    a = before.decode("utf-8", "replace").splitlines(keepends=True)
+    b = after.decode("utf-8", "replace").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(a, b, f"a/{path}", f"b/{path}"))
+
+
+# -- running many files ------------------------------------------------------------------------
+_worker_linter: Linter | None = None
+
+
+def _init_worker(config: Config) -> None:
+    global _worker_linter
+    _worker_linter = Linter(config)
+
+
+def _worker(args: tuple[Path, bool, bool, bool]) -> FileResult:
+    assert _worker_linter is not None
+    return check_file(_worker_linter, *args)
+
+
+def check_paths(
+    paths: Sequence[Path],
+    config: Config,
+    fix: bool = False,
+    diff: bool = False,
+    unsafe: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[FileResult]:
+    files, problems = collect_files(paths)
+    results: list[FileResult] = list(problems)
+    jobs = jobs or os.cpu_count() or 1
+    done = 0
+    total = len(files)
+    if progress:
+        progress(0, total)
+    for result in _run(files, config, fix, diff, unsafe, jobs):
+        results.append(result)
+        done += 1
+        if progress:
+            progress(done, total)
+    return results
+
+
+def _run(files: list[Path], config: Config, fix: bool, diff: bool, unsafe: bool, jobs: int) -> Iterator[FileResult]:
+    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
+        linter = Linter(config)
+        for f in files:
+            yield check_file(linter, f, fix, diff, unsafe)
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(config,)) as pool:
+        yield from pool.map(_worker, [(f, fix, diff, unsafe) for f in files], chunksize=8)
+
+
+def all_diagnostics(results: Iterable[FileResult]) -> list[Diagnostic]:
+    return [d for r in results for d in r.diagnostics]

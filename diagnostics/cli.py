@@ -1,0 +1,136 @@
+"""The engine's sub-commands: `check`, `rules`, `rule CODE`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from spcopilot.diagnostics import config as config_mod
+from spcopilot.diagnostics.errors import ConfigError
+from spcopilot.diagnostics.model import Severity
+
+FORMATS = ("text", "json", "sarif")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    check = subparsers.add_parser(
+        "check",
+        help="lint SourcePawn files and folders",
+        description="Lint .sp files (folders are searched for .sp; files named explicitly are linted whatever their suffix).",
+    )
+    check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], help="files or folders (default: .)")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a diff instead of applying them")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff, also apply unsafe fixes")
+    check.add_argument("--select", help="only these rule codes or prefixes (comma-separated)")
+    check.add_argument("--ignore", help="skip these rule codes or prefixes (comma-separated)")
+    check.add_argument("--include-dir", action="append", type=Path, default=[], help="a SourceMod include folder (repeatable)")
+    check.add_argument("--game-dir", type=Path, help="an L4D2 install or dedicated server: events from its own files")
+    check.add_argument("--game", choices=config_mod.GAMES, help="override game detection")
+    check.add_argument("--config", type=Path, help="a .spcopilot.toml (default: the nearest one)")
+    check.add_argument("--fail-on", choices=[s.label for s in Severity], help="exit 1 when a finding is at least this severe (default: warning)")
+    check.add_argument("--jobs", "-j", type=int, help="worker processes for large trees (default: all cores)")
+    check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    check.set_defaults(func=run_check)
+
+    rules = subparsers.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    rules.set_defaults(func=run_rules)
+
+    rule = subparsers.add_parser("rule", help="show one rule's documentation")
+    rule.add_argument("code", help="a rule code (SPC201) or name (misnamed-event)")
+    rule.set_defaults(func=run_rule)
+
+
+def _config(args: argparse.Namespace) -> config_mod.Config:
+    base = config_mod.load_file(args.config) if args.config else config_mod.discover(args.paths[0] if args.paths else Path("."))
+    if args.game_dir is not None and not args.game_dir.is_dir():
+        raise ConfigError(f"--game-dir {args.game_dir}: no such folder")
+    for d in args.include_dir:
+        if not d.is_dir():
+            raise ConfigError(f"--include-dir {d}: no such folder")
+    return base.merged(
+        select=config_mod._codes(args.select, "--select") if args.select else None,
+        ignore=config_mod._codes(args.ignore, "--ignore") if args.ignore else None,
+        include_dirs=tuple(args.include_dir) + base.include_dirs if args.include_dir else None,
+        game_dir=args.game_dir,
+        game=args.game,
+        fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
+    )
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from spcopilot.diagnostics import report
+    from spcopilot.diagnostics.checker import check_paths
+
+    if args.fix and args.diff:
+        raise ConfigError("use either --fix (write the fixes) or --diff (show them), not both")
+    config = _config(args)
+    progress = None
+    bar = None
+    if not args.no_progress and sys.stderr.isatty():
+        bar = _ProgressBar()
+        progress = bar.update
+    try:
+        results = check_paths(args.paths, config, fix=args.fix, diff=args.diff, unsafe=args.unsafe_fixes, jobs=args.jobs, progress=progress)
+    finally:
+        if bar:
+            bar.close()
+    for line in report.notices(results):
+        print(line, file=sys.stderr)
+    if args.format == "json":
+        print(report.json_report(results))
+    elif args.format == "sarif":
+        print(report.sarif_report(results))
+    else:
+        print(report.text_report(results, fix=args.fix, color=sys.stdout.isatty()))
+    if any(r.error for r in results):
+        return 2
+    failing = any(d.severity <= config.fail_on for r in results for d in r.diagnostics)
+    return 1 if failing else 0
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr, shown only for large trees."""
+
+    MIN_FILES = 50
+
+    def __init__(self) -> None:
+        self._progress = None
+        self._task = None
+
+    def update(self, done: int, total: int) -> None:
+        if total < self.MIN_FILES:
+            return
+        if self._progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self._progress = Progress("checking", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("check", total=total)
+        self._progress.update(self._task, completed=done)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    from spcopilot.diagnostics.rule_docs import rules_json, rules_markdown, rules_text
+
+    print({"json": rules_json, "markdown": rules_markdown}.get(args.format, rules_text)())
+    return 0
+
+
+def run_rule(args: argparse.Namespace) -> int:
+    from spcopilot.diagnostics.rule_docs import rule_text
+    from spcopilot.diagnostics.rules import rule_by_code
+
+    rule = rule_by_code(args.code)
+    if rule is None:
+        raise ConfigError(f"no rule {args.code!r}; `spcopilot rules` lists them")
+    print(rule_text(rule))
+    return 0

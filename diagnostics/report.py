@@ -1,0 +1,181 @@
+"""Output formats of `spcopilot check`: text (for people), JSON (design.md's contract), SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from spcopilot import __version__
+from spcopilot.diagnostics.checker import FileResult
+from spcopilot.diagnostics.model import Applicability, Diagnostic, Severity
+from spcopilot.diagnostics.rules import all_rules
+from spcopilot.diagnostics.rules.base import doc_sections
+
+DOCS_URL = "https://github.com/sourcepawn-copilot/sourcepawn-copilot/blob/main/README.md#"
+
+
+def rule_docs_url(code: str) -> str:
+    return DOCS_URL + code.lower()
+
+
+def text_report(results: Sequence[FileResult], fix: bool = False, color: bool = False) -> str:
+    out: list[str] = []
+    style = _Style(color)
+    diagnostics = [d for r in results for d in r.diagnostics]
+    for r in sorted(results, key=lambda r: str(r.path)):
+        for d in r.diagnostics:
+            pos = d.range.start
+            marker = " [*]" if d.fix and d.fix.applicability is Applicability.SAFE else " [~]" if d.fix else ""
+            out.append(
+                f"{style.bold(str(r.path))}:{pos.line + 1}:{pos.character + 1}: "
+                f"{style.severity(d.severity)} {style.bold(d.code)}{marker} {d.message}"
+            )
+        if r.diff:
+            out.append(r.diff.rstrip("\n"))
+    counts = Counter(d.severity for d in diagnostics)
+    files = sum(1 for r in results if not r.error and not r.skipped)
+    summary = ", ".join(f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in Severity if counts[s])
+    fixable = sum(1 for d in diagnostics if d.fix and d.fix.applicability is Applicability.SAFE)
+    line = f"Checked {files} file{'s' if files != 1 else ''}: " + (summary or "no findings")
+    if fixable and not fix:
+        line += f"; {fixable} fixable with --fix ([*]); [~] = fix available with --unsafe-fixes"
+    fixed = sum(r.fixed for r in results)
+    if fixed:
+        line += f"; {'would apply' if any(r.diff for r in results) else 'applied'} {fixed} fix{'es' if fixed != 1 else ''}"
+    if out:
+        out.append("")
+    out.append(line)
+    return "\n".join(out)
+
+
+def notices(results: Sequence[FileResult]) -> list[str]:
+    """Lines for stderr: unreadable paths, skipped files, decoding notes."""
+    lines = []
+    for r in results:
+        if r.error:
+            lines.append(f"error: {r.error}")
+        elif r.skipped:
+            lines.append(f"skipped: {r.skipped}")
+        elif r.note:
+            lines.append(f"note: {r.path}: {r.note}")
+    return lines
+
+
+def json_report(results: Sequence[FileResult]) -> str:
+    rows = [d.to_json() | {"path": str(r.path)} for r in results for d in r.diagnostics]
+    return json.dumps(rows, indent=2)
+
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note", Severity.HINT: "note"}
+
+
+def sarif_report(results: Sequence[FileResult], root: Path | None = None) -> str:
+    """SARIF 2.1.0 as GitHub code scanning reads it: one run, rules with help, results with
+    1-based regions and artifact URIs relative to the repository root."""
+    root = (root or Path.cwd()).resolve()
+    rules = all_rules()
+    index = {r.code: i for i, r in enumerate(rules)}
+    driver_rules = []
+    for r in rules:
+        sections = doc_sections(r)
+        driver_rules.append(
+            {
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": {"text": r.summary},
+                "fullDescription": {"text": sections.get("What it does", r.summary)},
+                "helpUri": rule_docs_url(r.code),
+                "help": {"text": r.docs.strip(), "markdown": r.docs.strip()},
+                "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity]},
+                "properties": {"tags": [r.family]},
+            }
+        )
+    sarif_results = []
+    for res in results:
+        uri = _uri(res.path, root)
+        for d in res.diagnostics:
+            sarif_results.append(_sarif_result(d, uri, index))
+    doc = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "spcopilot",
+                        "informationUri": "https://github.com/sourcepawn-copilot/sourcepawn-copilot",
+                        "version": __version__,
+                        "rules": driver_rules,
+                    }
+                },
+                "results": sarif_results,
+                "columnKind": "utf16CodeUnits",
+            }
+        ],
+    }
+    return json.dumps(doc, indent=2)
+
+
+def _uri(path: Path, root: Path) -> str:
+    absolute = path.resolve()
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        return absolute.as_uri()
+
+
+def _sarif_result(d: Diagnostic, uri: str, index: dict[str, int]) -> dict[str, object]:
+    region = {
+        "startLine": d.range.start.line + 1,
+        "startColumn": d.range.start.character + 1,
+        "endLine": d.range.end.line + 1,
+        "endColumn": d.range.end.character + 1,
+    }
+    result: dict[str, object] = {
+        "ruleId": d.code,
+        "ruleIndex": index.get(d.code, 0),
+        "level": _SARIF_LEVEL[d.severity],
+        "message": {"text": d.message},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
+    }
+    if d.fix:
+        result["fixes"] = [
+            {
+                "description": {"text": d.fix.title},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": uri},
+                        "replacements": [
+                            {
+                                "deletedRegion": {
+                                    "startLine": e.range.start.line + 1,
+                                    "startColumn": e.range.start.character + 1,
+                                    "endLine": e.range.end.line + 1,
+                                    "endColumn": e.range.end.character + 1,
+                                },
+                                "insertedContent": {"text": e.new_text},
+                            }
+                            for e in d.fix.edits
+                        ],
+                    }
+                ],
+            }
+        ]
+    return result
+
+
+class _Style:
+    def __init__(self, on: bool) -> None:
+        self.on = on
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.on else text
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def severity(self, s: Severity) -> str:
+        colours = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36", Severity.HINT: "2"}
+        return self._wrap(colours[s], s.label + ":")

@@ -9,6 +9,8 @@ for d in lint(source, "plugin.sp"):
 
 from __future__ import annotations
 
+from typing import Any
+
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.engine import lint
 from spcopilot.diagnostics.fixes import FixResult, apply_fixes, fix_until_stable
@@ -16,7 +18,7 @@ from spcopilot.diagnostics.game import GameInfo, detect_game
 from spcopilot.diagnostics.model import Applicability, Diagnostic, Edit, Fix, Position, Range, Severity, Tag
 
 
-def fix_all(text: str | bytes, path: str = "", config: Config | None = None, unsafe: bool = False, **kwargs) -> FixResult:  # type: ignore[no-untyped-def]
+def fix_all(text: str | bytes, path: str = "", config: Config | None = None, unsafe: bool = False, **kwargs: Any) -> FixResult:
     """Apply fixes (safe ones unless `unsafe`) until the file is stable."""
     source = text.encode("utf-8") if isinstance(text, str) else text
     return fix_until_stable(source, lambda s: lint(s, path, config, **kwargs), unsafe=unsafe)

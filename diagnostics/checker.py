@@ -50,7 +50,11 @@ def collect_files(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult]]:
         if root.is_file():
             add(root)
         elif root.is_dir():
-            for folder, dirs, names in os.walk(root, followlinks=True, onerror=lambda e, r=root: problems.append(FileResult(Path(e.filename or r), error=f"{e.filename}: cannot read directory ({e.strerror})"))):
+            def unreadable(error: OSError, root: Path = root) -> None:
+                where = error.filename or root
+                problems.append(FileResult(Path(where), error=f"{where}: cannot read directory ({error.strerror})"))
+
+            for folder, dirs, names in os.walk(root, followlinks=True, onerror=unreadable):
                 real = Path(folder).resolve()
                 if real in seen_dirs:
                     dirs[:] = []  # a symlink loop or a folder reached twice

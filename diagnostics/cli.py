@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from spcopilot.diagnostics.model import Severity
 FORMATS = ("text", "json", "sarif")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     check = subparsers.add_parser(
         "check",
         help="lint SourcePawn files and folders",
@@ -98,8 +99,8 @@ class _ProgressBar:
     MIN_FILES = 50
 
     def __init__(self) -> None:
-        self._progress = None
-        self._task = None
+        self._progress: Any = None
+        self._task: Any = None
 
     def update(self, done: int, total: int) -> None:
         if total < self.MIN_FILES:

@@ -17,7 +17,7 @@ from tree_sitter import Node, Query, QueryCursor, Tree
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.context import Context, SymbolScope
 from spcopilot.diagnostics.knowledge.events import EventCatalogue
-from spcopilot.diagnostics.model import Diagnostic
+from spcopilot.diagnostics.model import Diagnostic, Severity
 from spcopilot.diagnostics.parsing import language, parse
 from spcopilot.diagnostics.rules import all_rules
 from spcopilot.diagnostics.rules.base import ALL_GAMES, Rule
@@ -155,7 +155,7 @@ def _finalise(found: Sequence[Diagnostic], ctx: Context, config: Config) -> list
     return sorted(out.values(), key=lambda d: (d.start_byte, d.code))
 
 
-def _with_severity(d: Diagnostic, severity) -> Diagnostic:  # type: ignore[no-untyped-def]
+def _with_severity(d: Diagnostic, severity: Severity) -> Diagnostic:
     from dataclasses import replace
 
     return replace(d, severity=severity)

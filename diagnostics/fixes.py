@@ -59,8 +59,9 @@ def select_fixes(diagnostics: Iterable[Diagnostic], unsafe: bool = False) -> lis
     chosen: list[Diagnostic] = []
     taken = _Intervals()
     candidates = [d for d in diagnostics if d.fix and d.fix.edits and d.fix.applicability in allowed]
-    for d in sorted(candidates, key=lambda d: _span(d.fix)):  # type: ignore[arg-type]
-        edits = d.fix.edits  # type: ignore[union-attr]
+    for d in sorted(candidates, key=lambda d: _span(d.fix)):
+        assert d.fix is not None
+        edits = d.fix.edits
         if not all(taken.free(e.start_byte, e.end_byte) for e in edits):
             continue
         chosen.append(d)
@@ -72,7 +73,7 @@ def select_fixes(diagnostics: Iterable[Diagnostic], unsafe: bool = False) -> lis
 def apply_fixes(source: bytes, diagnostics: Iterable[Diagnostic], unsafe: bool = False) -> tuple[bytes, list[Diagnostic]]:
     """One round: apply every fix that does not overlap another."""
     chosen = select_fixes(diagnostics, unsafe)
-    return apply_edits(source, [e for d in chosen for e in d.fix.edits]), chosen  # type: ignore[union-attr]
+    return apply_edits(source, [e for d in chosen for e in d.fix.edits]), chosen
 
 
 def fix_until_stable(

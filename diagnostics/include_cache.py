@@ -38,10 +38,18 @@ class SymbolCache:
         cache_file = self._file_for(path)
         try:
             data = json.loads(cache_file.read_text("utf-8"))
-            if (data["format"], data["path"], data["mtime_ns"], data["size"]) != (CACHE_FORMAT, str(path), mtime_ns, size):
+            if (data["format"], data["path"], data["mtime_ns"], data["size"]) != (
+                CACHE_FORMAT,
+                str(path),
+                mtime_ns,
+                size,
+            ):
                 return None
             symbols = tuple(Symbol.from_json(row, str(path)) for row in data["symbols"])
-            includes = tuple(IncludeRef(name, bool(system), bool(optional)) for name, system, optional in data["includes"])
+            includes = tuple(
+                IncludeRef(name, bool(system), bool(optional))
+                for name, system, optional in data["includes"]
+            )
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:

@@ -19,8 +19,15 @@ from pathlib import Path
 from typing import Protocol
 
 from spcopilot.diagnostics.include_cache import SymbolCache
-from spcopilot.diagnostics.include_symbols import FileSymbols, IncludeRef, Symbol, read_declarations
+from spcopilot.diagnostics.include_symbols import (
+    FileSymbols,
+    IncludeRef,
+    Symbol,
+    read_declarations,
+    symbols_of_source,
+)
 
+__all__ = ["IncludeIndex", "IncludeRef", "Scope", "Symbol", "find_include_dirs", "symbols_of_source"]
 log = logging.getLogger(__name__)
 
 Stamp = tuple[int, int] | None  # (mtime_ns, size) of a file or folder; None when missing
@@ -86,7 +93,10 @@ class SymbolTable:
                 if member.name not in names or member.kind == "constructor":
                     out.append(member)
             names |= {m.name for m in self.by_parent.get(current, ())}
-            current = next((s.inherits for s in self.by_name.get(current, ()) if s.kind == "methodmap" and s.inherits), "")
+            current = next(
+                (s.inherits for s in self.by_name.get(current, ()) if s.kind == "methodmap" and s.inherits),
+                "",
+            )
         return out
 
 
@@ -140,6 +150,8 @@ class IncludeIndex:
         self._indexed_all = False
 
     # -- one file ----------------------------------------------------------------------------
+    symbols_of_source = staticmethod(symbols_of_source)  # an open document, from memory
+
     def symbols_in(self, path: Path | str) -> list[Symbol]:
         """What one include file declares ([] if it cannot be read)."""
         entry = self._load(Path(path).absolute())
@@ -172,8 +184,10 @@ class IncludeIndex:
     def invalidate(self, path: Path | str) -> None:
         """Forget what we know of a file (the editor saw it change)."""
         target = Path(path).absolute()
+        real = os.path.realpath(target)
         with self._lock:
-            self._files.pop(target, None)
+            for known in [p for p in self._files if p == target or os.path.realpath(p) == real]:
+                del self._files[known]
             self._closures.clear()
             self._table = None
             self._indexed_all = False  # new files may have appeared too
@@ -201,7 +215,9 @@ class IncludeIndex:
         """Everything the includes reach, transitively. Cached per (folder, includes) and
         revalidated with one stat per file and folder involved."""
         origin = Path(path).absolute().parent if path else None
-        refs = tuple(IncludeRef(i.name.replace("\\", "/"), i.system, bool(getattr(i, "optional", False))) for i in includes)
+        refs = tuple(
+            IncludeRef(i.name.replace("\\", "/"), i.system, bool(getattr(i, "optional", False))) for i in includes
+        )
         key = (origin, refs)
         closure = self._closures.get(key)
         if closure is not None and all(stamp_of(p) == s for p, s in closure.watched.items()):

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tree_sitter import Node, QueryCursor
-
 from spcopilot.diagnostics.parsing import compile_query, parse
+from tree_sitter import Node, QueryCursor
 
 KINDS = (
     "native", "stock", "forward", "function", "methodmap", "method", "property", "constructor",
@@ -79,7 +78,9 @@ class Symbol:
     @classmethod
     def from_json(cls, row: list, path: str) -> Symbol:
         name, kind, signature, doc, line, parent, params, return_type, inherits = row
-        return cls(name, kind, signature, doc, path, line, parent, tuple(params), return_type, inherits)
+        return cls(
+            name, kind, signature, doc, path, line, parent, tuple(params), return_type, inherits
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +116,9 @@ def read_declarations(source: bytes, path: str = "") -> FileSymbols:
     for _, caps in QueryCursor(compile_query(INCLUDE_QUERY)).matches(root):
         raw = reader.text(caps["path"][0]).strip()
         name = raw.strip('<>"').replace("\\", "/")
-        includes.append(IncludeRef(name, raw.startswith("<"), caps["include"][0].type == "preproc_tryinclude"))
+        includes.append(
+            IncludeRef(name, raw.startswith("<"), caps["include"][0].type == "preproc_tryinclude")
+        )
     return FileSymbols(tuple(symbols), tuple(includes))
 
 
@@ -172,8 +175,12 @@ class _Reader:
     def _params(self, node: Node) -> tuple[str, ...]:
         params = node.child_by_field_name("parameters")
         if params is None and node.type == "typedef":
-            expression = next((c for c in node.named_children if c.type == "typedef_expression"), None)
-            params = expression.child_by_field_name("parameters") if expression is not None else None
+            expression = next(
+                (c for c in node.named_children if c.type == "typedef_expression"), None
+            )
+            params = (
+                expression.child_by_field_name("parameters") if expression is not None else None
+            )
         if params is None:
             return ()
         return tuple(
@@ -199,9 +206,20 @@ class _Reader:
             name = node.child_by_field_name("name")
             equals = next((c for c in node.children if c.type == "="), None)
             end = equals.start_byte if equals is not None else node.end_byte
-            return [self._global(name, self._text_without_comments(node, end), doc, node.child_by_field_name("type"))]
+            return [
+                self._global(
+                    name,
+                    self._text_without_comments(node, end),
+                    doc,
+                    node.child_by_field_name("type"),
+                )
+            ]
         out = []
-        declarators = [c for c in node.named_children if c.type in ("variable_declaration", "old_variable_declaration")]
+        declarators = [
+            c
+            for c in node.named_children
+            if c.type in ("variable_declaration", "old_variable_declaration")
+        ]
         prefix = self._text_without_comments(node, declarators[0].start_byte) if declarators else ""
         for declarator in declarators:
             name = declarator.child_by_field_name("name")
@@ -209,7 +227,12 @@ class _Reader:
                 continue
             value = declarator.child_by_field_name("initialValue")
             end = value.start_byte if value is not None else declarator.end_byte
-            written = self.source[declarator.start_byte : end].decode("utf-8", "replace").rstrip().removesuffix("=")
+            written = (
+                self.source[declarator.start_byte : end]
+                .decode("utf-8", "replace")
+                .rstrip()
+                .removesuffix("=")
+            )
             type_node = node.child_by_field_name("type") or declarator.child_by_field_name("type")
             out.append(self._global(name, f"{prefix} {written}", doc, type_node))
         return out
@@ -227,8 +250,16 @@ class _Reader:
 
     def signature(self, node: Node, kind: str) -> str:
         if kind in ("typeset", "funcenum"):  # the members are the declaration
-            return normalise(self._text_without_comments(node, node.end_byte)).removesuffix(";").rstrip()
-        return normalise(self._text_without_comments(node, _body_start(node))).removesuffix(";").rstrip()
+            return (
+                normalise(self._text_without_comments(node, node.end_byte))
+                .removesuffix(";")
+                .rstrip()
+            )
+        return (
+            normalise(self._text_without_comments(node, _body_start(node)))
+            .removesuffix(";")
+            .rstrip()
+        )
 
     def _text_without_comments(self, node: Node, end: int) -> str:
         """The node's text from its start to `end`, comments left out."""
@@ -284,7 +315,12 @@ def doc_comment(node: Node, source: bytes) -> str:
         return clean_comment("\n".join(_text(c, source) for c in leading))
     trailing = node.next_named_sibling
     one_line = node.start_point.row == _last_row(node)
-    if one_line and trailing is not None and trailing.type == "comment" and trailing.start_point.row == node.start_point.row:
+    if (
+        one_line
+        and trailing is not None
+        and trailing.type == "comment"
+        and trailing.start_point.row == node.start_point.row
+    ):
         return clean_comment(_text(trailing, source))
     return ""
 
@@ -292,7 +328,11 @@ def doc_comment(node: Node, source: bytes) -> str:
 def _leading_comments(node: Node, source: bytes) -> list[Node]:
     above = node.prev_named_sibling
     top_row = node.start_point.row
-    while above is not None and above.type in _BETWEEN_DOC_AND_DECLARATION and above.end_point.row >= top_row - 1:
+    while (
+        above is not None
+        and above.type in _BETWEEN_DOC_AND_DECLARATION
+        and above.end_point.row >= top_row - 1
+    ):
         top_row = above.start_point.row
         above = above.prev_named_sibling
     comments: list[Node] = []

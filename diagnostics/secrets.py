@@ -67,8 +67,11 @@ class SecretFinding:
 _PASSWORD_WORDS = frozenset({"pass", "passwd", "password", "passwort", "pwd", "pw", "passphrase"})
 _PASSWORD_COMPOUND = re.compile(r"(db|sql|mysql|rcon|sv|server|admin|root|ftp|user|srv|web)(pass|pwd|pw)")
 _DB_WORDS = frozenset({"db", "sql", "mysql", "pgsql", "sqlite", "database", "dbi", "sourcebans", "sb"})
-_KEY_QUALIFIERS = frozenset({"api", "web", "webapi", "steam", "auth", "access", "secret", "private", "license"})
-_KEY_COMPOUNDS = ("apikey", "webkey", "steamkey", "authkey", "accesskey", "secretkey", "privatekey", "licensekey")
+_KEY_QUALIFIERS = frozenset(
+    {"api", "web", "webapi", "steam", "auth", "access", "secret", "private", "license", "encryption", "encrypt",
+     "crypt", "crypto", "cipher", "aes", "hmac", "signing", "jwt", "master"}
+)
+_KEY_COMPOUNDS = tuple(f"{q}key" for q in sorted(_KEY_QUALIFIERS))
 # A name with one of these words describes something about a secret, not the secret itself:
 # its length, its ConVar, its menu, its sound, its hash...
 _NOT_SECRET_WORDS = frozenset(
@@ -79,7 +82,8 @@ _NOT_SECRET_WORDS = frozenset(
     types hash hashed md5 sha sha1 sha256 crc crc32 checksum digest fingerprint sound snd model
     mdl particle sprite material overlay color colour tag prefix regex pattern format fmt url uri
     endpoint host name var info index idx id pos char chars mask sep separator delim room rooms
-    area found kick cache event events bucket buffer""".split()
+    area found kick cache event events bucket buffer patch offset signature sig address addr gamedata
+    detour native forward function func""".split()
 )
 _HASH_WORDS = frozenset({"hash", "hashed", "md5", "sha", "sha1", "sha256", "crc", "crc32", "checksum", "digest", "fingerprint"})
 
@@ -158,10 +162,21 @@ def _only_vocabulary(run: str) -> bool:
 def is_placeholder(value: str) -> bool:
     """`""`, `YOUR_KEY_HERE`, `<api key>`, `changeme`, `xxxx`, `****`, `${DB_PASS}`, `none`..."""
     v = value.strip()
-    if not v or _PLACEHOLDER_SHAPES.fullmatch(v):
+    if not v or _PLACEHOLDER_SHAPES.fullmatch(v) or _low_complexity(v):
         return True
     runs = re.findall(r"[a-z0-9]+", v.lower())
     return all(_only_vocabulary(r) for r in runs)
+
+
+def _low_complexity(v: str) -> bool:
+    """A short unit repeated (`abcabcabc`, `0123456789ABCDEF0123456789ABCDEF`) or a run of
+    consecutive characters (`0123456789`, `abcdefgh`): typed to fill a field, not generated."""
+    if len(v) < 12:  # `123456` and `abcabc` are (bad) passwords people really use
+        return False
+    if re.fullmatch(r"(.{1,16}?)\1+", v, re.IGNORECASE | re.DOTALL):
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(v.lower(), v.lower()[1:], strict=False)}
+    return steps <= {1, -1, 0, ord("a") - ord("9")}
 
 
 def _looks_like_path(v: str) -> bool:
@@ -174,8 +189,8 @@ def _looks_like_path(v: str) -> bool:
 
 
 def _is_text_not_secret(v: str) -> bool:
-    """Formats, colour codes, control characters: message text, never a credential."""
-    return bool(_FORMAT.search(v)) or "{" in v or "\\x" in v or any(ord(c) < 32 for c in v)
+    """Formats, colour codes, control characters, C++ names: never a credential."""
+    return bool(_FORMAT.search(v)) or "{" in v or "\\x" in v or "::" in v or any(ord(c) < 32 for c in v)
 
 
 def plausible_password(value: str, name: str | None = None) -> bool:
@@ -186,7 +201,7 @@ def plausible_password(value: str, name: str | None = None) -> bool:
         return False
     if _COMMAND_OR_CVAR.fullmatch(v) or v.lower() in _BOOLEANISH:
         return False
-    if re.fullmatch(r"[+-]?\d+(\.\d+)?", v) and len(v) < 6:
+    if re.fullmatch(r"[+-]?\d*\.\d+", v):  # a float setting
         return False
     return not (name and v.lower() == name.lower())
 
@@ -224,6 +239,7 @@ _URL_PARAM = re.compile(
 )
 _URL_USERINFO = re.compile(r"\b(?P<scheme>[a-z][a-z0-9+.\-]*)://[^\s/:@\"']+:(?P<value>[^\s/@\"']+)@", re.IGNORECASE)
 _CONNECTION_PASSWORD = re.compile(r"(?:^|[;\s\"'(])(?P<param>password|passwd|pwd|pass)\s*=\s*'?(?P<value>[^;\s\"'&,)]*)", re.IGNORECASE)
+# `pass` is also an English word (`// (pass = projectile)`): only with other connection keys.
 _CONNECTION_OTHER_KEYS = re.compile(r"(?i)\b(host|server|user|uid|database|dbname|port)\s*=")
 _PASSWORD_COMMAND = re.compile(r"\b(?:rcon_password|sv_password)\s+\\?[\"']?(?P<value>[^\s\"'\\;]+)")
 _DB_SCHEMES = frozenset({"mysql", "mariadb", "postgres", "postgresql", "pgsql", "mongodb", "redis", "sqlserver"})
@@ -236,6 +252,15 @@ def _value_detections(text: str, context_name: str | None) -> list[tuple[int, in
         found.append((m.start(), m.end(), SecretKind.PRIVATE_KEY, "a PEM private key block"))
     for m in _WEBHOOK.finditer(text):
         found.append((m.start(), m.end(), SecretKind.WEBHOOK, "a webhook URL that includes its token"))
+    if not _is_hash_name(context_name):
+        key_context = name_kind(context_name) in (SecretKind.API_KEY, SecretKind.SECRET, SecretKind.TOKEN)
+        for m in _HEX32.finditer(text):
+            h = m.group()
+            if len(set(h)) < 6 or _low_complexity(h) or not (re.search(r"\d", h) and re.search(r"[A-Fa-f]", h)):
+                continue
+            # Steam Web API keys are upper-case hex; lower-case 32 hex is usually an MD5 hash.
+            if h.isupper() or key_context or text[: m.start()].lower().endswith("key="):
+                found.append((m.start(), m.end(), SecretKind.STEAM_API_KEY, "32 hexadecimal characters, the shape of a Steam Web API key"))
     for m in _AUTH_HEADER.finditer(text):
         if plausible_token(m.group(1), 20):
             found.append((m.start(1), m.end(1), SecretKind.BEARER_TOKEN, "a token after an Authorization scheme"))
@@ -253,22 +278,15 @@ def _value_detections(text: str, context_name: str | None) -> list[tuple[int, in
         if ok:
             found.append((m.start("value"), m.end("value"), kind, f"a real-looking `{m.group('param')}=` URL parameter"))
     for m in _CONNECTION_PASSWORD.finditer(text):
-        value = m.group("value")
+        value, in_connection_string = m.group("value"), bool(_CONNECTION_OTHER_KEYS.search(text))
+        if m.group("param").lower() == "pass" and not in_connection_string:
+            continue
         if plausible_password(value):
-            kind = SecretKind.DATABASE_PASSWORD if _CONNECTION_OTHER_KEYS.search(text) else SecretKind.PASSWORD
+            kind = SecretKind.DATABASE_PASSWORD if in_connection_string else SecretKind.PASSWORD
             found.append((m.start("value"), m.end("value"), kind, f"`{m.group('param')}=` in a connection string"))
     for m in _PASSWORD_COMMAND.finditer(text):
         if plausible_password(m.group("value")):
             found.append((m.start("value"), m.end("value"), SecretKind.PASSWORD, "a server password set by a command"))
-    if not _is_hash_name(context_name):
-        key_context = name_kind(context_name) in (SecretKind.API_KEY, SecretKind.SECRET, SecretKind.TOKEN)
-        for m in _HEX32.finditer(text):
-            h = m.group()
-            if len(set(h)) < 6 or not (re.search(r"\d", h) and re.search(r"[A-Fa-f]", h)):
-                continue
-            # Steam Web API keys are upper-case hex; lower-case 32 hex is usually an MD5 hash.
-            if h.isupper() or key_context or text[: m.start()].lower().endswith("key="):
-                found.append((m.start(), m.end(), SecretKind.STEAM_API_KEY, "32 hexadecimal characters, the shape of a Steam Web API key"))
     return found
 
 

@@ -12,7 +12,7 @@ public Plugin myinfo =
 {
     name = "Rank Tracker",
     author = "SourcePawn Copilot examples",
-    description = "Survivor kill ranks",
+    description = "Left 4 Dead 2 survivor kill ranks",
     version = "2.0",
     url = ""
 };

@@ -80,10 +80,12 @@ class EventCatalogue:
 
 # Short fields with these names hold a userid (GetClientOfUserId); long ones an entity index.
 _USERID_FIELD_NAMES = frozenset(
-    "userid attacker victim subject rescuer player target bot causer smoker guilty blocker "
-    "deadplayer recipient target1 target2".split()
-)
-_ENTITY_FIELD_NAMES = frozenset("entityid attackerentid witchid subject victim".split())
+    {
+        "userid", "attacker", "victim", "subject", "rescuer", "player", "target", "bot", "causer",
+        "smoker", "guilty", "blocker", "deadplayer", "recipient", "target1", "target2",
+    }
+)  # fmt: skip
+_ENTITY_FIELD_NAMES = frozenset({"entityid", "attackerentid", "witchid", "subject", "victim"})
 
 
 def field_kind(name: str, type: str, comment: str = "") -> str:
@@ -99,9 +101,8 @@ def field_kind(name: str, type: str, comment: str = "") -> str:
         if ("entindex" in said or "entity" in said) and "user" not in said:
             return "entity"
         return "userid"
-    if type == "long" and (
-        name in _ENTITY_FIELD_NAMES or "entindex" in said or "entity id" in said or "entity index" in said
-    ):
+    says_entity = "entindex" in said or "entity id" in said or "entity index" in said
+    if type == "long" and (name in _ENTITY_FIELD_NAMES or says_entity):
         return "entity"
     if type == "byte" and "entindex" in said:
         return "entity"

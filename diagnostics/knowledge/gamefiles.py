@@ -22,7 +22,9 @@ EVENT_FILES = ("gameevents.res", "serverevents.res", "hltvevents.res", "modevent
 FIELD_TYPES = frozenset({"short", "long", "byte", "bool", "float", "string", "uint64", "local", "none"})
 PACKAGE = "pak01_dir.vpk"
 
-_catalogues: dict[str, tuple[tuple, EventCatalogue]] = {}  # game dir -> (file stamps, catalogue)
+_catalogues: dict[
+    str, tuple[tuple[tuple[str, int, int], ...], EventCatalogue]
+] = {}  # game dir -> (file stamps, catalogue)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +39,10 @@ def game_folders(game_dir: Path) -> GameFolders:
     root = Path(game_dir).expanduser()
     if (root / "left4dead2").is_dir():
         base, update = root / "left4dead2", root / "update"
-    else:
+    else:  # the game folder itself: its update/ is a sibling
         base, update = root, root.parent / "update"
-    folders = [("update", update)] if update.is_dir() and update != base else []
+    is_game_folder = base.name.lower() == "left4dead2"
+    folders = [("update", update)] if is_game_folder and update.is_dir() else []
     return GameFolders((*folders, ("base", base)))
 
 
@@ -58,7 +61,8 @@ def load_event_catalogue(game_dir: Path | str) -> EventCatalogue:
     return catalogue
 
 
-def _stamps(layout: GameFolders) -> tuple:
+def _stamps(layout: GameFolders) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime_ns, size) of every file that could hold events; -1s for a missing one."""
     out = []
     for _, folder in layout.folders:
         for path in (*(folder / "resource" / n for n in EVENT_FILES), folder / PACKAGE):
@@ -66,7 +70,7 @@ def _stamps(layout: GameFolders) -> tuple:
                 st = os.stat(path)
                 out.append((str(path), st.st_mtime_ns, st.st_size))
             except OSError:
-                out.append((str(path), None, None))
+                out.append((str(path), -1, -1))
     return tuple(out)
 
 

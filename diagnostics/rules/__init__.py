@@ -21,9 +21,10 @@ def all_rules() -> tuple[Rule, ...]:
             mod = importlib.import_module(f"{package.__name__}.{module.name}")
             for value in vars(mod).values():
                 if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == mod.__name__:
-                    if value.code in found:
-                        raise RuntimeError(f"duplicate rule code {value.code} in {mod.__name__}")
-                    found[value.code] = value()
+                    rule_class: type[Rule] = value
+                    if rule_class.code in found:
+                        raise RuntimeError(f"duplicate rule code {rule_class.code} in {mod.__name__}")
+                    found[rule_class.code] = rule_class()
     return tuple(found[c] for c in sorted(found))
 
 

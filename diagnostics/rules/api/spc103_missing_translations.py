@@ -62,9 +62,7 @@ public void OnPluginStart()
     def finish(self, ctx: Context) -> Iterator[Diagnostic]:
         if not any(name.encode() in ctx.source for name in _TARGETING):
             return  # most files: no need for the query below
-        if "OnPluginStart" not in ctx.model.functions or any(
-            ctx.model.is_defined(n) for n in _TARGETING
-        ):
+        if "OnPluginStart" not in ctx.model.functions or any(ctx.model.is_defined(n) for n in _TARGETING):
             return
         first: dict[str, int] = {}
         nodes = {}

@@ -1,0 +1,272 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from spcopilot.diagnostics.context import Context
+from spcopilot.diagnostics.model import Diagnostic, Severity
+from spcopilot.diagnostics.rules.base import Match, Rule
+from spcopilot.diagnostics.secrets import SecretKind, classify_literal, find_secrets
+from tree_sitter import Node
+
+# Prefilters only: the classifier in secrets.py decides.
+_NAME_WORDS = "pass|pwd|pw|secret|token|key"
+_NAME_RE = "(?i)" + _NAME_WORDS
+_VALUE_RE = (
+    r"(?i)[0-9a-f]{32}|webhooks/|hooks[.]slack[.]com|bearer\s|bot\s|private key"
+    r"|[?&;](key|apikey|api_key|api-key|webkey|steamkey|access_token|auth_token|token|secret|client_secret"
+    r"|password|passwd|pass|pwd)=|://[^/\s:@]+:[^/\s@]+@|(password|passwd|pwd|pass)\s*=|rcon_password|sv_password"
+)
+_DEFINE_RE = r'^\s*"'
+# Calls that store a value under a key: (key, value) are adjacent string arguments, the key
+# first or right after a handle.
+_PAIR_SETTERS = frozenset(
+    {"SetString", "KvSetString", "CreateConVar", "SetHeader", "SetParam", "AppendQueryParam", "AppendFormParam",
+     "SetHTTPRequestGetOrPostParameter", "SetHTTPRequestHeaderValue", "SteamWorks_SetHTTPRequestGetOrPostParameter",
+     "SteamWorks_SetHTTPRequestHeaderValue"}
+)
+_COPIES = frozenset({"strcopy", "Format", "FormatEx"})
+
+
+def _quoted(regex: str) -> str:
+    """A regex as a tree-sitter query string."""
+    return '"' + regex.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_DEFINE_STRING = re.compile(rb'^\s*"((?:[^"\\\n]|\\.)*)"\s*(?://.*)?$')
+
+_ADVICE = {
+    SecretKind.DATABASE_PASSWORD: "move it to databases.cfg / a ConVar with FCVAR_PROTECTED",
+    SecretKind.STEAM_API_KEY: "read it from a ConVar with FCVAR_PROTECTED set in the server's cfg, and revoke this key",
+    SecretKind.WEBHOOK: "anyone who has the URL can post to the channel; read it from a ConVar with FCVAR_PROTECTED"
+    " or a config file, and regenerate the webhook",
+    SecretKind.PRIVATE_KEY: "load it from a file that is not shipped with the plugin, and replace this key",
+    SecretKind.URL_CREDENTIAL: "build the URL at runtime from a config file or a ConVar with FCVAR_PROTECTED",
+}
+_DEFAULT_ADVICE = "read it at runtime from a config file or a ConVar with FCVAR_PROTECTED"
+
+
+class HardcodedCredential(Rule):
+    code = "SPC506"
+    name = "hard-coded-credential"
+    severity = Severity.ERROR
+    summary = "A password, API key, token, webhook URL or private key is written in the plugin source"
+    docs = """
+## What it does
+Flags string literals that hold a credential: database passwords (`kv.SetString("pass", ...)`
+before `SQL_ConnectCustom`, `char g_sDbPass[] = "..."`, `#define DB_PASSWORD "..."`,
+`SQL_ConnectEx`'s password argument, `password=` in connection strings), server passwords set
+from the plugin (`rcon_password`, `sv_password`), Steam Web API keys (32 hex characters),
+API keys and tokens in variables named `g_sApiKey`, `g_sBotToken`, ..., URLs with `key=`,
+`token=` or `password=` parameters or `user:password@` credentials, Discord webhook URLs with
+their token, `Bearer`/`Bot` authorization tokens and PEM private keys. Placeholders (`""`,
+`YOUR_KEY_HERE`, `<api key>`, `changeme`, `****`), format strings (`"%s"`), names of keys and
+ConVars, SQL column names, paths, colour codes and map hashes are not reported.
+
+## Why is this bad?
+Plugin sources are shared: posted on forums, pushed to GitHub, sent to other server owners, and
+`.smx` files keep their strings readable. Whoever reads the source can log into the database,
+use the API key under your name, post through the webhook or take over the server with the
+rcon password. A credential that has been published must be revoked, not just removed.
+
+## Example
+```sourcepawn
+KeyValues kv = new KeyValues("");
+kv.SetString("driver", "mysql");
+kv.SetString("host", "127.0.0.1");
+kv.SetString("user", "l4d2");
+kv.SetString("pass", "Tr0ub4dor&3");
+Database db = SQL_ConnectCustom(kv, error, sizeof(error), true);
+```
+
+## Use instead
+```sourcepawn
+// addons/sourcemod/configs/databases.cfg holds "pass" on the server only
+Database.Connect(OnDatabaseConnected, "l4d2stats");
+
+// or a protected ConVar for keys and tokens, set in cfg/sourcemod/plugin.l4d2stats.cfg
+g_cvApiKey = CreateConVar("sm_stats_apikey", "", "Steam Web API key", FCVAR_PROTECTED);
+```
+"""
+    calls = _PAIR_SETTERS | _COPIES | {"SetConVarString", "SQL_ConnectEx"}
+    query = f"""
+((variable_declaration name: (identifier) @name initialValue: (string_literal) @value) (#match? @name {_quoted(_NAME_RE)}))
+((old_variable_declaration name: (identifier) @name initialValue: (string_literal) @value) (#match? @name {_quoted(_NAME_RE)}))
+((assignment_expression left: (identifier) @name right: (string_literal) @value) (#match? @name {_quoted(_NAME_RE)}))
+((preproc_define value: (preproc_arg) @define) (#match? @define {_quoted(_DEFINE_RE)}))
+"""
+
+    def check(self, match: Match, ctx: Context) -> Iterator[Diagnostic]:
+        if "define" in match:
+            yield from self._check_define(match["define"][0], ctx)
+            return
+        literal = match["value"][0]
+        name, role = _context(literal, ctx)
+        yield from self._report(literal, name, role, ctx)
+
+    def finish(self, ctx: Context) -> Iterator[Diagnostic]:
+        """Secret-shaped text in any string literal or comment. A query over every literal and
+        comment cost more than the rest of the catalogue, and so did one case-insensitive regex
+        over the file: the literals and comments are tokenized with a cheap regex, gated by
+        byte searches, and only the few candidates meet the full pattern and their node."""
+        seen: set[int] = set()
+        for m in _TOKENS.finditer(ctx.source):
+            token = m.group()
+            lowered = token.lower()
+            is_comment = token[:1] == b"/"
+            if not _worth_a_look(lowered, is_comment):
+                continue
+            if not (_VALUE_BYTES.search(token) or (is_comment and _COMMENT_BYTES.search(token))):
+                continue
+            node = _holder(ctx, m.start(), m.end(), ("comment",) if is_comment else ("string_literal", "comment"))
+            if node is None or node.start_byte in seen:
+                continue
+            seen.add(node.start_byte)
+            if node.type == "comment":
+                yield from self._check_comment(node, ctx)
+            else:
+                name, role = _context(node, ctx)
+                yield from self._report(node, name, role, ctx)
+
+    def check_call(self, call: Node, callee: str, ctx: Context) -> Iterator[Diagnostic]:
+        args = ctx.args(call)
+        for index, arg in enumerate(args):
+            if arg.type == "string_literal":
+                name, role = _call_context(call, callee, args, index, ctx)
+                if name is not None:
+                    yield from self._report(arg, name, role, ctx)
+
+    def _check_define(self, arg: Node, ctx: Context) -> Iterator[Diagnostic]:
+        # To the end of the line: the grammar ends the define's value at a `//` inside the
+        # string (`"https://..."`), spcomp does not.
+        end = ctx.source.find(b"\n", arg.start_byte)
+        m = _DEFINE_STRING.match(ctx.source[arg.start_byte : end if end != -1 else len(ctx.source)].rstrip(b"\r"))
+        define = arg.parent
+        name_node = define.child_by_field_name("name") if define is not None else None
+        if m is None or name_node is None:
+            return
+        value = m.group(1).replace(b'\\"', b'"').replace(b"\\\\", b"\\").decode("utf-8", "replace")
+        kind = classify_literal(value, ctx.text(name_node))
+        if kind is not None:
+            span = (arg.start_byte + m.start(1) - 1, arg.start_byte + m.end(1) + 1)
+            yield self.diagnostic(ctx, span, _message(kind, "define"))
+
+    def _check_comment(self, comment: Node, ctx: Context) -> Iterator[Diagnostic]:
+        """Commented-out code and notes leak as much as live code: the same text scan as configs."""
+        text = ctx.text(comment)
+        for finding in find_secrets(text):
+            start = comment.start_byte + len(text[: finding.start].encode("utf-8"))
+            end = comment.start_byte + len(text[: finding.end].encode("utf-8"))
+            yield self.diagnostic(ctx, (start, end), _message(finding.kind, "comment"))
+
+    def _report(self, literal: Node, name: str | None, role: str | None, ctx: Context) -> Iterator[Diagnostic]:
+        value = ctx.string_value(literal)
+        if value is None:
+            return
+        kind = classify_literal(value, name)
+        if kind is None and "PRIVATE KEY-----" in value:
+            # The key's body may follow in the next concatenated literals.
+            following = ctx.source[literal.start_byte : literal.start_byte + 800].decode("utf-8", "replace")
+            kind = classify_literal(following)
+        if kind is None:
+            return
+        if kind is SecretKind.PASSWORD and role == "keyvalues" and b"SQL_ConnectCustom" in ctx.source:
+            kind = SecretKind.DATABASE_PASSWORD
+        yield self.diagnostic(ctx, literal, _message(kind, role))
+
+
+_VALUE_BYTES = re.compile(_VALUE_RE.encode())
+_COMMENT_BYTES = re.compile(("(?i)" + _NAME_WORDS).encode())
+# String literals and comments, in source order (a `//` inside a string stays in the string).
+_TOKENS = re.compile(rb'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/', re.S)
+_HEX32 = re.compile(rb"[0-9a-f]{32}")
+# Literal pieces every alternative of _VALUE_RE contains (or a 32-hex run), and the name words.
+_VALUE_GATE = re.compile(rb"webhooks/|slack\.com|bearer|bot\s|private key|=|@|password")
+_NAME_GATE = re.compile(b"|".join(w.encode() for w in _NAME_WORDS.split("|")))
+
+
+def _worth_a_look(lowered: bytes, is_comment: bool) -> bool:
+    """A byte-level test that every token _VALUE_BYTES (or, in comments, _COMMENT_BYTES) can
+    match passes: it only skips tokens the full patterns cannot match."""
+    if _VALUE_GATE.search(lowered) or (len(lowered) >= 32 and _HEX32.search(lowered)):
+        return True
+    return is_comment and _NAME_GATE.search(lowered) is not None
+
+
+def _holder(ctx: Context, start: int, end: int, kinds: tuple[str, ...]) -> Node | None:
+    """The string literal or comment around a byte range, if any."""
+    node: Node | None = ctx.tree.root_node.descendant_for_byte_range(start, end)
+    while node is not None and node.type not in kinds:
+        if node.type in ("block", "function_definition", "source_file"):
+            return None
+        node = node.parent
+    return node
+
+
+def _message(kind: SecretKind, role: str | None) -> str:
+    if role == "comment":
+        return f"{kind.noun} is written in a comment of the plugin source: delete it, and revoke it if it was ever shared"
+    if role == "convar-default":
+        return (
+            f"{kind.noun} is the default value of a ConVar in the plugin source: make the default \"\" and set"
+            " the real value in the server's cfg (create the ConVar with FCVAR_PROTECTED)"
+        )
+    return f"{kind.noun} is written in the plugin source: {_ADVICE.get(kind, _DEFAULT_ADVICE)}"
+
+
+def _context(literal: Node, ctx: Context) -> tuple[str | None, str | None]:
+    """The name a string literal is stored under, and how (declaration, call argument...)."""
+    parent = literal.parent
+    if parent is None:
+        return None, None
+    if parent.type in ("variable_declaration", "old_variable_declaration"):
+        # The only string literal directly under a declaration is its initial value.
+        name = parent.child_by_field_name("name")
+        if name is not None:
+            return ctx.text(name), "declaration"
+    elif parent.type == "assignment_expression" and parent.child_by_field_name("right") == literal:
+        left = parent.child_by_field_name("left")
+        if left is not None and left.type == "identifier":
+            return ctx.text(left), "assignment"
+    elif parent.type == "call_arguments" and parent.parent is not None:
+        call = parent.parent
+        args = ctx.args(call)
+        if literal in args:
+            return _call_context(call, ctx.callee(call), args, args.index(literal), ctx)
+    return None, None
+
+
+def _call_context(call: Node, callee: str, args: list[Node], index: int, ctx: Context) -> tuple[str | None, str | None]:
+    """The key a call stores its `index`-th (string) argument under, if the call is a setter."""
+    if callee == "SetString" and index == 0:
+        cvar = _find_convar(_method_target(call), ctx)
+        if cvar is not None:
+            return cvar, "convar-set"
+    if callee in _PAIR_SETTERS and index >= 1:
+        key = args[index - 1]
+        key_position_ok = index - 1 == 0 or (index - 1 == 1 and args[0].type != "string_literal")
+        if key.type == "string_literal" and key_position_ok:
+            role = "convar-default" if callee == "CreateConVar" else "keyvalues" if callee in ("SetString", "KvSetString") else "call"
+            return ctx.string_value(key), role
+    if callee == "SetConVarString" and index == 1:
+        cvar = _find_convar(args[0], ctx)
+        if cvar is not None:
+            return cvar, "convar-set"
+    if callee in _COPIES and index == 2 and len(args) == 3 and args[0].type == "identifier":
+        return ctx.text(args[0]), "copy"
+    if callee == "SQL_ConnectEx" and index == 3:
+        return "database password", "connect"
+    return None, None
+
+
+def _method_target(call: Node) -> Node | None:
+    fn = call.child_by_field_name("function")
+    return fn.child_by_field_name("target") if fn is not None and fn.type == "field_access" else None
+
+
+def _find_convar(node: Node | None, ctx: Context) -> str | None:
+    """"x" for a `FindConVar("x")` expression."""
+    if node is None or node.type != "call_expression" or ctx.callee(node) != "FindConVar":
+        return None
+    args = ctx.args(node)
+    return ctx.string_value(args[0]) if args else None

@@ -1,0 +1,179 @@
+"""The engine's own mechanics: suppression, config, severities, positions, fix selection,
+game detection, multi-file plugins, and a crashing rule."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from spcopilot.diagnostics import Config, detect_game_of, fix_all, lint
+from spcopilot.diagnostics import engine as engine_mod
+from spcopilot.diagnostics.config import from_mapping, load_file
+from spcopilot.diagnostics.errors import ConfigError
+from spcopilot.diagnostics.fixes import apply_fixes, select_fixes
+from spcopilot.diagnostics.linter import Linter
+from spcopilot.diagnostics.model import Severity
+from spcopilot.diagnostics.text import LineIndex
+
+POUNCE = 'public void OnPluginStart()\n{\n    HookEvent("pounce", Cb);\n}\n'
+
+
+def codes(source: str, config: Config | None = None) -> list[str]:
+    return [d.code for d in lint(source, "t.sp", config)]
+
+
+# -- suppression -------------------------------------------------------------------------------
+def test_suppression_same_line_and_line_above() -> None:
+    assert codes(POUNCE) == ["SPC201"]
+    assert codes(POUNCE.replace("Cb);", "Cb); // spcopilot: ignore[SPC201]")) == []
+    assert codes(POUNCE.replace('    HookEvent', '    // spcopilot: ignore[SPC201]\n    HookEvent')) == []
+    assert codes(POUNCE.replace("Cb);", "Cb); // spcopilot: ignore")) == []
+
+
+def test_suppression_of_another_code_or_far_line_does_not_apply() -> None:
+    assert codes(POUNCE.replace("Cb);", "Cb); // spcopilot: ignore[SPC101]")) == ["SPC201"]
+    far = POUNCE.replace("{\n", "{\n    // spcopilot: ignore[SPC201]\n\n")
+    assert codes(far) == ["SPC201"]
+
+
+def test_file_level_suppression() -> None:
+    assert codes("// spcopilot: ignore-file[SPC201]\n" + POUNCE) == []
+    assert codes("// spcopilot: ignore-file\n" + POUNCE) == []
+    assert codes("// spcopilot: ignore-file[SPC999]\n" + POUNCE) == ["SPC201"]
+
+
+# -- configuration -----------------------------------------------------------------------------
+def test_select_ignore_prefixes_and_severity_override() -> None:
+    both = POUNCE.replace("HookEvent", "float f = RandomFloat(0.0, 1.0);\n    HookEvent")
+    assert sorted(codes(both)) == ["SPC101", "SPC201"]
+    assert codes(both, Config(select=("SPC2",))) == ["SPC201"]
+    assert codes(both, Config(ignore=("SPC1",))) == ["SPC201"]
+    found = lint(both, "t.sp", Config(severity={"SPC201": Severity.HINT}))
+    assert {d.code: d.severity for d in found}["SPC201"] is Severity.HINT
+
+
+def test_config_file_and_errors(tmp_path: Path) -> None:
+    (tmp_path / "inc").mkdir()
+    cfg = tmp_path / ".spcopilot.toml"
+    cfg.write_text('select = ["SPC2"]\ngame = "l4d2"\ninclude-dirs = ["inc"]\nfail-on = "error"\n[severity]\nSPC401 = "hint"\n')
+    config = load_file(cfg)
+    assert config.select == ("SPC2",) and config.game == "l4d2" and config.fail_on is Severity.ERROR
+    assert config.include_dirs == (tmp_path / "inc",)
+    assert config.severity == {"SPC401": Severity.HINT}
+    with pytest.raises(ConfigError, match="unknown setting"):
+        from_mapping({"selct": ["SPC1"]})
+    with pytest.raises(ConfigError, match="not a rule code"):
+        from_mapping({"select": ["E501"]})
+    with pytest.raises(ConfigError, match="use one of"):
+        from_mapping({"game": "portal2"})
+    with pytest.raises(ConfigError, match="unknown severity"):
+        from_mapping({"severity": {"SPC101": "fatal"}})
+
+
+def test_game_override_turns_l4d_rules_off() -> None:
+    assert codes(POUNCE, Config(game="tf2")) == []
+
+
+# -- positions ---------------------------------------------------------------------------------
+def test_positions_utf16_and_utf8() -> None:
+    source = 'char s[] = "😀é"; HookEvent("pounce", Cb);\n'.encode()
+    index = LineIndex(source)
+    offset = source.index(b'"pounce"')
+    assert index.position(offset, "utf-8").character == offset
+    assert index.position(offset, "utf-16").character == len('char s[] = "😀é"; HookEvent(') + 1  # 😀 is 2 units
+    assert index.position(offset, "utf-32").character == len('char s[] = "😀é"; HookEvent(')
+    for enc in ("utf-8", "utf-16", "utf-32"):
+        pos = index.position(offset, enc)
+        assert index.offset(pos.line, pos.character, enc) == offset
+    assert index.offset(99, 0) == len(source)  # past the end clamps
+    assert index.offset(0, 10_000) == source.index(b"\n")
+
+
+def test_diagnostic_range_is_utf16() -> None:
+    d = lint('// 😀😀\nvoid F() { HookEvent("pounce", Cb); }\n'.replace("// 😀😀\n", '// x\nchar e[] = "😀"; '), "t.sp")[0]
+    assert d.range.start.character == len('char e[] = "😀"; void F() { HookEvent(') + 1
+
+
+# -- fixes -------------------------------------------------------------------------------------
+def test_overlapping_fixes_wait_for_the_next_round() -> None:
+    source = b'void F() { HookEvent("pounce", A); HookEvent("pounce", B); float f = RandomFloat(0.0, 1.0); }'
+    found = lint(source, "t.sp")
+    assert len(select_fixes(found)) == 3
+    fixed, applied = apply_fixes(source, found)
+    assert fixed.count(b"lunge_pounce") == 2 and b"GetRandomFloat" in fixed and len(applied) == 3
+    doubled = found + found  # the same fix twice overlaps itself: applied once
+    assert len(select_fixes(doubled)) == 3
+
+
+def test_fix_all_is_stable() -> None:
+    result = fix_all(POUNCE)
+    assert b'"lunge_pounce"' in result.source and result.rounds == 1
+    assert fix_all(result.source).applied == ()
+
+
+# -- game detection ----------------------------------------------------------------------------
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize("name", ["tank_announcer.sp", "hunter_pounce_stats.sp", "rank_tracker.sp"])
+def test_examples_are_l4d2(name: str) -> None:
+    info = detect_game_of((EXAMPLES / name).read_bytes())
+    assert info.game == "l4d2", info
+
+
+def test_other_games_and_generic() -> None:
+    tf2 = '#include <tf2_stocks>\npublic void OnPluginStart() { HookEvent("teamplay_round_start", E); }\nvoid F(int c) { TF2_RemoveAllWeapons(c); }\n'
+    assert detect_game_of(tf2).game == "tf2"
+    css = '#include <cstrike>\npublic void OnPluginStart() { HookEvent("bomb_planted", E); }\n'
+    assert detect_game_of(css).game == "csgo"
+    plain = "public void OnPluginStart() { RegConsoleCmd(\"sm_hi\", Cmd); }\n"
+    info = detect_game_of(plain)
+    assert info.game == "generic" and info.reasons
+    l4d1 = "public void OnPluginStart() { if (GetEngineVersion() != Engine_Left4Dead) SetFailState(\"L4D1 only\"); }\n"
+    assert detect_game_of(l4d1).game == "l4d1"
+
+
+# -- multi-file plugins ------------------------------------------------------------------------
+def test_part_file_sees_names_of_the_plugin_that_includes_it(tmp_path: Path) -> None:
+    (tmp_path / "main.sp").write_text(
+        '#include <sourcemod>\n#include "main/spawning.sp"\npublic Plugin myinfo = { name = "m" };\n'
+        "stock void KillEntity(int e) { RemoveEntity(e); }\n"
+    )
+    part = tmp_path / "main" / "spawning.sp"
+    part.parent.mkdir()
+    part.write_text("void Spawn(int e) { KillEntity(e); float f = RandomFloat(0.0, 1.0); }\n")
+    found = Linter().lint_file(part)
+    assert [d.message.split("`")[1] for d in found] == ["RandomFloat"]  # KillEntity is defined by main.sp
+
+
+# -- robustness --------------------------------------------------------------------------------
+def test_a_crashing_rule_is_logged_and_skipped(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    from spcopilot.diagnostics.rules import rule_by_code
+
+    rule = rule_by_code("SPC101")
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("bug in the rule")
+
+    monkeypatch.setattr(engine_mod, "_STRICT", False)
+    monkeypatch.setattr(type(rule), "check_call", boom)
+    with caplog.at_level(logging.ERROR):
+        found = lint(POUNCE.replace("HookEvent", "RandomFloat(0.0, 1.0);\n    HookEvent"), "t.sp")
+    assert [d.code for d in found] == ["SPC201"]
+    assert "SPC101 failed" in caplog.text
+
+
+def test_query_is_compiled_once_per_rule_set() -> None:
+    engine_mod.compile_rules.cache_clear()
+    lint(POUNCE, "a.sp")
+    lint(POUNCE + "\n", "b.sp")
+    assert engine_mod.compile_rules.cache_info().misses == 1
+
+
+def test_syntax_errors_everywhere_do_not_crash() -> None:
+    garbage = "}{)(;; public ( void [[ HookEvent(\"pounce\" \n" * 200
+    lint(garbage, "g.sp")
+    lint("", "empty.sp")
+    lint("\x00\x01 binary-ish", "b.sp")

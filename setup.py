@@ -22,9 +22,7 @@ from setuptools.command.build_ext import build_ext
 
 GRAMMAR_PACKAGE = "tree-sitter-sourcepawn"
 GRAMMAR_VERSION = "0.8.0"
-GRAMMAR_SHA512 = (
-    "J1Mk7AOYNuSTEn0O9LZIo9vJ3onHJSbBYCGwKiJKQr7EQLx6ZuEnAEaiUFKIBNckQ2ZG1QB0/ic4vfwClYIGCQ=="
-)
+GRAMMAR_SHA512 = "J1Mk7AOYNuSTEn0O9LZIo9vJ3onHJSbBYCGwKiJKQr7EQLx6ZuEnAEaiUFKIBNckQ2ZG1QB0/ic4vfwClYIGCQ=="
 HERE = Path(__file__).resolve().parent
 
 

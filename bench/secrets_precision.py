@@ -68,7 +68,9 @@ def main() -> None:
     cases = load(args.set)
     code = [c for c in cases if c["kind"] == "code"]
     positives = sum(c["secret"] for c in cases)
-    print(f"{len(cases)} cases ({positives} secrets, {len(cases) - positives} not): {len(code)} code, {len(cases) - len(code)} config")
+    print(
+        f"{len(cases)} cases ({positives} secrets, {len(cases) - positives} not): {len(code)} code, {len(cases) - len(code)} config"
+    )
     for label, subset, flagged in (
         ("find_secrets, all cases", cases, flagged_by_text),
         ("find_secrets, config cases", [c for c in cases if c["kind"] == "config"], flagged_by_text),

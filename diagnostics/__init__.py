@@ -18,7 +18,9 @@ from spcopilot.diagnostics.game import GameInfo, detect_game
 from spcopilot.diagnostics.model import Applicability, Diagnostic, Edit, Fix, Position, Range, Severity, Tag
 
 
-def fix_all(text: str | bytes, path: str = "", config: Config | None = None, unsafe: bool = False, **kwargs: Any) -> FixResult:
+def fix_all(
+    text: str | bytes, path: str = "", config: Config | None = None, unsafe: bool = False, **kwargs: Any
+) -> FixResult:
     """Apply fixes (safe ones unless `unsafe`) until the file is stable."""
     source = text.encode("utf-8") if isinstance(text, str) else text
     return fix_until_stable(source, lambda s: lint(s, path, config, **kwargs), unsafe=unsafe)

@@ -50,6 +50,7 @@ def collect_files(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult]]:
         if root.is_file():
             add(root)
         elif root.is_dir():
+
             def unreadable(error: OSError, root: Path = root) -> None:
                 where = error.filename or root
                 problems.append(FileResult(Path(where), error=f"{where}: cannot read directory ({error.strerror})"))
@@ -145,13 +146,11 @@ def check_paths(
     files, problems = collect_files(paths)
     results: list[FileResult] = list(problems)
     jobs = jobs or os.cpu_count() or 1
-    done = 0
     total = len(files)
     if progress:
         progress(0, total)
-    for result in _run(files, config, fix, diff, unsafe, jobs):
+    for done, result in enumerate(_run(files, config, fix, diff, unsafe, jobs), start=1):
         results.append(result)
-        done += 1
         if progress:
             progress(done, total)
     return results

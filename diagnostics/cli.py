@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 import sys
 from pathlib import Path
+from typing import Any
 
 from spcopilot.diagnostics import config as config_mod
 from spcopilot.diagnostics.errors import ConfigError
@@ -27,11 +27,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff, also apply unsafe fixes")
     check.add_argument("--select", help="only these rule codes or prefixes (comma-separated)")
     check.add_argument("--ignore", help="skip these rule codes or prefixes (comma-separated)")
-    check.add_argument("--include-dir", action="append", type=Path, default=[], help="a SourceMod include folder (repeatable)")
+    check.add_argument(
+        "--include-dir", action="append", type=Path, default=[], help="a SourceMod include folder (repeatable)"
+    )
     check.add_argument("--game-dir", type=Path, help="an L4D2 install or dedicated server: events from its own files")
     check.add_argument("--game", choices=config_mod.GAMES, help="override game detection")
     check.add_argument("--config", type=Path, help="a .spcopilot.toml (default: the nearest one)")
-    check.add_argument("--fail-on", choices=[s.label for s in Severity], help="exit 1 when a finding is at least this severe (default: warning)")
+    check.add_argument(
+        "--fail-on",
+        choices=[s.label for s in Severity],
+        help="exit 1 when a finding is at least this severe (default: warning)",
+    )
     check.add_argument("--jobs", "-j", type=int, help="worker processes for large trees (default: all cores)")
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.set_defaults(func=run_check)
@@ -46,7 +52,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _config(args: argparse.Namespace) -> config_mod.Config:
-    base = config_mod.load_file(args.config) if args.config else config_mod.discover(args.paths[0] if args.paths else Path("."))
+    base = (
+        config_mod.load_file(args.config)
+        if args.config
+        else config_mod.discover(args.paths[0] if args.paths else Path("."))
+    )
     if args.game_dir is not None and not args.game_dir.is_dir():
         raise ConfigError(f"--game-dir {args.game_dir}: no such folder")
     for d in args.include_dir:
@@ -75,7 +85,15 @@ def run_check(args: argparse.Namespace) -> int:
         bar = _ProgressBar()
         progress = bar.update
     try:
-        results = check_paths(args.paths, config, fix=args.fix, diff=args.diff, unsafe=args.unsafe_fixes, jobs=args.jobs, progress=progress)
+        results = check_paths(
+            args.paths,
+            config,
+            fix=args.fix,
+            diff=args.diff,
+            unsafe=args.unsafe_fixes,
+            jobs=args.jobs,
+            progress=progress,
+        )
     finally:
         if bar:
             bar.close()
@@ -109,7 +127,14 @@ class _ProgressBar:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-            self._progress = Progress("checking", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+            self._progress = Progress(
+                "checking",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self._progress.start()
             self._task = self._progress.add_task("check", total=total)
         self._progress.update(self._task, completed=done)

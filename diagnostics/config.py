@@ -63,7 +63,7 @@ def _codes(value: object, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [v for v in value.split(",") if v.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"`{key}` must be a list of rule codes or prefixes, e.g. [\"SPC2\"]")
+        raise ConfigError(f'`{key}` must be a list of rule codes or prefixes, e.g. ["SPC2"]')
     codes = tuple(v.strip().upper() for v in value)
     bad = [c for c in codes if not c.startswith("SPC")]
     if bad:
@@ -96,7 +96,7 @@ def from_mapping(data: Mapping[str, object], base_dir: Path | None = None, sourc
     if "severity" in data:
         table = data["severity"]
         if not isinstance(table, Mapping):
-            raise ConfigError(f"`severity`{where} must be a table like {{SPC401 = \"hint\"}}")
+            raise ConfigError(f'`severity`{where} must be a table like {{SPC401 = "hint"}}')
         sev: dict[str, Severity] = {}
         for code, value in table.items():
             try:

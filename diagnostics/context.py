@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from collections.abc import Callable
-from typing import Protocol, Union
-
-from tree_sitter import Node, Tree
+from typing import Protocol
 
 from spcopilot.diagnostics import semantics
 from spcopilot.diagnostics.config import Config
@@ -15,6 +13,7 @@ from spcopilot.diagnostics.game import GameInfo, detect_game
 from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES
 from spcopilot.diagnostics.knowledge.events import EventCatalogue, builtin_l4d2
 from spcopilot.diagnostics.text import LineIndex
+from tree_sitter import Node, Tree
 
 
 class SymbolScope(Protocol):
@@ -49,7 +48,7 @@ class Context:
     events: EventCatalogue | None = None
     # What the file's includes define: a scope, or a function of the file model that makes one
     # (so the model is built once).
-    scope: Union[SymbolScope, Callable[[semantics.FileModel], SymbolScope], None] = None
+    scope: SymbolScope | Callable[[semantics.FileModel], SymbolScope] | None = None
 
     @cached_property
     def lines(self) -> LineIndex:

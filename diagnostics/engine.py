@@ -12,8 +12,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from tree_sitter import Node, Query, QueryCursor, Tree
-
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.context import Context, SymbolScope
 from spcopilot.diagnostics.knowledge.events import EventCatalogue
@@ -23,6 +21,7 @@ from spcopilot.diagnostics.rules import all_rules
 from spcopilot.diagnostics.rules.base import ALL_GAMES, Rule
 from spcopilot.diagnostics.semantics import MODEL_CALLS, MODEL_QUERY, FileModel, ModelBuilder, call_pattern
 from spcopilot.diagnostics.suppression import parse_suppressions
+from tree_sitter import Node, Query, QueryCursor, Tree
 
 log = logging.getLogger(__name__)
 # Tests set SPCOPILOT_STRICT=1 so a crashing rule fails loudly instead of being skipped.
@@ -39,7 +38,8 @@ class CompiledRules:
     model_patterns: int  # patterns [0, model_patterns) feed the file model
     call_pattern: int  # the index of the call pattern
     owners: tuple[tuple[Rule, ...], ...]  # pattern index -> rules whose `check` gets the match
-    by_callee: dict[str, tuple[Rule, ...]]  # callee name -> rules whose `check_call` gets it
+    by_callee: dict[str, tuple[Rule, ...]]  # callee name -> rules that subscribed to it
+    call_queries: dict[str, Query]  # rule code -> its call_query, run on its subscribed calls
 
 
 def _patterns(query_text: str) -> list[str]:
@@ -69,6 +69,7 @@ def compile_rules(codes: tuple[str, ...]) -> CompiledRules:
         call_pattern=len(model_texts),
         owners=tuple(owners),
         by_callee={k: tuple(v) for k, v in by_callee.items()},
+        call_queries={r.code: Query(language(), r.call_query) for r in rules if r.call_query.strip()},
     )
 
 
@@ -118,10 +119,19 @@ def lint(
 
     active = set(active_rules(config, ctx))
     found: list[Diagnostic] = []
+    call_queries = compiled.call_queries
     for name, call in calls:
         for rule in compiled.by_callee.get(name, ()):
-            if rule in active:
+            if rule not in active:
+                continue
+            query = call_queries.get(rule.code)
+            if query is None:
                 found += _run(rule, rule.check_call, (call, name, ctx), ctx)
+                continue
+            cursor = QueryCursor(query)
+            cursor.set_max_start_depth(0)  # patterns start at this call, not at calls inside it
+            for _, captures in cursor.matches(call):
+                found += _run(rule, rule.check, (captures, ctx), ctx)
     for index, captures in structural:
         for rule in compiled.owners[index]:
             if rule in active:

@@ -70,15 +70,15 @@ def select_fixes(diagnostics: Iterable[Diagnostic], unsafe: bool = False) -> lis
     return chosen
 
 
-def apply_fixes(source: bytes, diagnostics: Iterable[Diagnostic], unsafe: bool = False) -> tuple[bytes, list[Diagnostic]]:
+def apply_fixes(
+    source: bytes, diagnostics: Iterable[Diagnostic], unsafe: bool = False
+) -> tuple[bytes, list[Diagnostic]]:
     """One round: apply every fix that does not overlap another."""
     chosen = select_fixes(diagnostics, unsafe)
     return apply_edits(source, [e for d in chosen for e in d.fix.edits]), chosen
 
 
-def fix_until_stable(
-    source: bytes, lint: Callable[[bytes], list[Diagnostic]], unsafe: bool = False
-) -> FixResult:
+def fix_until_stable(source: bytes, lint: Callable[[bytes], list[Diagnostic]], unsafe: bool = False) -> FixResult:
     """Lint, apply the non-overlapping fixes, re-lint, until nothing changes (at most MAX_ROUNDS)."""
     applied: list[Diagnostic] = []
     rounds = 0

@@ -4,6 +4,7 @@ plugin that includes it, so names defined there are not reported as missing."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,8 @@ _INCLUDE = re.compile(rb'^[ \t]*#[ \t]*(?:try)?include[ \t]*[<"]([^>"\r\n]+)[>"]
 @dataclass(slots=True)
 class _Listing:
     stamp: tuple[float, ...]
-    includes: dict[Path, list[str]] = field(default_factory=dict)
+    # What each .sp in the folder includes, as absolute normalised paths -> the includers.
+    included_by: dict[str, list[Path]] = field(default_factory=dict)
 
 
 class FragmentParents:
@@ -39,21 +41,20 @@ class FragmentParents:
                 data = p.read_bytes()
             except OSError:
                 continue
-            if b"include" in data:
-                listing.includes[p] = [m.group(1).decode("utf-8", "replace") for m in _INCLUDE.finditer(data)]
+            if b"include" not in data:
+                continue
+            for m in _INCLUDE.finditer(data):
+                target = os.path.normpath(os.path.join(p.parent, m.group(1).decode("utf-8", "replace")))
+                targets = [target] if target.endswith((".sp", ".inc")) else [target, target + ".sp"]
+                for t in targets:
+                    listing.included_by.setdefault(t, []).append(p)
         self._folders[folder] = listing
         return listing
 
     def parents_of(self, path: Path) -> list[Path]:
-        path = path.resolve()
-        found = []
-        for folder in (path.parent, path.parent.parent):
-            for candidate, includes in self._listing(folder).includes.items():
-                if candidate == path:
-                    continue
-                for inc in includes:
-                    target = (candidate.parent / inc).resolve()
-                    if target == path or (not inc.endswith((".sp", ".inc")) and target.with_suffix(".sp") == path):
-                        found.append(candidate)
-                        break
+        key = os.path.normpath(os.path.abspath(path))
+        folder = Path(key).parent
+        found: list[Path] = []
+        for listing in (self._listing(folder), self._listing(folder.parent)):
+            found += [p for p in listing.included_by.get(key, ()) if p not in found and str(p) != key]
         return found

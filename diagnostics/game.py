@@ -29,8 +29,12 @@ _L4D_EVENT = re.compile(
     r"player_left_checkpoint|door_open|create_panic_event|boomer_exploded|ability_use|"
     r"player_ledge_grab|player_first_spawn|zombie_ignited|rescue_door_open)"
 )
-_TF2_EVENT = re.compile(r"^(teamplay_|arena_|player_builtobject|object_destroyed|player_chargedeployed|ctf_|tf_|player_teleported|post_inventory_application|player_healed|mvm_|rocket_jump)")
-_CSGO_EVENT = re.compile(r"^(bomb_|round_mvp|weapon_fire_on_empty|hostage_|cs_|buytime_ended|player_blind|flashbang_detonate|smokegrenade_|decoy_|item_purchase|round_freeze_end|bullet_impact)")
+_TF2_EVENT = re.compile(
+    r"^(teamplay_|arena_|player_builtobject|object_destroyed|player_chargedeployed|ctf_|tf_|player_teleported|post_inventory_application|player_healed|mvm_|rocket_jump)"
+)
+_CSGO_EVENT = re.compile(
+    r"^(bomb_|round_mvp|weapon_fire_on_empty|hostage_|cs_|buytime_ended|player_blind|flashbang_detonate|smokegrenade_|decoy_|item_purchase|round_freeze_end|bullet_impact)"
+)
 
 _INCLUDE_SIGNALS = [
     (re.compile(r"^(left4dhooks|left4downtown|l4d2_|l4d2util|l4d2_direct|l4d2d_|l4d2lib)"), "l4d2", 3.0),
@@ -44,8 +48,25 @@ _TEXT_SIGNALS: list[tuple[tuple[bytes, ...], str, float, str]] = [
     ((b"Engine_TF2",), "tf2", 3.0, "checks Engine_TF2"),
     ((b"Engine_CSGO",), "csgo", 3.0, "checks Engine_CSGO"),
     ((b'"left4dead2"',), "l4d2", 3.0, 'compares the game folder to "left4dead2"'),
-    ((b'"m_zombieClass"', b'"m_isIncapacitated"', b'"m_isGhost"', b'"m_healthBuffer"'), "l4d", 2.0, "uses L4D player netprops"),
-    ((b'"m_jockeyAttacker"', b'"m_jockeyVictim"', b'"m_carryAttacker"', b'"m_carryVictim"', b'"m_pummelAttacker"', b'"m_pummelVictim"'), "l4d2", 2.0, "uses L4D2 special-infected netprops"),
+    (
+        (b'"m_zombieClass"', b'"m_isIncapacitated"', b'"m_isGhost"', b'"m_healthBuffer"'),
+        "l4d",
+        2.0,
+        "uses L4D player netprops",
+    ),
+    (
+        (
+            b'"m_jockeyAttacker"',
+            b'"m_jockeyVictim"',
+            b'"m_carryAttacker"',
+            b'"m_carryVictim"',
+            b'"m_pummelAttacker"',
+            b'"m_pummelVictim"',
+        ),
+        "l4d2",
+        2.0,
+        "uses L4D2 special-infected netprops",
+    ),
     ((b"TFClass_", b"TF2_"), "tf2", 2.0, "uses TF2 natives"),
     ((b"CS_SwitchTeam", b"CS_RespawnPlayer", b"CS_TerminateRound", b"CS_TEAM_"), "csgo", 2.0, "uses cstrike natives"),
 ]

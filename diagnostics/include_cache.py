@@ -47,8 +47,7 @@ class SymbolCache:
                 return None
             symbols = tuple(Symbol.from_json(row, str(path)) for row in data["symbols"])
             includes = tuple(
-                IncludeRef(name, bool(system), bool(optional))
-                for name, system, optional in data["includes"]
+                IncludeRef(name, bool(system), bool(optional)) for name, system, optional in data["includes"]
             )
         except FileNotFoundError:
             return None

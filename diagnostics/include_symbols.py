@@ -78,9 +78,7 @@ class Symbol:
     @classmethod
     def from_json(cls, row: list, path: str) -> Symbol:
         name, kind, signature, doc, line, parent, params, return_type, inherits = row
-        return cls(
-            name, kind, signature, doc, path, line, parent, tuple(params), return_type, inherits
-        )
+        return cls(name, kind, signature, doc, path, line, parent, tuple(params), return_type, inherits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +114,7 @@ def read_declarations(source: bytes, path: str = "") -> FileSymbols:
     for _, caps in QueryCursor(compile_query(INCLUDE_QUERY)).matches(root):
         raw = reader.text(caps["path"][0]).strip()
         name = raw.strip('<>"').replace("\\", "/")
-        includes.append(
-            IncludeRef(name, raw.startswith("<"), caps["include"][0].type == "preproc_tryinclude")
-        )
+        includes.append(IncludeRef(name, raw.startswith("<"), caps["include"][0].type == "preproc_tryinclude"))
     return FileSymbols(tuple(symbols), tuple(includes))
 
 
@@ -175,12 +171,8 @@ class _Reader:
     def _params(self, node: Node) -> tuple[str, ...]:
         params = node.child_by_field_name("parameters")
         if params is None and node.type == "typedef":
-            expression = next(
-                (c for c in node.named_children if c.type == "typedef_expression"), None
-            )
-            params = (
-                expression.child_by_field_name("parameters") if expression is not None else None
-            )
+            expression = next((c for c in node.named_children if c.type == "typedef_expression"), None)
+            params = expression.child_by_field_name("parameters") if expression is not None else None
         if params is None:
             return ()
         return tuple(
@@ -215,11 +207,7 @@ class _Reader:
                 )
             ]
         out = []
-        declarators = [
-            c
-            for c in node.named_children
-            if c.type in ("variable_declaration", "old_variable_declaration")
-        ]
+        declarators = [c for c in node.named_children if c.type in ("variable_declaration", "old_variable_declaration")]
         prefix = self._text_without_comments(node, declarators[0].start_byte) if declarators else ""
         for declarator in declarators:
             name = declarator.child_by_field_name("name")
@@ -227,12 +215,7 @@ class _Reader:
                 continue
             value = declarator.child_by_field_name("initialValue")
             end = value.start_byte if value is not None else declarator.end_byte
-            written = (
-                self.source[declarator.start_byte : end]
-                .decode("utf-8", "replace")
-                .rstrip()
-                .removesuffix("=")
-            )
+            written = self.source[declarator.start_byte : end].decode("utf-8", "replace").rstrip().removesuffix("=")
             type_node = node.child_by_field_name("type") or declarator.child_by_field_name("type")
             out.append(self._global(name, f"{prefix} {written}", doc, type_node))
         return out
@@ -250,16 +233,8 @@ class _Reader:
 
     def signature(self, node: Node, kind: str) -> str:
         if kind in ("typeset", "funcenum"):  # the members are the declaration
-            return (
-                normalise(self._text_without_comments(node, node.end_byte))
-                .removesuffix(";")
-                .rstrip()
-            )
-        return (
-            normalise(self._text_without_comments(node, _body_start(node)))
-            .removesuffix(";")
-            .rstrip()
-        )
+            return normalise(self._text_without_comments(node, node.end_byte)).removesuffix(";").rstrip()
+        return normalise(self._text_without_comments(node, _body_start(node))).removesuffix(";").rstrip()
 
     def _text_without_comments(self, node: Node, end: int) -> str:
         """The node's text from its start to `end`, comments left out."""
@@ -328,11 +303,7 @@ def doc_comment(node: Node, source: bytes) -> str:
 def _leading_comments(node: Node, source: bytes) -> list[Node]:
     above = node.prev_named_sibling
     top_row = node.start_point.row
-    while (
-        above is not None
-        and above.type in _BETWEEN_DOC_AND_DECLARATION
-        and above.end_point.row >= top_row - 1
-    ):
+    while above is not None and above.type in _BETWEEN_DOC_AND_DECLARATION and above.end_point.row >= top_row - 1:
         top_row = above.start_point.row
         above = above.prev_named_sibling
     comments: list[Node] = []

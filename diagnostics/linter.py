@@ -10,18 +10,17 @@ from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
-from tree_sitter import Tree
-
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.context import SymbolScope
 from spcopilot.diagnostics.engine import lint
+from spcopilot.diagnostics.fragments import FragmentParents
 from spcopilot.diagnostics.include_index import IncludeIndex, find_include_dirs
 from spcopilot.diagnostics.knowledge.events import EventCatalogue
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.parsing import parse
 from spcopilot.diagnostics.semantics import FileModel, build_model
-from spcopilot.diagnostics.fragments import FragmentParents
 from spcopilot.diagnostics.sources import read_source
+from tree_sitter import Tree
 
 
 class Linter:
@@ -84,7 +83,9 @@ class Linter:
         self._plugin_scopes[plugin] = (mtime, scope)
         return scope
 
-    def lint_source(self, source: bytes | str, path: Path | str | None = None, tree: Tree | None = None) -> list[Diagnostic]:
+    def lint_source(
+        self, source: bytes | str, path: Path | str | None = None, tree: Tree | None = None
+    ) -> list[Diagnostic]:
         data = source.encode("utf-8") if isinstance(source, str) else source
         p = Path(path) if path else None
         tree = tree or parse(data)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import threading
 from functools import cache
 
-from tree_sitter import Language, Node, Parser, Point, Query, Tree
-
 from spcopilot.diagnostics import _sourcepawn
+from tree_sitter import Language, Node, Parser, Point, Query, Tree
 
 _local = threading.local()
 

@@ -7,11 +7,12 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from spcopilot import __version__
 from spcopilot.diagnostics.checker import FileResult
 from spcopilot.diagnostics.model import Applicability, Diagnostic, Severity
 from spcopilot.diagnostics.rules import all_rules
 from spcopilot.diagnostics.rules.base import doc_sections
+
+from spcopilot import __version__
 
 DOCS_URL = "https://github.com/sourcepawn-copilot/sourcepawn-copilot/blob/main/README.md#"
 
@@ -43,7 +44,9 @@ def text_report(results: Sequence[FileResult], fix: bool = False, color: bool = 
         line += f"; {fixable} fixable with --fix ([*]); [~] = fix available with --unsafe-fixes"
     fixed = sum(r.fixed for r in results)
     if fixed:
-        line += f"; {'would apply' if any(r.diff for r in results) else 'applied'} {fixed} fix{'es' if fixed != 1 else ''}"
+        line += (
+            f"; {'would apply' if any(r.diff for r in results) else 'applied'} {fixed} fix{'es' if fixed != 1 else ''}"
+        )
     if out:
         out.append("")
     out.append(line)

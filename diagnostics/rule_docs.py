@@ -10,14 +10,25 @@ from spcopilot.diagnostics.rules.base import FAMILIES, Rule
 
 
 def rules_text() -> str:
-    rows = [f"{r.code}  {r.name:<32} {r.severity.label:<8} {'fix' if r.fixable else '   '}  {r.summary}" for r in all_rules()]
+    rows = [
+        f"{r.code}  {r.name:<32} {r.severity.label:<8} {'fix' if r.fixable else '   '}  {r.summary}"
+        for r in all_rules()
+    ]
     return "\n".join(rows)
 
 
 def rules_json() -> str:
     return json.dumps(
         [
-            {"code": r.code, "name": r.name, "family": r.family, "severity": r.severity.label, "fixable": r.fixable, "summary": r.summary, "games": sorted(r.games)}
+            {
+                "code": r.code,
+                "name": r.name,
+                "family": r.family,
+                "severity": r.severity.label,
+                "fixable": r.fixable,
+                "summary": r.summary,
+                "games": sorted(r.games),
+            }
             for r in all_rules()
         ],
         indent=2,
@@ -35,7 +46,9 @@ def rules_markdown() -> str:
         out.append("| Code | Name | Severity | Fix | What it catches |")
         out.append("|---|---|---|---|---|")
         for r in rules:
-            out.append(f"| <a id=\"{r.code.lower()}\"></a>{r.code} | `{r.name}` | {r.severity.label} | {'yes' if r.fixable else ''} | {r.summary} |")
+            out.append(
+                f'| <a id="{r.code.lower()}"></a>{r.code} | `{r.name}` | {r.severity.label} | {"yes" if r.fixable else ""} | {r.summary} |'
+            )
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 

@@ -68,8 +68,27 @@ _PASSWORD_WORDS = frozenset({"pass", "passwd", "password", "passwort", "pwd", "p
 _PASSWORD_COMPOUND = re.compile(r"(db|sql|mysql|rcon|sv|server|admin|root|ftp|user|srv|web)(pass|pwd|pw)")
 _DB_WORDS = frozenset({"db", "sql", "mysql", "pgsql", "sqlite", "database", "dbi", "sourcebans", "sb"})
 _KEY_QUALIFIERS = frozenset(
-    {"api", "web", "webapi", "steam", "auth", "access", "secret", "private", "license", "encryption", "encrypt",
-     "crypt", "crypto", "cipher", "aes", "hmac", "signing", "jwt", "master"}
+    {
+        "api",
+        "web",
+        "webapi",
+        "steam",
+        "auth",
+        "access",
+        "secret",
+        "private",
+        "license",
+        "encryption",
+        "encrypt",
+        "crypt",
+        "crypto",
+        "cipher",
+        "aes",
+        "hmac",
+        "signing",
+        "jwt",
+        "master",
+    }
 )
 _KEY_COMPOUNDS = tuple(f"{q}key" for q in sorted(_KEY_QUALIFIERS))
 # A name with one of these words describes something about a secret, not the secret itself:
@@ -85,7 +104,9 @@ _NOT_SECRET_WORDS = frozenset(
     area found kick cache event events bucket buffer patch offset signature sig address addr gamedata
     detour native forward function func""".split()
 )
-_HASH_WORDS = frozenset({"hash", "hashed", "md5", "sha", "sha1", "sha256", "crc", "crc32", "checksum", "digest", "fingerprint"})
+_HASH_WORDS = frozenset(
+    {"hash", "hashed", "md5", "sha", "sha1", "sha256", "crc", "crc32", "checksum", "digest", "fingerprint"}
+)
 
 
 def _words(name: str) -> list[str]:
@@ -133,9 +154,7 @@ def _is_hash_name(name: str | None) -> bool:
 # -- values: does this look like a real secret, or a placeholder / name / path? -------------
 
 _FORMAT = re.compile(r"%(\d+\$)?[-+ 0#]*(\d+|\*)?(\.\d+)?[sdifcxXbNLtTu]")
-_PLACEHOLDER_SHAPES = re.compile(
-    r"[\W_]+|(.)\1{2,}|<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\$\{?\w+\}?|%\w+%", re.IGNORECASE
-)
+_PLACEHOLDER_SHAPES = re.compile(r"[\W_]+|(.)\1{2,}|<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}|\$\{?\w+\}?|%\w+%", re.IGNORECASE)
 _PLACEHOLDER_VOCABULARY = frozenset(
     """your my the a an db database mysql sql sqlite server rcon sv sm api steam web webapi here
     goes insert enter put paste replace fill secret password passwd pass pwd pw key keys token
@@ -238,7 +257,9 @@ _URL_PARAM = re.compile(
     re.IGNORECASE,
 )
 _URL_USERINFO = re.compile(r"\b(?P<scheme>[a-z][a-z0-9+.\-]*)://[^\s/:@\"']+:(?P<value>[^\s/@\"']+)@", re.IGNORECASE)
-_CONNECTION_PASSWORD = re.compile(r"(?:^|[;\s\"'(])(?P<param>password|passwd|pwd|pass)\s*=\s*'?(?P<value>[^;\s\"'&,)]*)", re.IGNORECASE)
+_CONNECTION_PASSWORD = re.compile(
+    r"(?:^|[;\s\"'(])(?P<param>password|passwd|pwd|pass)\s*=\s*'?(?P<value>[^;\s\"'&,)]*)", re.IGNORECASE
+)
 # `pass` is also an English word (`// (pass = projectile)`): only with other connection keys.
 _CONNECTION_OTHER_KEYS = re.compile(r"(?i)\b(host|server|user|uid|database|dbname|port)\s*=")
 _PASSWORD_COMMAND = re.compile(r"\b(?:rcon_password|sv_password)\s+\\?[\"']?(?P<value>[^\s\"'\\;]+)")
@@ -260,13 +281,22 @@ def _value_detections(text: str, context_name: str | None) -> list[tuple[int, in
                 continue
             # Steam Web API keys are upper-case hex; lower-case 32 hex is usually an MD5 hash.
             if h.isupper() or key_context or text[: m.start()].lower().endswith("key="):
-                found.append((m.start(), m.end(), SecretKind.STEAM_API_KEY, "32 hexadecimal characters, the shape of a Steam Web API key"))
+                found.append(
+                    (
+                        m.start(),
+                        m.end(),
+                        SecretKind.STEAM_API_KEY,
+                        "32 hexadecimal characters, the shape of a Steam Web API key",
+                    )
+                )
     for m in _AUTH_HEADER.finditer(text):
         if plausible_token(m.group(1), 20):
             found.append((m.start(1), m.end(1), SecretKind.BEARER_TOKEN, "a token after an Authorization scheme"))
     for m in _URL_USERINFO.finditer(text):
         if plausible_password(m.group("value")):
-            kind = SecretKind.DATABASE_PASSWORD if m.group("scheme").lower() in _DB_SCHEMES else SecretKind.URL_CREDENTIAL
+            kind = (
+                SecretKind.DATABASE_PASSWORD if m.group("scheme").lower() in _DB_SCHEMES else SecretKind.URL_CREDENTIAL
+            )
             found.append((m.start("value"), m.end("value"), kind, f"a password in a {m.group('scheme')}:// URL"))
     for m in _URL_PARAM.finditer(text):
         param, value = m.group("param").lower(), m.group("value")
@@ -276,7 +306,9 @@ def _value_detections(text: str, context_name: str | None) -> list[tuple[int, in
             ok = plausible_token(value, 12)
             kind = SecretKind.TOKEN if "token" in param or "secret" in param else SecretKind.API_KEY
         if ok:
-            found.append((m.start("value"), m.end("value"), kind, f"a real-looking `{m.group('param')}=` URL parameter"))
+            found.append(
+                (m.start("value"), m.end("value"), kind, f"a real-looking `{m.group('param')}=` URL parameter")
+            )
     for m in _CONNECTION_PASSWORD.finditer(text):
         value, in_connection_string = m.group("value"), bool(_CONNECTION_OTHER_KEYS.search(text))
         if m.group("param").lower() == "pass" and not in_connection_string:
@@ -297,7 +329,10 @@ def classify_literal(value: str, context_name: str | None = None) -> SecretKind 
     return result[0] if result else None
 
 
+@lru_cache(maxsize=16384)
 def _classify(value: str, context_name: str | None) -> tuple[SecretKind, str] | None:
+    """Pure and called with the same format strings and keys in file after file (and on every
+    keystroke in the editor): cached."""
     detections = _value_detections(value, context_name)
     if detections:
         detections.sort(key=lambda d: (d[0], -(d[1] - d[0])))
@@ -339,7 +374,9 @@ _PAIR_PATTERNS = [
     # strcopy(g_sPass, sizeof(g_sPass), "x")
     re.compile(r"\b(?:strcopy|Format|FormatEx)[ \t]*\([ \t]*(?P<name>\w+)[ \t]*,[^,\n]+,[ \t]*" + _Q + r"[ \t]*\)"),
     # SQL_ConnectEx(driver, host, user, "pass", ...)
-    re.compile(r'\bSQL_ConnectEx[ \t]*\((?:[ \t]*(?:"[^"\n]*"|[^,"()\n]*(?:\([^()\n]*\))?)[ \t]*,){3}[ \t]*(?P<name>)' + _Q),
+    re.compile(
+        r'\bSQL_ConnectEx[ \t]*\((?:[ \t]*(?:"[^"\n]*"|[^,"()\n]*(?:\([^()\n]*\))?)[ \t]*,){3}[ \t]*(?P<name>)' + _Q
+    ),
     # server.cfg / AutoExecConfig: rcon_password "x", sm_cvar sv_password "x", sm_x_apikey "x"
     re.compile(
         r'^[ \t]*(?:sm_cvar[ \t]+)?(?P<name>[A-Za-z_][\w.\-]*)[ \t]+(?:"(?P<value>[^"\n]*)"|(?P<bare>[^\s"]+))[ \t]*(?://.*)?$',
@@ -347,7 +384,7 @@ _PAIR_PATTERNS = [
     ),
     # ini / env / yaml: password = x, TOKEN=x, password: "x"
     re.compile(
-        r'^[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][\w.\-]*)[ \t]*[=:][ \t]*'
+        r"^[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][\w.\-]*)[ \t]*[=:][ \t]*"
         # a bare value ending in `;` is a code statement (`x = GetValue();`), not an ini line
         r'(?:"(?P<value>[^"\n]*)"[ \t]*;?|\'(?P<single>[^\'\n]*)\'|(?P<bare>[^\n]*?)(?<!;))[ \t]*$',
         re.MULTILINE,
@@ -360,7 +397,9 @@ def _pairs(text: str) -> list[tuple[str, int, int]]:
     pairs = []
     for pattern in _PAIR_PATTERNS:
         for m in pattern.finditer(text):
-            group = next((g for g in ("value", "single", "bare") if g in m.groupdict() and m.group(g) is not None), None)
+            group = next(
+                (g for g in ("value", "single", "bare") if g in m.groupdict() and m.group(g) is not None), None
+            )
             if group is None:
                 continue
             name = m.group("name") or "database password"

@@ -9,15 +9,25 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from tree_sitter import Node, QueryCursor, Tree
-
 from spcopilot.diagnostics.parsing import compile_query
+from tree_sitter import Node, QueryCursor, Tree
 
 # Calls the model records (hooks, timers, commands, SDK hooks). The engine's single call
 # pattern delivers them (see engine.py); `build_model` runs MODEL_QUERY + CALL_PATTERN alone.
 MODEL_CALLS = frozenset(
-    {"HookEvent", "HookEventEx", "UnhookEvent", "CreateTimer", "CreateDataTimer", "RegConsoleCmd",
-     "RegAdminCmd", "RegServerCmd", "AddCommandListener", "SDKHook", "SDKHookEx"}
+    {
+        "HookEvent",
+        "HookEventEx",
+        "UnhookEvent",
+        "CreateTimer",
+        "CreateDataTimer",
+        "RegConsoleCmd",
+        "RegAdminCmd",
+        "RegServerCmd",
+        "AddCommandListener",
+        "SDKHook",
+        "SDKHookEx",
+    }
 )
 
 
@@ -130,8 +140,13 @@ def string_value(node: Node | None, source: bytes) -> str | None:
 def enclosing_function(node: Node) -> Node | None:
     current = node.parent
     while current is not None:
-        if current.type in ("function_definition", "methodmap_method", "methodmap_method_constructor",
-                            "methodmap_property_method", "enum_struct_method"):
+        if current.type in (
+            "function_definition",
+            "methodmap_method",
+            "methodmap_method_constructor",
+            "methodmap_property_method",
+            "enum_struct_method",
+        ):
             return current
         current = current.parent
     return None
@@ -180,7 +195,9 @@ class ModelBuilder:
         elif "include" in caps:
             raw = text(caps["include.path"][0]).strip()
             node = caps["include"][0]
-            model.includes.append(Include(raw.strip('<>"'), raw.startswith("<"), node, node.type == "preproc_tryinclude"))
+            model.includes.append(
+                Include(raw.strip('<>"'), raw.startswith("<"), node, node.type == "preproc_tryinclude")
+            )
 
     def add_call(self, name: str, call: Node) -> None:
         args = call.child_by_field_name("arguments")

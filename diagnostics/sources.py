@@ -32,10 +32,7 @@ def read_source(path: Path) -> SourceFile:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     if b"\x00" in raw[:BINARY_SNIFF]:
         raise InputError(f"{path}: looks like a binary file (NUL bytes), not SourcePawn source; skipped")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw_text = raw[3:]
-    else:
-        raw_text = raw
+    raw_text = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     try:
         raw_text.decode("utf-8")
         return SourceFile(path, raw_text, original=raw if raw_text is not raw else None)

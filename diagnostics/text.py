@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from itertools import accumulate
 
 from spcopilot.diagnostics.model import Position, Range
 
@@ -18,11 +19,7 @@ class LineIndex:
         self._source = source
         self._ascii = source.isascii()
         starts = [0]
-        find = source.find
-        i = find(b"\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find(b"\n", i + 1)
+        starts += accumulate(len(line) + 1 for line in source.split(b"\n")[:-1])
         self.line_starts = starts
 
     @property

@@ -11,7 +11,9 @@ from spcopilot import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="spcopilot", description="SourcePawn Copilot: lint, serve and generate SourceMod plugins.")
+    parser = argparse.ArgumentParser(
+        prog="spcopilot", description="SourcePawn Copilot: lint, serve and generate SourceMod plugins."
+    )
     parser.add_argument("--version", action="version", version=f"spcopilot {__version__}")
     parser.add_argument("--verbose", "-v", action="store_true", help="log more to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -34,7 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -25,10 +25,7 @@ def nonexistent_functions() -> dict[str, ApiReplacement]:
 
 @cache
 def deprecated_natives() -> dict[str, ApiReplacement]:
-    return {
-        r[0]: ApiReplacement(r[0], r[1], r[2], r[3], r[4] if len(r) > 4 else "")
-        for r in rows("sm_deprecated.tsv")
-    }
+    return {r[0]: ApiReplacement(r[0], r[1], r[2], r[3], r[4] if len(r) > 4 else "") for r in rows("sm_deprecated.tsv")}
 
 
 # Include files that ship with SourceMod (and its bundled extensions). They are known not to

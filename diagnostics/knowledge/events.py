@@ -147,4 +147,13 @@ EVENT_GETTERS = {
     "GetString": "string",
     "GetUInt64": "uint64",
 }
-EVENT_SETTERS = {"SetEventInt", "SetEventBool", "SetEventFloat", "SetEventString", "SetInt", "SetBool", "SetFloat", "SetString"}
+EVENT_SETTERS = {
+    "SetEventInt",
+    "SetEventBool",
+    "SetEventFloat",
+    "SetEventString",
+    "SetInt",
+    "SetBool",
+    "SetFloat",
+    "SetString",
+}

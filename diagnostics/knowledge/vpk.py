@@ -38,9 +38,7 @@ class VpkArchive:
         try:
             data = self.path.read_bytes()
         except OSError as error:
-            raise InputError(
-                f"{self.path}: cannot read the VPK ({error.strerror or error})"
-            ) from error
+            raise InputError(f"{self.path}: cannot read the VPK ({error.strerror or error})") from error
         self.data_start, self.entries = _read_tree(self.path, data)
         self._dir_data = data
 
@@ -77,9 +75,7 @@ class VpkArchive:
                 f.seek(entry.offset)
                 return f.read(entry.length)
         except OSError as error:
-            raise InputError(
-                f"{archive}: cannot read the VPK archive ({error.strerror or error})"
-            ) from error
+            raise InputError(f"{archive}: cannot read the VPK archive ({error.strerror or error})") from error
 
     def _corrupt(self, why: str) -> InputError:
         return InputError(f"{self.path} is not a valid VPK package: {why}")
@@ -121,9 +117,7 @@ def _read_tree(path: Path, data: bytes) -> tuple[int, dict[str, VpkEntry]]:
             while (filename := string()) != "":
                 if position + _ENTRY.size > end:
                     raise corrupt("an entry is cut short")
-                crc, preload_size, archive, offset, length, terminator = _ENTRY.unpack_from(
-                    data, position
-                )
+                crc, preload_size, archive, offset, length, terminator = _ENTRY.unpack_from(data, position)
                 position += _ENTRY.size
                 if terminator != 0xFFFF:
                     raise corrupt(f"bad entry terminator for {filename}")
@@ -131,9 +125,7 @@ def _read_tree(path: Path, data: bytes) -> tuple[int, dict[str, VpkEntry]]:
                 if len(preload) != preload_size or position + preload_size > end:
                     raise corrupt(f"preload data of {filename} is cut short")
                 position += preload_size
-                entries[_key(_join(folder, filename, extension))] = VpkEntry(
-                    crc, preload, archive, offset, length
-                )
+                entries[_key(_join(folder, filename, extension))] = VpkEntry(crc, preload, archive, offset, length)
     return end, entries
 
 

@@ -20,7 +20,12 @@ def all_rules() -> tuple[Rule, ...]:
         for module in pkgutil.iter_modules(package.__path__):
             mod = importlib.import_module(f"{package.__name__}.{module.name}")
             for value in vars(mod).values():
-                if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == mod.__name__:
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, Rule)
+                    and value is not Rule
+                    and value.__module__ == mod.__name__
+                ):
                     rule_class: type[Rule] = value
                     if rule_class.code in found:
                         raise RuntimeError(f"duplicate rule code {rule_class.code} in {mod.__name__}")

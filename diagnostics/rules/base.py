@@ -28,9 +28,8 @@ from typing import TYPE_CHECKING, ClassVar
 from spcopilot.diagnostics.model import Applicability, Diagnostic, Edit, Fix, Severity, Tag
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
-
     from spcopilot.diagnostics.context import Context
+    from tree_sitter import Node
 
 Match = dict[str, list["Node"]]
 
@@ -60,6 +59,10 @@ class Rule:
     # Prefer this to a call_expression `query`: the engine matches every subscribed call with
     # one shared pattern, while each extra query pattern costs a little on every file.
     calls: ClassVar[frozenset[str]] = frozenset()
+    # Patterns rooted at a call_expression, for rules that want a call's structure as captures
+    # (`arguments: (call_arguments . (_) . (identifier) @callback)`): they run only on the calls
+    # to `calls` that the shared pattern found, anchored at that call; matches go to `check`.
+    call_query: ClassVar[str] = ""
     # Structural patterns (declarations, loops, ...) whose matches go to `check`.
     query: ClassVar[str] = ""
     # The games the rule applies to (from game detection or the `game` setting).

@@ -18,7 +18,9 @@ EXAMPLES = REPO / "examples"
 
 def spcopilot(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([sys.executable, "-m", "spcopilot", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "spcopilot", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+    )
 
 
 @pytest.fixture
@@ -104,7 +106,9 @@ def test_select_ignore_and_fail_on(plugins: Path) -> None:
 
 def test_config_file_is_read(plugins: Path) -> None:
     (plugins / ".spcopilot.toml").write_text('ignore = ["SPC201"]\n[severity]\nSPC101 = "hint"\n')
-    rows = json.loads(spcopilot("check", "--format", "json", str(plugins / "hunter_pounce_stats.sp"), cwd=plugins).stdout)
+    rows = json.loads(
+        spcopilot("check", "--format", "json", str(plugins / "hunter_pounce_stats.sp"), cwd=plugins).stdout
+    )
     assert not any(r["code"] == "SPC201" for r in rows)
     assert next(r for r in rows if r["code"] == "SPC101")["severity"] == "hint"
 
@@ -119,12 +123,16 @@ def test_bad_config_is_a_clear_usage_error(tmp_path: Path) -> None:
 
 def test_bad_input_files(tmp_path: Path) -> None:
     (tmp_path / "empty.sp").write_bytes(b"")
-    (tmp_path / "latin1.sp").write_bytes('// Hé\xe9 \npublic void OnPluginStart() { float f = RandomFloat(0.0, 1.0); }\n'.encode("latin-1"))
+    (tmp_path / "latin1.sp").write_bytes(
+        "// Hé\xe9 \npublic void OnPluginStart() { float f = RandomFloat(0.0, 1.0); }\n".encode("latin-1")
+    )
     (tmp_path / "binary.sp").write_bytes(b"\x7fELF\x00\x00\x01\x02" * 64)
-    (tmp_path / "broken.sp").write_text("public void ( {{{ HookEvent(\"pounce\", ;;; }}\n" * 50)
+    (tmp_path / "broken.sp").write_text('public void ( {{{ HookEvent("pounce", ;;; }}\n' * 50)
     # ~10 MB: a generated data table (the shape real huge plugins have) and a planted mistake.
     rows = "".join(f'    "c{i % 14}m{i % 5}_map_{i:07d}_spawn_{"x" * 40}",\n' for i in range(140_000))
-    (tmp_path / "big.sp").write_text(f'char g_sMaps[][] = {{\n{rows}}};\npublic void OnPluginStart() {{ HookEvent("pounce", Cb); }}\n')
+    (tmp_path / "big.sp").write_text(
+        f'char g_sMaps[][] = {{\n{rows}}};\npublic void OnPluginStart() {{ HookEvent("pounce", Cb); }}\n'
+    )
     loop = tmp_path / "loop"
     loop.mkdir()
     (loop / "self").symlink_to(loop, target_is_directory=True)

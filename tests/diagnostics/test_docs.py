@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from spcopilot.diagnostics.rule_docs import readme_with_rules
 from spcopilot.diagnostics.rules import all_rules
 from spcopilot.diagnostics.rules.base import REQUIRED_SECTIONS, doc_sections
@@ -33,7 +32,15 @@ def test_rule_names_are_unique() -> None:
 def test_at_least_forty_rules_across_all_families() -> None:
     rules = all_rules()
     assert len(rules) >= 40
-    assert {r.family for r in rules} == {"api", "events", "entity-props", "timers-handles", "security", "buffers", "style"}
+    assert {r.family for r in rules} == {
+        "api",
+        "events",
+        "entity-props",
+        "timers-handles",
+        "security",
+        "buffers",
+        "style",
+    }
 
 
 def test_style_rules_are_hints_only() -> None:
@@ -44,4 +51,6 @@ def test_style_rules_are_hints_only() -> None:
 
 def test_readme_rule_table_is_current() -> None:
     text = README.read_text(encoding="utf-8")
-    assert readme_with_rules(text) == text, "README rule table is stale: run `python -m spcopilot.diagnostics.rule_docs README.md`"
+    assert readme_with_rules(text) == text, (
+        "README rule table is stale: run `python -m spcopilot.diagnostics.rule_docs README.md`"
+    )

@@ -7,7 +7,6 @@ import logging
 from pathlib import Path
 
 import pytest
-
 from spcopilot.diagnostics import Config, detect_game_of, fix_all, lint
 from spcopilot.diagnostics import engine as engine_mod
 from spcopilot.diagnostics.config import from_mapping, load_file
@@ -28,7 +27,7 @@ def codes(source: str, config: Config | None = None) -> list[str]:
 def test_suppression_same_line_and_line_above() -> None:
     assert codes(POUNCE) == ["SPC201"]
     assert codes(POUNCE.replace("Cb);", "Cb); // spcopilot: ignore[SPC201]")) == []
-    assert codes(POUNCE.replace('    HookEvent', '    // spcopilot: ignore[SPC201]\n    HookEvent')) == []
+    assert codes(POUNCE.replace("    HookEvent", "    // spcopilot: ignore[SPC201]\n    HookEvent")) == []
     assert codes(POUNCE.replace("Cb);", "Cb); // spcopilot: ignore")) == []
 
 
@@ -57,7 +56,9 @@ def test_select_ignore_prefixes_and_severity_override() -> None:
 def test_config_file_and_errors(tmp_path: Path) -> None:
     (tmp_path / "inc").mkdir()
     cfg = tmp_path / ".spcopilot.toml"
-    cfg.write_text('select = ["SPC2"]\ngame = "l4d2"\ninclude-dirs = ["inc"]\nfail-on = "error"\n[severity]\nSPC401 = "hint"\n')
+    cfg.write_text(
+        'select = ["SPC2"]\ngame = "l4d2"\ninclude-dirs = ["inc"]\nfail-on = "error"\n[severity]\nSPC401 = "hint"\n'
+    )
     config = load_file(cfg)
     assert config.select == ("SPC2",) and config.game == "l4d2" and config.fail_on is Severity.ERROR
     assert config.include_dirs == (tmp_path / "inc",)
@@ -92,7 +93,9 @@ def test_positions_utf16_and_utf8() -> None:
 
 
 def test_diagnostic_range_is_utf16() -> None:
-    d = lint('// 😀😀\nvoid F() { HookEvent("pounce", Cb); }\n'.replace("// 😀😀\n", '// x\nchar e[] = "😀"; '), "t.sp")[0]
+    d = lint(
+        '// 😀😀\nvoid F() { HookEvent("pounce", Cb); }\n'.replace("// 😀😀\n", '// x\nchar e[] = "😀"; '), "t.sp"
+    )[0]
     assert d.range.start.character == len('char e[] = "😀"; void F() { HookEvent(') + 1
 
 
@@ -128,10 +131,10 @@ def test_other_games_and_generic() -> None:
     assert detect_game_of(tf2).game == "tf2"
     css = '#include <cstrike>\npublic void OnPluginStart() { HookEvent("bomb_planted", E); }\n'
     assert detect_game_of(css).game == "csgo"
-    plain = "public void OnPluginStart() { RegConsoleCmd(\"sm_hi\", Cmd); }\n"
+    plain = 'public void OnPluginStart() { RegConsoleCmd("sm_hi", Cmd); }\n'
     info = detect_game_of(plain)
     assert info.game == "generic" and info.reasons
-    l4d1 = "public void OnPluginStart() { if (GetEngineVersion() != Engine_Left4Dead) SetFailState(\"L4D1 only\"); }\n"
+    l4d1 = 'public void OnPluginStart() { if (GetEngineVersion() != Engine_Left4Dead) SetFailState("L4D1 only"); }\n'
     assert detect_game_of(l4d1).game == "l4d1"
 
 
@@ -149,7 +152,9 @@ def test_part_file_sees_names_of_the_plugin_that_includes_it(tmp_path: Path) -> 
 
 
 # -- robustness --------------------------------------------------------------------------------
-def test_a_crashing_rule_is_logged_and_skipped(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_crashing_rule_is_logged_and_skipped(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     from spcopilot.diagnostics.rules import rule_by_code
 
     rule = rule_by_code("SPC101")
@@ -173,7 +178,7 @@ def test_query_is_compiled_once_per_rule_set() -> None:
 
 
 def test_syntax_errors_everywhere_do_not_crash() -> None:
-    garbage = "}{)(;; public ( void [[ HookEvent(\"pounce\" \n" * 200
+    garbage = '}{)(;; public ( void [[ HookEvent("pounce" \n' * 200
     lint(garbage, "g.sp")
     lint("", "empty.sp")
     lint("\x00\x01 binary-ish", "b.sp")

@@ -129,9 +129,7 @@ def write_vpk(
                 target = archive if name in in_archive else dir_data
                 index = 0 if name in in_archive else IN_DIR_FILE
                 tree += stem.encode() + b"\0"
-                tree += struct.pack(
-                    "<IHHIIH", zlib.crc32(data), len(head), index, len(target), len(rest), 0xFFFF
-                )
+                tree += struct.pack("<IHHIIH", zlib.crc32(data), len(head), index, len(target), len(rest), 0xFFFF)
                 tree += head
                 target += rest
             tree += b"\0"
@@ -203,9 +201,7 @@ def test_fields_types_comments_and_kinds(install: Path) -> None:
         "amount": "",
         "type": "",
     }
-    assert (
-        catalogue.get("achievement_earned").fields["player"].kind == "entity"
-    )  # a byte, "entindex of the player"
+    assert catalogue.get("achievement_earned").fields["player"].kind == "entity"  # a byte, "entindex of the player"
     help_ = catalogue.get("survivor_call_for_help").fields
     assert (help_["userid"].kind, help_["subject"].kind) == (
         "entity",
@@ -223,8 +219,7 @@ def test_the_bundled_table_survives_a_round_trip(tmp_path: Path) -> None:
     for event in builtin.events.values():
         lines += [f'\t"{event.name}"' + (f"\t// {event.note}" if event.note else ""), "\t{"]
         lines += [
-            f'\t\t"{f.name}"\t"{f.type}"' + (f"\t// {f.comment}" if f.comment else "")
-            for f in event.fields.values()
+            f'\t\t"{f.name}"\t"{f.type}"' + (f"\t// {f.comment}" if f.comment else "") for f in event.fields.values()
         ]
         lines.append("\t}")
     lines.append("}")
@@ -307,9 +302,7 @@ def test_loose_file_before_the_package_and_update_package_before_base(tmp_path: 
         "player_death",
         "player_hurt",
     ]
-    write_vpk(
-        tmp_path / "update", res(modevents='"ModEvents" { "from_update_vpk" { } }'), version=2
-    )
+    write_vpk(tmp_path / "update", res(modevents='"ModEvents" { "from_update_vpk" { } }'), version=2)
     catalogue = load_event_catalogue(tmp_path)
     assert "from_update_vpk" in catalogue and "from_base_loose" not in catalogue
     assert catalogue.get("player_hurt").source == "gameevents.res(base)"

@@ -142,9 +142,7 @@ def test_methodmaps(index: IncludeIndex, tree: Path) -> None:
     assert maps["Handle"].inherits == ""
     members = {s.name: s for s in symbols if s.parent == "ArrayList"}
     assert members["Push"].signature == "public native int Push(any value)"
-    assert members["Push"].doc.startswith(
-        "Pushes a value onto the end of the array.\n\n@param value"
-    )
+    assert members["Push"].doc.startswith("Pushes a value onto the end of the array.\n\n@param value")
     assert (members["Length"].kind, members["Length"].return_type) == ("property", "int")
     ctor = members["ArrayList"]
     assert ctor.kind == "constructor"
@@ -213,9 +211,7 @@ def test_scope_is_the_transitive_closure(index: IncludeIndex, tree: Path) -> Non
     ):
         assert name in scope.symbols, name
     assert scope.defines("GetClientHealth")
-    assert scope.defines(
-        "L4D2_Coach"
-    )  # through clients.inc -> "l4d2/survivors" -> "../clients" (a cycle)
+    assert scope.defines("L4D2_Coach")  # through clients.inc -> "l4d2/survivors" -> "../clients" (a cycle)
     assert not scope.defines("Push")  # a member: reached through its methodmap
     assert not scope.defines("PrintToServer")
     names = sorted(p.name for p in scope.files)
@@ -231,10 +227,7 @@ def test_scope_is_the_transitive_closure(index: IncludeIndex, tree: Path) -> Non
 
 
 def test_unresolved_includes(index: IncludeIndex, tree: Path) -> None:
-    source = (
-        b"#include <sourcemod>\n#include <left4dhooks>\n"
-        b'#tryinclude <updater>\n#include "missing_part.sp"\n'
-    )
+    source = b'#include <sourcemod>\n#include <left4dhooks>\n#tryinclude <updater>\n#include "missing_part.sp"\n'
     scope = index.scope(tree / "myplugin.sp", includes_of(source))
     assert scope.unresolved == ["left4dhooks", "missing_part.sp"]
 
@@ -247,8 +240,7 @@ def test_resolution_order(index: IncludeIndex, tree: Path, tmp_path: Path) -> No
     assert index.resolve(IncludeRef("core", system=True), plugin) == tree / "include" / "core.inc"
     assert index.resolve(IncludeRef("helpers.inc", system=True), plugin) is None
     assert (
-        index.resolve(IncludeRef("l4d2\\survivors", system=True), plugin)
-        == tree / "include" / "l4d2" / "survivors.inc"
+        index.resolve(IncludeRef("l4d2\\survivors", system=True), plugin) == tree / "include" / "l4d2" / "survivors.inc"
     )
     # An earlier include folder wins over a later one.
     first = tmp_path / "first"
@@ -264,9 +256,7 @@ def test_resolution_order(index: IncludeIndex, tree: Path, tmp_path: Path) -> No
 def test_scope_accepts_the_file_models_includes(index: IncludeIndex, tree: Path) -> None:
     """The engine hands over semantics.Include objects; ctx.is_defined goes through the scope."""
     plugin = tree / "myplugin.sp"
-    ctx = Context(
-        PLUGIN, parse(PLUGIN), str(plugin), scope=lambda model: index.scope(plugin, model.includes)
-    )
+    ctx = Context(PLUGIN, parse(PLUGIN), str(plugin), scope=lambda model: index.scope(plugin, model.includes))
     assert ctx.is_defined("GetClientHealth")
     assert ctx.is_defined("OnPluginStart")
     assert not ctx.is_defined("GetClientSpeed")
@@ -294,9 +284,7 @@ def test_scope_follows_edits(index: IncludeIndex, tree: Path) -> None:
     plugin = tree / "myplugin.sp"
     includes = includes_of(PLUGIN + b"#include <later>\n")
     assert index.scope(plugin, includes).unresolved == ["later"]
-    bump(
-        tree / "include" / "later.inc", "native void AddedLater();\n"
-    )  # a new file in a searched folder
+    bump(tree / "include" / "later.inc", "native void AddedLater();\n")  # a new file in a searched folder
     scope = index.scope(plugin, includes)
     assert scope.unresolved == [] and scope.defines("AddedLater")
     bump(tree / "include" / "handles.inc", "native void HandlesRewritten();\n")  # an edited include
@@ -325,9 +313,7 @@ def test_second_index_reads_the_disk_cache(tree: Path, tmp_path: Path, monkeypat
     health = again.lookup("GetClientHealth")[0]
     assert health.doc.startswith("Returns the client's health.")
     assert health.params == ("int client",)
-    assert again.scope(tree / "myplugin.sp", [IncludeRef("sourcemod", True)]).defines(
-        "GetClientArmor"
-    )
+    assert again.scope(tree / "myplugin.sp", [IncludeRef("sourcemod", True)]).defines("GetClientArmor")
 
 
 def test_default_cache_folder_from_environment(tree: Path, tmp_path: Path, monkeypatch) -> None:
@@ -346,9 +332,7 @@ def test_corrupt_cache_is_ignored_and_rewritten(tree: Path, tmp_path: Path) -> N
     IncludeIndex([tree / "include"], cache_dir=cache).symbols_in(core)
     [cache_file] = list((cache / "index").rglob("*.json"))
     cache_file.write_text('{"format": 2, "symbols": [[1, 2')
-    assert "MAXPLAYERS" in by_name(
-        IncludeIndex([tree / "include"], cache_dir=cache).symbols_in(core)
-    )
+    assert "MAXPLAYERS" in by_name(IncludeIndex([tree / "include"], cache_dir=cache).symbols_in(core))
     assert json.loads(cache_file.read_text())["path"] == str(core)
 
 
@@ -357,9 +341,7 @@ def test_stale_cache_is_not_used(tree: Path, tmp_path: Path) -> None:
     helpers = tree / "helpers.inc"
     IncludeIndex([tree / "include"], cache_dir=cache).symbols_in(helpers)
     bump(helpers, "stock int Renamed() { return 3; }\n")
-    assert [
-        s.name for s in IncludeIndex([tree / "include"], cache_dir=cache).symbols_in(helpers)
-    ] == ["Renamed"]
+    assert [s.name for s in IncludeIndex([tree / "include"], cache_dir=cache).symbols_in(helpers)] == ["Renamed"]
 
 
 def test_unwritable_cache_folder_is_not_an_error(tree: Path, tmp_path: Path) -> None:
@@ -421,9 +403,7 @@ def test_unreadable_include_is_skipped(index: IncludeIndex, tree: Path, monkeypa
     try:
         assert index.index_all() == 6
         assert index.symbols_in(locked) == []
-        scope = index.scope(
-            tree / "myplugin.sp", [IncludeRef("sourcemod", True), IncludeRef("locked", True)]
-        )
+        scope = index.scope(tree / "myplugin.sp", [IncludeRef("sourcemod", True), IncludeRef("locked", True)])
         assert scope.defines("GetClientHealth")
         assert scope.unresolved == ["locked"]  # unread: the engine must not assume what it defines
     finally:
@@ -461,18 +441,11 @@ def test_real_sourcemod_includes(tmp_path: Path) -> None:
         [IncludeRef("sourcemod", True), IncludeRef("sdktools", True), IncludeRef("sdkhooks", True)],
     )
     assert scope.unresolved == []
-    assert (
-        scope.defines("PrintToChatAll") and scope.defines("SDKHook") and scope.defines("GetEntProp")
-    )
+    assert scope.defines("PrintToChatAll") and scope.defines("SDKHook") and scope.defines("GetEntProp")
     started = time.perf_counter()
     index.scope(
         plugin,
         [IncludeRef("sourcemod", True), IncludeRef("sdktools", True), IncludeRef("sdkhooks", True)],
     )
     assert time.perf_counter() - started < 0.05
-    assert (
-        include_index.IncludeIndex(
-            [Path(SM_INCLUDES or "")], cache_dir=tmp_path / "cache"
-        ).index_all()
-        > 50
-    )
+    assert include_index.IncludeIndex([Path(SM_INCLUDES or "")], cache_dir=tmp_path / "cache").index_all() > 50

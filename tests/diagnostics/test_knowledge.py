@@ -13,9 +13,7 @@ from spcopilot.diagnostics.knowledge.netprops import l4d2_netprops
 from spcopilot.diagnostics.knowledge.tables import rows
 
 REFERENCE = Path(__file__).parents[2].parent / "shared" / "data"
-pytestmark = pytest.mark.skipif(
-    not REFERENCE.is_dir(), reason=f"reference data not found at {REFERENCE}"
-)
+pytestmark = pytest.mark.skipif(not REFERENCE.is_dir(), reason=f"reference data not found at {REFERENCE}")
 
 
 def reference(name: str):

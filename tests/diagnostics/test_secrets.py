@@ -133,7 +133,7 @@ def test_find_secrets_spans_the_value_in_databases_cfg() -> None:
 
 
 def test_find_secrets_ini_and_server_cfg() -> None:
-    text = "hostname \"Versus\"\nrcon_password \"Zr8!pLw2\"\n[db]\npassword = Vx93!zqa\nuser = root\n"
+    text = 'hostname "Versus"\nrcon_password "Zr8!pLw2"\n[db]\npassword = Vx93!zqa\nuser = root\n'
     assert [text[f.start : f.end] for f in find_secrets(text)] == ["Zr8!pLw2", "Vx93!zqa"]
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from spcopilot.diagnostics import Config
 from spcopilot.diagnostics.fixes import fix_until_stable
 from spcopilot.diagnostics.linter import Linter
@@ -46,11 +45,13 @@ def test_every_rule_has_a_fixture_with_negatives(code: str) -> None:
 def test_findings_match_markers(path: Path, tmp_path: Path) -> None:
     fixture = load(path)
     main = write(fixture, tmp_path)
-    found = Linter(Config(select=(fixture.code,), include_dirs=(tmp_path / "include",)), cache_dir=tmp_path / ".cache").lint_file(main)
+    found = Linter(
+        Config(select=(fixture.code,), include_dirs=(tmp_path / "include",)), cache_dir=tmp_path / ".cache"
+    ).lint_file(main)
     lines = fixture.main.split("\n")
     got = []
     for d in found:
-        start = d.start_byte - sum(len(l.encode()) + 1 for l in lines[: d.range.start.line])
+        start = d.start_byte - sum(len(line.encode()) + 1 for line in lines[: d.range.start.line])
         end_same_line = d.range.end.line == d.range.start.line
         end = start + (d.end_byte - d.start_byte) if end_same_line else None
         got.append((d.code, d.range.start.line, start, end))

@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tree_sitter import Node
-
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.apis import nonexistent_functions
 from spcopilot.diagnostics.model import Diagnostic, Severity
 from spcopilot.diagnostics.rules.base import Rule
-
+from tree_sitter import Node
 
 
 class NonexistentFunction(Rule):
@@ -57,5 +55,7 @@ says what to call instead (e.g. `SDKHooks_TakeDamage(victim, inflictor, attacker
             severity = Severity.WARNING
         fix = None
         if api.fix_kind == "rename":
-            fix = self.fix(ctx, f"Replace `{name}` with `{api.replacement}`", (node.start_byte, node.end_byte, api.replacement))
+            fix = self.fix(
+                ctx, f"Replace `{name}` with `{api.replacement}`", (node.start_byte, node.end_byte, api.replacement)
+            )
         yield self.diagnostic(ctx, node, message, fix=fix, severity=severity)

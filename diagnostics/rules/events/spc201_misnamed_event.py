@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tree_sitter import Node
-
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.events import EVENT_NAME_FUNCTIONS, misnames
 from spcopilot.diagnostics.model import Diagnostic, Severity
 from spcopilot.diagnostics.rules.base import L4D_OR_GENERIC, Rule
-
+from tree_sitter import Node
 
 
 class MisnamedEvent(Rule):

@@ -21,9 +21,19 @@ _DEFINE_RE = r'^\s*"'
 # Calls that store a value under a key: (key, value) are adjacent string arguments, the key
 # first or right after a handle.
 _PAIR_SETTERS = frozenset(
-    {"SetString", "KvSetString", "CreateConVar", "SetHeader", "SetParam", "AppendQueryParam", "AppendFormParam",
-     "SetHTTPRequestGetOrPostParameter", "SetHTTPRequestHeaderValue", "SteamWorks_SetHTTPRequestGetOrPostParameter",
-     "SteamWorks_SetHTTPRequestHeaderValue"}
+    {
+        "SetString",
+        "KvSetString",
+        "CreateConVar",
+        "SetHeader",
+        "SetParam",
+        "AppendQueryParam",
+        "AppendFormParam",
+        "SetHTTPRequestGetOrPostParameter",
+        "SetHTTPRequestHeaderValue",
+        "SteamWorks_SetHTTPRequestGetOrPostParameter",
+        "SteamWorks_SetHTTPRequestHeaderValue",
+    }
 )
 _COPIES = frozenset({"strcopy", "Format", "FormatEx"})
 
@@ -112,9 +122,8 @@ g_cvApiKey = CreateConVar("sm_stats_apikey", "", "Steam Web API key", FCVAR_PROT
         seen: set[int] = set()
         for m in _TOKENS.finditer(ctx.source):
             token = m.group()
-            lowered = token.lower()
             is_comment = token[:1] == b"/"
-            if not _worth_a_look(lowered, is_comment):
+            if not _worth_a_look(token, is_comment):
                 continue
             if not (_VALUE_BYTES.search(token) or (is_comment and _COMMENT_BYTES.search(token))):
                 continue
@@ -179,18 +188,18 @@ _VALUE_BYTES = re.compile(_VALUE_RE.encode())
 _COMMENT_BYTES = re.compile(("(?i)" + _NAME_WORDS).encode())
 # String literals and comments, in source order (a `//` inside a string stays in the string).
 _TOKENS = re.compile(rb'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/', re.S)
-_HEX32 = re.compile(rb"[0-9a-f]{32}")
+_HEX32 = re.compile(rb"[0-9a-fA-F]{32}")
 # Literal pieces every alternative of _VALUE_RE contains (or a 32-hex run), and the name words.
-_VALUE_GATE = re.compile(rb"webhooks/|slack\.com|bearer|bot\s|private key|=|@|password")
-_NAME_GATE = re.compile(b"|".join(w.encode() for w in _NAME_WORDS.split("|")))
+_VALUE_GATE = re.compile(rb"[=@]|webhooks/|slack\.com|bearer|bot\s|private key|password", re.IGNORECASE)
+_NAME_GATE = re.compile(b"|".join(w.encode() for w in _NAME_WORDS.split("|")), re.IGNORECASE)
 
 
-def _worth_a_look(lowered: bytes, is_comment: bool) -> bool:
+def _worth_a_look(token: bytes, is_comment: bool) -> bool:
     """A byte-level test that every token _VALUE_BYTES (or, in comments, _COMMENT_BYTES) can
     match passes: it only skips tokens the full patterns cannot match."""
-    if _VALUE_GATE.search(lowered) or (len(lowered) >= 32 and _HEX32.search(lowered)):
+    if _VALUE_GATE.search(token) or (len(token) >= 32 and _HEX32.search(token)):
         return True
-    return is_comment and _NAME_GATE.search(lowered) is not None
+    return is_comment and _NAME_GATE.search(token) is not None
 
 
 def _holder(ctx: Context, start: int, end: int, kinds: tuple[str, ...]) -> Node | None:
@@ -205,10 +214,12 @@ def _holder(ctx: Context, start: int, end: int, kinds: tuple[str, ...]) -> Node 
 
 def _message(kind: SecretKind, role: str | None) -> str:
     if role == "comment":
-        return f"{kind.noun} is written in a comment of the plugin source: delete it, and revoke it if it was ever shared"
+        return (
+            f"{kind.noun} is written in a comment of the plugin source: delete it, and revoke it if it was ever shared"
+        )
     if role == "convar-default":
         return (
-            f"{kind.noun} is the default value of a ConVar in the plugin source: make the default \"\" and set"
+            f'{kind.noun} is the default value of a ConVar in the plugin source: make the default "" and set'
             " the real value in the server's cfg (create the ConVar with FCVAR_PROTECTED)"
         )
     return f"{kind.noun} is written in the plugin source: {_ADVICE.get(kind, _DEFAULT_ADVICE)}"
@@ -246,7 +257,13 @@ def _call_context(call: Node, callee: str, args: list[Node], index: int, ctx: Co
         key = args[index - 1]
         key_position_ok = index - 1 == 0 or (index - 1 == 1 and args[0].type != "string_literal")
         if key.type == "string_literal" and key_position_ok:
-            role = "convar-default" if callee == "CreateConVar" else "keyvalues" if callee in ("SetString", "KvSetString") else "call"
+            role = (
+                "convar-default"
+                if callee == "CreateConVar"
+                else "keyvalues"
+                if callee in ("SetString", "KvSetString")
+                else "call"
+            )
             return ctx.string_value(key), role
     if callee == "SetConVarString" and index == 1:
         cvar = _find_convar(args[0], ctx)
@@ -265,7 +282,7 @@ def _method_target(call: Node) -> Node | None:
 
 
 def _find_convar(node: Node | None, ctx: Context) -> str | None:
-    """"x" for a `FindConVar("x")` expression."""
+    """ "x" for a `FindConVar("x")` expression."""
     if node is None or node.type != "call_expression" or ctx.callee(node) != "FindConVar":
         return None
     args = ctx.args(node)

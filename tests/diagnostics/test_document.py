@@ -1,0 +1,135 @@
+"""The incremental document: edits keep the text, the line index and the tree in sync; the
+tree after any sequence of edits is the tree a full parse of the final text gives."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from spcopilot.diagnostics.document import Document, TextChange
+from spcopilot.diagnostics.model import Position
+from spcopilot.diagnostics.parsing import parse
+from spcopilot.diagnostics.text import LineIndex
+
+PLUGIN = """#include <sourcemod>
+
+public Plugin myinfo = { name = "Test — ünïcödé", author = "me", description = "😀 emoji", version = "1.0", url = "" };
+
+public void OnPluginStart()
+{
+    HookEvent("player_death", Event_Death);
+    CreateTimer(1.0, Timer_Tick, _, TIMER_REPEAT);
+}
+
+public void Event_Death(Event event, const char[] name, bool dontBroadcast)
+{
+    int client = GetClientOfUserId(event.GetInt("userid"));
+    PrintToChatAll("%N died — 💀", client);
+}
+
+public Action Timer_Tick(Handle timer)
+{
+    return Plugin_Continue;
+}
+"""
+SNIPPETS = [
+    "",
+    "x",
+    "\n",
+    "    ",
+    "int a = 1;\n",
+    "}",
+    "{",
+    '"',
+    "(",
+    ");",
+    "é",
+    "😀",
+    'HookEvent("round_start", E);\n',
+    "/*",
+    "*/",
+    "// c\n",
+    "\r\n",
+]
+
+
+def position_in(text: str, index: int, encoding: str) -> Position:
+    before = text[:index]
+    line = before.count("\n")
+    col_text = before[before.rfind("\n") + 1 :]
+    if encoding == "utf-8":
+        return Position(line, len(col_text.encode("utf-8")))
+    return Position(line, len(col_text.encode("utf-16-le")) // 2)
+
+
+def test_a_single_edit_updates_text_lines_and_tree() -> None:
+    doc = Document("int x;\nint y;\n", version=1)
+    assert doc.tree is not None
+    doc.apply([TextChange("long_name", Position(1, 4), Position(1, 5))], version=2)
+    assert doc.source == b"int x;\nint long_name;\n"
+    assert doc.version == 2
+    assert doc.lines.line_starts == LineIndex(doc.source).line_starts
+    assert str(doc.tree.root_node) == str(parse(doc.source).root_node)
+
+
+def test_a_change_without_a_range_replaces_everything() -> None:
+    doc = Document("int x;", version=1)
+    doc.apply([TextChange("float y;\n")], version=5)
+    assert doc.source == b"float y;\n"
+    assert str(doc.tree.root_node) == str(parse(doc.source).root_node)
+
+
+def test_positions_past_the_end_clamp() -> None:
+    doc = Document("int x;\nint y;", version=1)
+    doc.apply([TextChange("!", Position(99, 0), Position(120, 7))])
+    assert doc.source == b"int x;\nint y;!"
+    doc.apply([TextChange("?", Position(0, 500), Position(0, 500))])
+    assert doc.source == b"int x;?\nint y;!"
+
+
+def test_utf16_and_utf8_columns_address_the_same_character() -> None:
+    text = 'char s[] = "😀é";\n'
+    for encoding in ("utf-16", "utf-8"):
+        doc = Document(text, 1, encoding=encoding)
+        at = text.index("é")
+        doc.apply([TextChange("e", position_in(text, at, encoding), position_in(text, at + 1, encoding))])
+        assert doc.source.decode() == 'char s[] = "😀e";\n', encoding
+
+
+def test_binary_and_huge_documents_are_kept_but_not_parsed() -> None:
+    binary = Document(b"\x00\x01\x02ELF", 1)
+    assert binary.tree is None and "binary" in (binary.skip_reason or "")
+    huge = Document("int x;\n" * 10, 1, parse_limit=16)
+    assert huge.tree is None and "limit" in (huge.skip_reason or "")
+    huge.apply([TextChange("y", Position(0, 4), Position(0, 5))])
+    assert huge.source.startswith(b"int y;")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
+@pytest.mark.parametrize("seed", range(12))
+def test_random_edit_sequences_match_a_full_parse(seed: int, encoding: str) -> None:
+    rng = random.Random(seed)
+    text = PLUGIN
+    doc = Document(text, 0, encoding=encoding)
+    assert doc.tree is not None
+    for step in range(60):
+        start = rng.randrange(len(text) + 1)
+        end = min(len(text), start + rng.choice([0, 0, 1, 2, 5, 20, 200]))
+        new = rng.choice(SNIPPETS)
+        change = TextChange(new, position_in(text, start, encoding), position_in(text, end, encoding))
+        text = text[:start] + new + text[end:]
+        doc.apply([change], version=step + 1)
+        if rng.random() < 0.4:  # parse now and then; several edits may pile up between parses
+            assert str(doc.tree.root_node) == str(parse(text.encode()).root_node), f"step {step}"
+        assert doc.source == text.encode()
+        assert doc.lines.line_starts == LineIndex(doc.source).line_starts
+    assert str(doc.tree.root_node) == str(parse(text.encode()).root_node)
+
+
+def test_several_changes_in_one_notification_apply_in_order() -> None:
+    doc = Document("a\nb\nc\n", 1)
+    doc.apply(
+        [TextChange("X", Position(0, 0), Position(0, 1)), TextChange("YY\n", Position(2, 0), Position(2, 0))], version=2
+    )
+    assert doc.source == b"X\nb\nYY\nc\n"
+    assert doc.lines.line_starts == LineIndex(doc.source).line_starts

@@ -21,12 +21,11 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tree_sitter import Point, Tree
-
 from spcopilot.diagnostics.model import Position, Range
 from spcopilot.diagnostics.parsing import parse
 from spcopilot.diagnostics.sources import BINARY_SNIFF
 from spcopilot.diagnostics.text import LineIndex
+from tree_sitter import Point, Tree
 
 # Above this size a document is kept in sync but not parsed (a generated or pasted blob, or a
 # file opened by mistake); the biggest real plugins are a few hundred kilobytes.
@@ -152,9 +151,4 @@ def _updated_lines(old: LineIndex, source: bytes, start: int, old_end: int, inse
     tail = starts[last:]
     if delta:
         tail = [s + delta for s in tail]
-    index = LineIndex.__new__(LineIndex)
-    # LineIndex keeps these three slots; building it this way skips the O(file) newline scan.
-    index._source = source
-    index._ascii = source.isascii()
-    index.line_starts = starts[:first] + new + tail
-    return index
+    return LineIndex.from_starts(source, starts[:first] + new + tail)

@@ -22,6 +22,16 @@ class LineIndex:
         starts += accumulate(len(line) + 1 for line in source.split(b"\n")[:-1])
         self.line_starts = starts
 
+    @classmethod
+    def from_starts(cls, source: bytes, line_starts: list[int]) -> LineIndex:
+        """An index whose line starts the caller already knows (an edited document's), without
+        rescanning the source."""
+        index = cls.__new__(cls)
+        index._source = source
+        index._ascii = source.isascii()
+        index.line_starts = line_starts
+        return index
+
     @property
     def line_count(self) -> int:
         return len(self.line_starts)

@@ -30,25 +30,42 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contents(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("spcopilot/diagnostics/_sourcepawn") and n.endswith(".so") for n in names)
-    for table in ("l4d2_events.tsv", "l4d2_event_misnames.tsv", "l4d2_netprops.tsv", "nonexistent_apis.tsv", "sm_deprecated.tsv"):
+    for table in (
+        "l4d2_events.tsv",
+        "l4d2_event_misnames.tsv",
+        "l4d2_netprops.tsv",
+        "nonexistent_apis.tsv",
+        "sm_deprecated.tsv",
+    ):
         assert f"spcopilot/diagnostics/knowledge/data/{table}" in names
     rules = [n for n in names if n.startswith("spcopilot/diagnostics/rules/") and "/spc" in n]
     sources = list((REPO / "diagnostics" / "rules").glob("*/spc*.py"))
     assert len(rules) == len(sources) >= 40
     assert "spcopilot/server/__init__.py" in names and "spcopilot/__main__.py" in names
-    assert not any(n.endswith(("parser.c", "scanner.c", "grammar.json")) for n in names), "grammar sources must not ship"
+    assert not any(n.endswith(("parser.c", "scanner.c", "grammar.json")) for n in names), (
+        "grammar sources must not ship"
+    )
 
 
 def test_wheel_installs_and_checks_in_a_clean_venv(wheel: Path, tmp_path: Path) -> None:
-    before = subprocess.run([sys.executable, "-m", "pip", "show", "-f", "sourcepawn-copilot"], capture_output=True, text=True).stdout
+    before = subprocess.run(
+        [sys.executable, "-m", "pip", "show", "-f", "sourcepawn-copilot"], capture_output=True, text=True
+    ).stdout
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)  # its own pip: installing with ours would touch our env
     python = env_dir / "bin" / "python"
     # The dependencies come from the test environment (a plain path entry: its editable-install
     # hooks are not run, so only the wheel can provide `spcopilot`).
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(purelib) / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True, timeout=300)
+    subprocess.run(
+        [python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)], check=True, timeout=300
+    )
     run = subprocess.run(
         [python, "-m", "spcopilot", "check", "--select", "SPC201", str(REPO / "examples")],
         capture_output=True,
@@ -59,8 +76,13 @@ def test_wheel_installs_and_checks_in_a_clean_venv(wheel: Path, tmp_path: Path) 
     assert run.returncode == 1, run.stderr
     assert 'L4D2 has no event "pounce"' in run.stdout
     located = subprocess.run(
-        [python, "-c", "import spcopilot.diagnostics as d; print(d.__file__)"], capture_output=True, text=True, cwd=tmp_path
+        [python, "-c", "import spcopilot.diagnostics as d; print(d.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert str(env_dir) in located.stdout  # the installed copy, not the checkout
-    after = subprocess.run([sys.executable, "-m", "pip", "show", "-f", "sourcepawn-copilot"], capture_output=True, text=True).stdout
+    after = subprocess.run(
+        [sys.executable, "-m", "pip", "show", "-f", "sourcepawn-copilot"], capture_output=True, text=True
+    ).stdout
     assert after == before, "installing the wheel changed the test environment"

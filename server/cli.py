@@ -1,0 +1,84 @@
+"""`spcopilot serve`: the language server on stdio, or on TCP for debugging.
+
+The top-level `spcopilot` command calls `register(subparsers)`; `main()` runs the server
+alone (`python -m spcopilot.server.lsp`). Nothing heavy is imported before the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from spcopilot.diagnostics.errors import SpcopilotError
+
+DEFAULT_HOST = "127.0.0.1"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser(
+        "serve",
+        help="run the language server (LSP on stdio)",
+        description="Run the SourcePawn Copilot language server. Editors start it with `spcopilot serve` and talk LSP over stdin/stdout.",
+    )
+    add_arguments(serve)
+    serve.set_defaults(func=run_serve)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--tcp",
+        metavar="HOST:PORT",
+        help=f"listen on TCP instead of stdio (for debugging; HOST defaults to {DEFAULT_HOST})",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=("error", "warning", "info", "debug"),
+        default=None,
+        help="what goes to stderr (default: warning; the editor's log follows the log-level setting)",
+    )
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = "", text
+    try:
+        number = int(port)
+    except ValueError:
+        raise SpcopilotError(f"--tcp {text!r}: expected HOST:PORT, e.g. 127.0.0.1:2087") from None
+    if not 0 < number < 65536:
+        raise SpcopilotError(f"--tcp {text!r}: the port must be between 1 and 65535")
+    return host or DEFAULT_HOST, number
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    address = parse_address(args.tcp) if args.tcp else None
+    level = (args.log_level or "warning").upper()
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in root.handlers:
+        handler.setLevel(level)
+    from spcopilot.server.lsp.server import create_server
+
+    server = create_server()
+    if address is not None:
+        logging.getLogger("spcopilot.server").warning("listening on %s:%d", *address)
+        server.start_tcp(*address)
+    else:
+        server.start_io()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="spcopilot serve", description="SourcePawn Copilot language server")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run_serve(args)
+    except SpcopilotError as error:
+        print(f"spcopilot serve: error: {error}", file=sys.stderr)
+        return 2

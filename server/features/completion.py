@@ -1,0 +1,447 @@
+"""Completion: what fits at the cursor, as plain candidates (the LSP layer converts them).
+
+Contexts, most specific first:
+- inside the first argument of HookEvent/HookEventEx/UnhookEvent/CreateEvent: event names of
+  the file's game;
+- inside the field argument of event.GetInt("…") / GetEventInt(event, "…") and friends: the
+  fields of the events the enclosing callback is hooked to, with the accessor each field's
+  type needs (and an edit fixing the accessor when the one written is wrong);
+- inside the name argument of Get/SetEntProp*(entity, Prop_*, "…"): netprops of that PropType;
+- after `expr.`: the members of expr's methodmap (inherited ones included);
+- an identifier: natives, stocks, forwards, types, constants from the document and its
+  includes, and snippets.
+Details and docs of symbols are filled in by `resolve` (completionItem/resolve).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from spcopilot.diagnostics.include_symbols import Symbol
+from spcopilot.diagnostics.knowledge.events import ACCESSOR_FOR_TYPE, EVENT_NAME_FUNCTIONS, EventField
+from spcopilot.diagnostics.knowledge.netprops import VALUE_OF_ACCESSOR, l4d2_netprops
+from spcopilot.server.features import docs
+from spcopilot.server.features.cursor import (
+    Call,
+    Cursor,
+    argument_text,
+    cursor_at,
+    receiver_before,
+    string_content_end,
+    word_at,
+)
+from spcopilot.server.features.snippets import plain, snippets_for
+from spcopilot.server.features.view import DocumentView
+
+Edit = tuple[int, int, str]  # (start byte, end byte, new text)
+
+METHOD_FIELD_ACCESSORS = frozenset(
+    {"GetInt", "GetBool", "GetFloat", "GetString", "SetInt", "SetBool", "SetFloat", "SetString"}
+)
+FUNCTION_FIELD_ACCESSORS = frozenset(
+    {
+        "GetEventInt",
+        "GetEventBool",
+        "GetEventFloat",
+        "GetEventString",
+        "SetEventInt",
+        "SetEventBool",
+        "SetEventFloat",
+        "SetEventString",
+    }
+)
+# What an accessor reads or writes, and what each field type is (as the event rules see it).
+_ACCESSOR_CLASS = {"Int": "int", "Bool": "bool", "Float": "float", "String": "string"}
+_FIELD_CLASS = {
+    "short": "int",
+    "long": "int",
+    "byte": "int",
+    "local": "int",
+    "bool": "bool",
+    "float": "float",
+    "string": "string",
+    "uint64": "string",
+}
+_GLOBAL_KINDS = (
+    "native",
+    "stock",
+    "forward",
+    "function",
+    "methodmap",
+    "enum",
+    "enum_member",
+    "enum_struct",
+    "define",
+    "typedef",
+    "typeset",
+    "funcenum",
+    "functag",
+    "global",
+)
+_KEYWORDS = frozenset(
+    "return new delete case else if while for do switch sizeof view_as public static stock const decl".split()
+)
+
+
+@dataclass(slots=True)
+class Candidate:
+    label: str
+    kind: str  # function, method, property, constructor, event, field, netprop, snippet, constant, enum, class, variable, keyword
+    detail: str = ""
+    label_detail: str = ""  # shown after the label
+    documentation: str = ""  # markdown
+    insert_text: str | None = None
+    snippet: bool = False
+    replace: tuple[int, int] | None = None  # the bytes the insert text replaces
+    additional_edits: tuple[Edit, ...] = ()
+    sort_text: str | None = None
+    filter_text: str | None = None
+    resolve: dict[str, Any] | None = None  # what completionItem/resolve needs
+    deprecated: bool = False
+
+
+@dataclass(slots=True)
+class Completions:
+    items: list[Candidate] = field(default_factory=list)
+    incomplete: bool = False
+
+
+def complete(
+    view: DocumentView, offset: int, *, snippets: bool = True, limit: int = 200, trigger: str | None = None
+) -> Completions:
+    """What fits at `offset`. `trigger` is the character that opened the list, if any: after
+    `(` only HookEvent's event names are offered, not every symbol."""
+    if not view.analysed:
+        return Completions()
+    cursor = cursor_at(view.source, offset, view.tree)
+    if cursor.in_comment:
+        return Completions()
+    call = cursor.call
+    if cursor.in_string:
+        return Completions(_in_string(view, cursor, call) if call else [])
+    if (
+        call is not None
+        and call.name in EVENT_NAME_FUNCTIONS
+        and call.arg_index == 0
+        and not argument_text(view.source, call, 0, offset)
+    ):
+        return Completions(_event_names(view, offset, offset, quoted=True))
+    start, end = word_at(view.source, offset)
+    receiver = receiver_before(view.source, start)
+    prefix = view.source[start:offset].decode("utf-8", "replace")
+    if receiver is not None:
+        return _limited(_members(view, receiver, offset, prefix, (start, end)), limit)
+    if trigger == "(" or (start > 0 and view.source[start - 1 : start] in (b'"', b"'", b"#")):
+        return Completions()
+    return _limited(_identifiers(view, offset, prefix, (start, end), snippets), limit)
+
+
+def _limited(items: list[Candidate], limit: int) -> Completions:
+    if limit and len(items) > limit:
+        return Completions(items[:limit], incomplete=True)
+    return Completions(items)
+
+
+# -- strings ------------------------------------------------------------------------------------
+def _in_string(view: DocumentView, cursor: Cursor, call: Call) -> list[Candidate]:
+    assert cursor.string_start is not None
+    source, offset = view.source, cursor.offset
+    if source[call.arg_starts[-1] : cursor.string_start - 1].strip():
+        return []  # the string is not the whole argument ("a" ... "b")
+    replace_end = string_content_end(source, offset)
+    if call.name in EVENT_NAME_FUNCTIONS and call.arg_index == 0 and call.receiver is None:
+        return _event_names(view, cursor.string_start, replace_end, quoted=False)
+    if call.receiver is not None and call.name in METHOD_FIELD_ACCESSORS and call.arg_index == 0:
+        return _event_fields(view, call, (cursor.string_start, replace_end), call.receiver)
+    if call.receiver is None and call.name in FUNCTION_FIELD_ACCESSORS and call.arg_index == 1:
+        event_var = argument_text(source, call, 0, offset)
+        return _event_fields(view, call, (cursor.string_start, replace_end), event_var)
+    if call.name in VALUE_OF_ACCESSOR and call.arg_index == 2:
+        return _netprops(view, call, argument_text(source, call, 1, offset), (cursor.string_start, replace_end))
+    return []
+
+
+def _event_names(view: DocumentView, start: int, end: int, *, quoted: bool) -> list[Candidate]:
+    catalogue = view.catalogue
+    out = []
+    for name in view.event_names():
+        info = catalogue.get(name)
+        count = len(info.fields) if info else 0
+        out.append(
+            Candidate(
+                name,
+                "event",
+                detail=f"event, {count} field{'s' if count != 1 else ''}"
+                + (f" ({info.source})" if info and info.source else ""),
+                insert_text=f'"{name}"' if quoted else name,
+                replace=(start, end),
+                filter_text=f'"{name}"' if quoted else name,
+                resolve={"type": "event", "name": name},
+            )
+        )
+    return out
+
+
+def _event_fields(view: DocumentView, call: Call, replace: tuple[int, int], event_var: str) -> list[Candidate]:
+    hooked = hooked_events(view, call.open_paren)
+    catalogue = view.catalogue
+    by_field: dict[str, list[tuple[str, EventField]]] = {}
+    events = sorted(hooked) if hooked else catalogue.names()
+    for event in events:
+        info = catalogue.get(event)
+        for f in info.fields.values() if info else ():
+            by_field.setdefault(f.name, []).append((event, f))
+    method_style = call.name in METHOD_FIELD_ACCESSORS
+    setter = call.name.startswith("Set")
+    written_class = _ACCESSOR_CLASS.get(call.name.removeprefix("Get").removeprefix("Set").removeprefix("Event"), "")
+    out = []
+    for name, found in sorted(by_field.items()):
+        f = found[0][1]
+        right = ACCESSOR_FOR_TYPE.get(f.type, "GetInt")
+        if setter:
+            right = "Set" + right[3:]
+        if not method_style:
+            right = right[:3] + "Event" + right[3:]
+        shown = f"{event_var}.{right}" if method_style else right
+        where = (
+            "every hooked event"
+            if hooked and len(found) == len(hooked)
+            else ", ".join(e for e, _ in found[:3]) + (" …" if len(found) > 3 else "")
+        )
+        candidate = Candidate(
+            name,
+            "field",
+            detail=f"{f.type} → {shown}",
+            documentation=docs.event_field_markdown(name, found),
+            replace=replace,
+            sort_text=("0" if hooked else "1") + name,
+        )
+        if _mismatch(written_class, _FIELD_CLASS.get(f.type, "int")) and right != call.name:
+            candidate.label_detail = f"  use {right}"
+            candidate.detail = f"{f.type}: {call.name} is wrong for it → {shown}"
+            name_end = call.name_start + len(call.name)
+            candidate.additional_edits = ((call.name_start, name_end, right),)
+        if not hooked:
+            candidate.label_detail = candidate.label_detail or f"  ({where})"
+        out.append(candidate)
+    return out
+
+
+def _mismatch(written: str, field_class: str) -> bool:
+    """The event rules' notion of a wrong accessor: strings read as numbers and numbers read
+    as strings, and floats read as ints (ints read as floats or bools are fine)."""
+    if not written:
+        return False
+    if (field_class == "string") != (written == "string"):
+        return True
+    return written == "int" and field_class == "float"
+
+
+def hooked_events(view: DocumentView, offset: int) -> set[str]:
+    """The events the callback enclosing `offset` is hooked to (empty when unknown)."""
+    found = view.function_at(offset)
+    name = found[0] if found else _function_name_before(view.source, offset)
+    if not name:
+        return set()
+    events = view.model.events_of(name)
+    catalogue = view.catalogue
+    return {e for e in events or () if e in catalogue}
+
+
+_FUNCTION_HEAD = re.compile(rb"(?:public\s+)?(?:void|Action)\s+([A-Za-z_]\w*)\s*\(\s*Event\s+\w+")
+
+
+def _function_name_before(source: bytes, offset: int) -> str:
+    """The last event-callback header before the offset (when the tree is too broken to say)."""
+    heads = list(_FUNCTION_HEAD.finditer(source, max(0, offset - 16384), offset))
+    return heads[-1].group(1).decode() if heads else ""
+
+
+def _netprops(view: DocumentView, call: Call, prop_type: str, replace: tuple[int, int]) -> list[Candidate]:
+    wanted = VALUE_OF_ACCESSOR[call.name]
+    setter = call.name.startswith("Set")
+    out = []
+    for prop in l4d2_netprops().values():
+        if prop_type in ("Prop_Send", "Prop_Data") and not prop.allows(prop_type):
+            continue
+        right = prop.accessor if not setter else "Set" + prop.accessor[3:]
+        candidate = Candidate(
+            prop.name,
+            "netprop",
+            detail=f"{prop.value_type} ({prop.prop_type}) {prop.cls}",
+            documentation=docs.netprop_markdown(prop),
+            replace=replace,
+            sort_text="0" + prop.name,
+        )
+        value = "float" if prop.value_type == "timer" else prop.value_type
+        if value != wanted and right != call.name:
+            candidate.label_detail = f"  use {right}"
+            candidate.sort_text = "1" + prop.name
+            candidate.additional_edits = ((call.name_start, call.name_start + len(call.name), right),)
+        out.append(candidate)
+    return out
+
+
+# -- members and identifiers ----------------------------------------------------------------------
+def _members(view: DocumentView, receiver: str, offset: int, prefix: str, replace: tuple[int, int]) -> list[Candidate]:
+    type_name = type_of(view, receiver, offset)
+    if not type_name:
+        return []
+    static = receiver == type_name
+    out = []
+    seen: set[str] = set()
+    for m in view.members(type_name):
+        if m.kind == "constructor" or m.name in seen or not m.name.lower().startswith(prefix.lower()):
+            continue
+        seen.add(m.name)
+        if static != (" static " in f" {m.signature} "):
+            continue
+        out.append(_symbol_candidate(m, replace, member=True))
+    return out
+
+
+def type_of(view: DocumentView, name: str, offset: int) -> str | None:
+    """The methodmap (or enum struct) type of a variable at an offset, from its declaration."""
+    if name == "this":
+        node = view.node_at(offset)
+        while node is not None and node.type not in ("methodmap", "enum_struct"):
+            node = node.parent
+        name_node = node.child_by_field_name("name") if node is not None else None
+        return view.source[name_node.start_byte : name_node.end_byte].decode() if name_node else None
+    if view.is_type(name):
+        return name
+    pattern = re.compile(rb"\b([A-Za-z_]\w*)\s*(?:\[\s*\])?\s+&?" + re.escape(name.encode()) + rb"\s*(?=[=;,)\[])")
+    function = view.function_at(offset)
+    regions = []
+    if function is not None:
+        regions.append((function[1].start_byte, offset))
+    regions.append((0, len(view.source)))
+    for start, end in regions:
+        types = [
+            m.group(1).decode()
+            for m in pattern.finditer(view.source, start, end)
+            if m.group(1).decode() not in _KEYWORDS
+        ]
+        for candidate in reversed(types) if start else types:
+            if view.members(candidate) or view.is_type(candidate):
+                return candidate
+    return None
+
+
+def _identifiers(
+    view: DocumentView, offset: int, prefix: str, replace: tuple[int, int], snippets: bool
+) -> list[Candidate]:
+    where = "statement" if view.function_at(offset) is not None else "top"
+    low = prefix.lower()
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    seen.add(prefix)  # the word being typed is "defined" by the broken code around it
+    for name, _node in view.model.functions.items():
+        if name.lower().startswith(low) and name not in seen:
+            seen.add(name)
+            out.append(
+                Candidate(
+                    name,
+                    "function",
+                    detail="function in this file",
+                    replace=replace,
+                    sort_text="0" + name,
+                    resolve={"type": "symbol", "name": name},
+                )
+            )
+    for name in sorted(view.model.defined - seen):
+        if name.lower().startswith(low) and not (name.startswith("_") and name.endswith("_included")):
+            seen.add(name)
+            out.append(
+                Candidate(
+                    name,
+                    "variable",
+                    detail="defined in this file",
+                    replace=replace,
+                    sort_text="0" + name,
+                    resolve={"type": "symbol", "name": name},
+                )
+            )
+    scope = view.scope
+    symbols = scope.symbols if scope is not None else {}
+    for name, found in symbols.items():
+        if name in seen or not name.lower().startswith(low):
+            continue
+        symbol = next((s for s in found if s.kind in _GLOBAL_KINDS), None)
+        if symbol is None or (symbol.kind == "define" and name.startswith("_") and name.endswith("_included")):
+            continue
+        seen.add(name)
+        if symbol.kind == "forward" and where == "top" and snippets:
+            out.append(_forward_candidate(symbol, replace))
+        else:
+            out.append(_symbol_candidate(symbol, replace))
+    out.sort(key=lambda c: (not c.label.startswith(prefix), c.sort_text or "", len(c.label), c.label))
+    for s in snippets_for(where):
+        if not s.label.startswith(low):
+            continue
+        text = s.body if snippets else plain(s.body)
+        candidate = Candidate(
+            s.label,
+            "snippet",
+            detail=s.detail,
+            insert_text=text,
+            snippet=snippets,
+            replace=replace,
+            sort_text="~" + s.label,
+        )
+        candidate.documentation = f"```sourcepawn\n{plain(s.body)}{plain(s.callback)}\n```"
+        if s.callback and view.tree is not None:
+            candidate.additional_edits = (_after_enclosing_function(view, offset, s.callback),)
+        out.insert(0, candidate)
+    return out
+
+
+def _after_enclosing_function(view: DocumentView, offset: int, text: str) -> Edit:
+    found = view.function_at(offset)
+    end = found[1].end_byte if found else len(view.source)
+    return (end, end, "\n" + text.rstrip("\n") if text.startswith("\n") else text)
+
+
+_KIND = {
+    "native": "function", "stock": "function", "forward": "function", "function": "function",
+    "method": "method", "property": "property", "constructor": "constructor", "methodmap": "class",
+    "enum_struct": "class", "enum": "enum", "enum_member": "constant", "define": "constant",
+    "typedef": "class", "typeset": "class", "funcenum": "class", "functag": "class", "global": "variable",
+}  # fmt: skip
+
+
+def _symbol_candidate(symbol: Symbol, replace: tuple[int, int], member: bool = False) -> Candidate:
+    return Candidate(
+        symbol.name,
+        _KIND.get(symbol.kind, "variable"),
+        detail=symbol.kind,
+        replace=replace,
+        sort_text=("1" if not member else "0") + symbol.name,
+        resolve={"type": "symbol", "name": symbol.name, "parent": symbol.parent if member else "", "kind": symbol.kind},
+        deprecated="@deprecated" in symbol.doc,
+    )
+
+
+def _forward_candidate(symbol: Symbol, replace: tuple[int, int]) -> Candidate:
+    head = re.sub(r"^\s*forward\s+", "public ", symbol.signature)
+    candidate = _symbol_candidate(symbol, replace)
+    candidate.insert_text = f"{head}\n{{\n\t$0\n}}"
+    candidate.snippet = True
+    candidate.label_detail = "  (implement forward)"
+    return candidate
+
+
+def resolve(view: DocumentView, data: dict[str, Any]) -> tuple[str, str]:
+    """(detail, markdown documentation) of a candidate, from its `resolve` data."""
+    if data.get("type") == "event":
+        info = view.catalogue.get(str(data.get("name")))
+        return ("event", docs.event_markdown(info)) if info else ("", "")
+    name = str(data.get("name", ""))
+    parent = str(data.get("parent") or "")
+    found = [m for m in view.members(parent) if m.name == name] if parent else view.lookup(name)
+    if not found:
+        return "", ""
+    symbol = found[0]
+    return symbol.signature, docs.symbol_markdown(symbol)

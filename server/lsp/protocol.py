@@ -1,0 +1,79 @@
+"""pygls' protocol with four changes:
+
+- the position encoding is UTF-8 whenever the client offers it (pygls takes the client's
+  first choice), else UTF-16;
+- pull diagnostics are offered only to clients that support them (Neovim 0.11 shows every
+  diagnostic twice when a server both pushes and is pulled);
+- open documents live in our own store (text + incrementally parsed tree), so pygls' copy of
+  each document is not kept;
+- a request whose params do not fit the method's schema gets an InvalidParams error answer
+  (pygls would only log it and leave the client waiting).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.protocol import LanguageServerProtocol, lsp_method
+from spcopilot.server.lsp.capabilities import ClientFeatures, choose_encoding
+
+log = logging.getLogger(__name__)
+
+
+class _Answered:
+    """A message that was dealt with while it was being read (handle_message skips it)."""
+
+    jsonrpc = "2.0"
+
+
+class SpcopilotProtocol(LanguageServerProtocol):
+    client_features = ClientFeatures()
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Any:
+        general = params.capabilities.general
+        encoding = choose_encoding(params.capabilities)
+        if general is not None and general.position_encodings:
+            kind = types.PositionEncodingKind.Utf8 if encoding == "utf-8" else types.PositionEncodingKind.Utf16
+            general.position_encodings = [kind]
+        self.client_features = ClientFeatures.of(params.capabilities)
+        result = yield from super().lsp_initialize(params)
+        if not self.client_features.pull_diagnostics:
+            result.capabilities.diagnostic_provider = None
+        return result
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except (JsonRpcInvalidParams, JsonRpcInternalError):
+            method = data.get("method", "?")
+            if "id" in data and "method" in data:
+                log.warning("request %s (id %s) has invalid params; answered with an error", method, data["id"])
+                error = JsonRpcInvalidParams(f"invalid params for {method}")
+                self._send_response(data["id"], error=error.to_response_error())
+            else:
+                log.warning("notification %s has invalid params; ignored", method)
+            return _Answered()
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Answered):
+            return
+        super().handle_message(message)

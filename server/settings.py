@@ -1,0 +1,195 @@
+"""The language server's settings: one list, read by the server and printed into the README.
+
+Client settings (initializationOptions, `workspace/configuration` section "spcopilot",
+`workspace/didChangeConfiguration`) use these names; keys may be written kebab-case
+(`include-dirs`), snake_case or camelCase (`includeDirs`). The engine's keys are the same as
+`.spcopilot.toml`'s and go through `config.from_mapping`; the client's values override the file's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from spcopilot.diagnostics.config import Config, from_mapping
+from spcopilot.diagnostics.errors import ConfigError
+
+SECTION = "spcopilot"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    type: str
+    default: Any
+    description: str
+    engine: bool  # also a `.spcopilot.toml` key (handled by config.from_mapping)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "include-dirs",
+        "list of paths",
+        [],
+        "SourceMod include folders (relative paths are relative to the workspace root); `include/` and `scripting/include/` next to a plugin are found on their own",
+        True,
+    ),
+    Setting(
+        "game-dir",
+        "path",
+        None,
+        "An L4D2 install or dedicated server: event names and fields come from its own resource files",
+        True,
+    ),
+    Setting("game", "string", "auto", "`auto` (detect per file), `l4d2`, `l4d1`, `csgo`, `tf2` or `generic`", True),
+    Setting("select", "list of codes", [], 'Only these rule codes or prefixes (`["SPC2"]`); default: every rule', True),
+    Setting("ignore", "list of codes", [], "Rule codes or prefixes to turn off", True),
+    Setting(
+        "severity", "table", {}, 'Per-rule severity: `{"SPC401": "hint"}` (`error`, `warning`, `info`, `hint`)', True
+    ),
+    Setting(
+        "debounce-ms",
+        "integer",
+        150,
+        "Wait this long after the last keystroke before pushing diagnostics (pull diagnostics answer at once)",
+        False,
+    ),
+    Setting(
+        "lint-workspace", "boolean", True, "Lint every `.sp` file of the workspace in the background on start", False
+    ),
+    Setting("max-file-mb", "number", 4, "Documents larger than this are kept in sync but not analysed", False),
+    Setting(
+        "cache-dir",
+        "path",
+        None,
+        "Where the include index is cached (default: `$SPCOPILOT_CACHE_DIR` or `~/.cache/spcopilot`)",
+        False,
+    ),
+    Setting(
+        "completion-limit",
+        "integer",
+        200,
+        "At most this many completion items per request (the list is marked incomplete beyond it)",
+        False,
+    ),
+    Setting(
+        "log-level",
+        "string",
+        "info",
+        "`error`, `warning`, `info` or `debug`: what goes to the editor's log (window/logMessage)",
+        False,
+    ),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+LOG_LEVELS = ("error", "warning", "info", "debug")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """The server-only settings, parsed."""
+
+    debounce_ms: int = 150
+    lint_workspace: bool = True
+    max_file_mb: float = 4
+    cache_dir: Path | None = None
+    completion_limit: int = 200
+    log_level: str = "info"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+
+def normalise_key(key: str) -> str:
+    """`includeDirs`, `include_dirs` and `include-dirs` are the same setting."""
+    key = re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", str(key)).lower()
+    return key.replace("_", "-")
+
+
+def unwrap(settings: object) -> dict[str, Any]:
+    """The spcopilot settings out of whatever a client sent: `{"spcopilot": {...}}`, the section
+    itself, or nothing."""
+    if not isinstance(settings, Mapping):
+        return {}
+    section = settings.get(SECTION)
+    values: Mapping[Any, Any] = section if isinstance(section, Mapping) else settings
+    return {normalise_key(k): v for k, v in values.items()}
+
+
+def parse_server_settings(values: Mapping[str, Any]) -> ServerSettings:
+    """The server-only keys of normalised client settings (unknown keys are reported)."""
+    unknown = sorted(k for k in values if k not in BY_NAME and k != "fail-on")
+    if unknown:
+        raise ConfigError(f"unknown setting {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
+    out = ServerSettings()
+    for f in fields(ServerSettings):
+        key = f.name.replace("_", "-")
+        if key not in values or values[key] is None:
+            continue
+        out = replace(out, **{f.name: _coerce(key, values[key])})
+    return out
+
+
+def _coerce(key: str, value: Any) -> Any:
+    setting = BY_NAME[key]
+    try:
+        if setting.type == "integer":
+            if isinstance(value, bool):
+                raise ValueError
+            number = int(value)
+            if number < 0:
+                raise ValueError
+            return number
+        if setting.type == "number":
+            real = float(value)
+            if real <= 0:
+                raise ValueError
+            return real
+        if setting.type == "boolean":
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
+        if setting.type == "path":
+            return Path(str(value)).expanduser()
+        if key == "log-level":
+            if str(value).lower() not in LOG_LEVELS:
+                raise ValueError
+            return str(value).lower()
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting `{key}` = {value!r}: expected {setting.type}") from None
+    return value
+
+
+def engine_config(file_config: Config, values: Mapping[str, Any], root: Path | None) -> Config:
+    """The file's configuration with the client's engine settings over it."""
+    engine_values = {k: v for k, v in values.items() if k in BY_NAME and BY_NAME[k].engine and v is not None}
+    if not engine_values:
+        return file_config
+    client = from_mapping(engine_values, base_dir=root)
+    overrides: dict[str, Any] = {}
+    for key in engine_values:
+        attr = key.replace("-", "_")
+        value = getattr(client, attr)
+        if attr == "severity":
+            value = {**file_config.severity, **value}
+        overrides[attr] = value
+    return replace(file_config, **overrides)
+
+
+def settings_markdown() -> str:
+    """The README's settings table."""
+    rows = ["| Setting | Type | Default | What it does |", "|---|---|---|---|"]
+    for s in SETTINGS:
+        default = "" if s.default in (None, [], {}) else f"`{_json(s.default)}`"
+        also = " (also in `.spcopilot.toml`)" if s.engine else ""
+        rows.append(f"| `{SECTION}.{s.name}` | {s.type} | {default} | {s.description}{also} |")
+    return "\n".join(rows) + "\n"
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value)

@@ -21,6 +21,8 @@ _L4D2_ONLY_EVENT = re.compile(
     r"survival_at_10min|survival_round_start|begin_scavenge|versus_match_finished|"
     r"charger_killed|punched_clown|m60_streak)"
 )
+
+
 def is_l4d2_only_event(name: str) -> bool:
     """An event L4D2 added (new infected, items and modes): L4D1 does not fire it."""
     return _L4D2_ONLY_EVENT.search(name) is not None

@@ -73,8 +73,18 @@ def compile_rules(codes: tuple[str, ...]) -> CompiledRules:
     )
 
 
+@cache
+def _enabled(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
+    config = Config(select=select, ignore=ignore)
+    return tuple(r for r in all_rules() if config.enabled(r.code))
+
+
+def enabled_rules(config: Config) -> tuple[Rule, ...]:
+    return _enabled(config.select, config.ignore)
+
+
 def active_rules(config: Config, ctx: Context | None = None) -> list[Rule]:
-    rules = [r for r in all_rules() if config.enabled(r.code)]
+    rules = list(enabled_rules(config))
     if ctx is not None and any(r.games != ALL_GAMES for r in rules):
         game = ctx.game.game
         rules = [r for r in rules if game in r.games]
@@ -96,7 +106,7 @@ def lint(
     config = config or Config()
     tree = tree or parse(source)
     ctx = Context(source, tree, path, config, events, scope)
-    enabled = [r for r in all_rules() if config.enabled(r.code)]
+    enabled = enabled_rules(config)
     compiled = compile_rules(tuple(r.code for r in enabled))
 
     # One pass over the tree; the model is complete before any rule looks at a match.
@@ -153,7 +163,7 @@ def _run(rule: Rule, method: Callable[..., Iterable[Diagnostic]], args: tuple, c
 
 
 def _finalise(found: Sequence[Diagnostic], ctx: Context, config: Config) -> list[Diagnostic]:
-    suppressions = parse_suppressions(ctx.source, ctx.lines)
+    suppressions = parse_suppressions(ctx.source, lambda: ctx.lines)
     out: dict[tuple[str, int, int], Diagnostic] = {}
     for d in found:
         if suppressions.suppressed(d.code, d.range.start.line):

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spcopilot.diagnostics.text import LineIndex
@@ -30,10 +31,13 @@ class Suppressions:
         return bool(codes) and (ALL in codes or code in codes)  # type: ignore[operator]
 
 
-def parse_suppressions(source: bytes, lines: LineIndex) -> Suppressions:
+def parse_suppressions(source: bytes, lines: LineIndex | Callable[[], LineIndex]) -> Suppressions:
+    """`lines` may be a function making the index: files without suppressions never need it."""
     found = Suppressions()
     if b"spcopilot:" not in source:
         return found
+    if callable(lines):
+        lines = lines()
     for m in _PATTERN.finditer(source):
         codes = {c.strip().upper() for c in m.group(2).decode().split(",") if c.strip()} if m.group(2) else {ALL}
         if m.group(1) == b"ignore-file":

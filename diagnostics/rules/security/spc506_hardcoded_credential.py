@@ -116,36 +116,39 @@ g_cvApiKey = CreateConVar("sm_stats_apikey", "", "Steam Web API key", FCVAR_PROT
         yield from self._report(literal, name, role, ctx)
 
     def finish(self, ctx: Context) -> Iterator[Diagnostic]:
-        """Secret-shaped text in any string literal or comment. A query over every literal and
-        comment cost more than the rest of the catalogue, and so did one case-insensitive regex
-        over the file: the literals and comments are tokenized with a cheap regex, gated by
-        byte searches, and only the few candidates meet the full pattern and their node."""
-        seen: set[int] = set()
-        lowered = ctx.source.lower()
+        """Secret-shaped text in any string literal or comment. Every alternative of the pattern
+        holds an anchor: a value word, a name word (with `=`), `://` (with `@`) or a run of 32
+        hex digits. The anchors are found with byte searches over the whole file, each is mapped
+        to the literal or comment around it through the tree, and only those meet the full
+        pattern. (A query over every literal and comment cost more than the rest of the
+        catalogue; so did visiting every literal and comment in Python.)"""
+        source = ctx.source
+        lowered = source.lower()
         value_words = _positions(lowered, _VALUE_WORDS)
         name_words = _positions(lowered, _NAME_WORDS_BYTES)
-        for m in _TOKENS.finditer(ctx.source):
-            token = m.group()
-            is_comment = token[:1] == b"/"
-            start, end = m.span()
-            # Every alternative of _VALUE_RE with `=` also holds a name word (key, token, pass,
-            # secret, pwd), the one with `@` holds `://`; the rest hold a value word or 32 hex.
+        urls = _positions(lowered, (b"://",))
+        hex_runs = _positions(lowered.translate(_HEX_MASK), (b"x" * 32,))
+        seen: set[int] = set()
+        for anchor in sorted({*value_words, *name_words, *urls, *hex_runs}):
+            node = _holder(ctx, anchor, anchor + 1, ("string_literal", "comment"))
+            if node is None or node.start_byte in seen:
+                continue
+            seen.add(node.start_byte)
+            start, end = node.start_byte, node.end_byte
+            token = source[start:end]
+            is_comment = node.type == "comment"
             has_name_word = _any_within(name_words, start, end)
             if not (
                 (b"=" in token and has_name_word)
-                or (b"@" in token and b"://" in token)
+                or (b"@" in token and _any_within(urls, start, end))
                 or _any_within(value_words, start, end)
-                or (end - start >= 32 and _HEX32.search(token))
+                or _any_within(hex_runs, start, end)
                 or (is_comment and has_name_word)
             ):
                 continue
             if not (is_comment and has_name_word) and not _VALUE_LOWER.search(token.lower()):
                 continue
-            node = _holder(ctx, m.start(), m.end(), ("comment",) if is_comment else ("string_literal", "comment"))
-            if node is None or node.start_byte in seen:
-                continue
-            seen.add(node.start_byte)
-            if node.type == "comment":
+            if is_comment:
                 yield from self._check_comment(node, ctx)
             else:
                 name, role = _context(node, ctx)
@@ -200,9 +203,8 @@ g_cvApiKey = CreateConVar("sm_stats_apikey", "", "Steam Web API key", FCVAR_PROT
 
 # The secret-shaped text of _VALUE_RE, for lower-cased text (case-sensitive matching is several times faster).
 _VALUE_LOWER = re.compile(_VALUE_RE.removeprefix("(?i)").encode())
-# String literals and comments, in source order (a `//` inside a string stays in the string).
-_TOKENS = re.compile(rb'"(?:[^"\\\n]|\\.)*"|//[^\n]*|/\*.*?\*/', re.S)
-_HEX32 = re.compile(rb"[0-9a-fA-F]{32}")
+# Hex digits -> "x", everything else -> " ": a run of 32 hex digits becomes a findable 32 x.
+_HEX_MASK = bytes(ord("x") if chr(b) in "0123456789abcdef" else ord(" ") for b in range(256))
 # Literal pieces every alternative of _VALUE_RE contains besides `=` and `@` (or a 32-hex run),
 # and the name words comments are searched for: found once per file, lower-cased, with
 # bytes.find; a token is only matched against the full patterns if one of them lies inside it.

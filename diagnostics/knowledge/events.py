@@ -25,6 +25,19 @@ ACCESSOR_FOR_TYPE = {
 }
 
 
+# What reads each field type without conversion: GetInt for all integer widths, and so on.
+VALUE_CLASS_OF_TYPE = {
+    "short": "int",
+    "long": "int",
+    "byte": "int",
+    "local": "int",
+    "bool": "bool",
+    "float": "float",
+    "string": "string",
+    "uint64": "uint64",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class EventField:
     name: str

@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spcopilot.diagnostics.include_symbols import Symbol
-from spcopilot.diagnostics.knowledge.events import ACCESSOR_FOR_TYPE, EVENT_NAME_FUNCTIONS, EventField
+from spcopilot.diagnostics.knowledge.events import (
+    ACCESSOR_FOR_TYPE,
+    EVENT_NAME_FUNCTIONS,
+    VALUE_CLASS_OF_TYPE,
+    EventField,
+)
 from spcopilot.diagnostics.knowledge.netprops import VALUE_OF_ACCESSOR, l4d2_netprops
 from spcopilot.server.features import docs
 from spcopilot.server.features.cursor import (
@@ -54,16 +59,8 @@ FUNCTION_FIELD_ACCESSORS = frozenset(
 )
 # What an accessor reads or writes, and what each field type is (as the event rules see it).
 _ACCESSOR_CLASS = {"Int": "int", "Bool": "bool", "Float": "float", "String": "string"}
-_FIELD_CLASS = {
-    "short": "int",
-    "long": "int",
-    "byte": "int",
-    "local": "int",
-    "bool": "bool",
-    "float": "float",
-    "string": "string",
-    "uint64": "string",
-}
+# 64-bit fields are offered through GetString (a cell cannot hold them).
+_FIELD_CLASS = {**VALUE_CLASS_OF_TYPE, "uint64": "string"}
 _GLOBAL_KINDS = (
     "native",
     "stock",

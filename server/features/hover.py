@@ -20,9 +20,9 @@ from spcopilot.server.features.completion import (
     FUNCTION_FIELD_ACCESSORS,
     METHOD_FIELD_ACCESSORS,
     hooked_events,
-    type_of,
 )
-from spcopilot.server.features.cursor import cursor_at, receiver_before, word_at
+from spcopilot.server.features.cursor import cursor_at
+from spcopilot.server.features.resolve import symbols_at
 from spcopilot.server.features.view import DocumentView
 
 
@@ -89,16 +89,7 @@ def _string_hover(view: DocumentView, offset: int) -> HoverResult | None:
 
 
 def _symbol_hover(view: DocumentView, offset: int) -> HoverResult | None:
-    start, end = word_at(view.source, offset)
-    if start == end:
-        return None
-    name = view.source[start:end].decode("utf-8", "replace")
-    receiver = receiver_before(view.source, start)
-    if receiver is not None:
-        type_name = type_of(view, receiver, offset)
-        symbols = [m for m in view.members(type_name) if m.name == name] if type_name else []
-    else:
-        symbols = view.lookup(name)
+    start, end, symbols = symbols_at(view, offset)
     if not symbols:
         return None
     return HoverResult(docs.symbol_markdown(symbols[0]), start, end)

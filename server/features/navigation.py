@@ -10,8 +10,7 @@ from pathlib import Path
 from spcopilot.diagnostics.include_symbols import Symbol
 from spcopilot.diagnostics.model import Range
 from spcopilot.diagnostics.text import LineIndex
-from spcopilot.server.features.completion import type_of
-from spcopilot.server.features.cursor import receiver_before, word_at
+from spcopilot.server.features.resolve import symbols_at
 from spcopilot.server.features.view import DocumentView
 from tree_sitter import Node, Point
 
@@ -54,16 +53,7 @@ def definition(
         found = resolve_include(m.group(2).decode("utf-8", "replace"), m.group(1) == b"<")
         zero = Range(*(2 * [view.lines.position(0)]))
         return [Target(str(found), zero)] if found else []
-    start, end = word_at(view.source, offset)
-    if start == end:
-        return []
-    name = view.source[start:end].decode("utf-8", "replace")
-    receiver = receiver_before(view.source, start)
-    if receiver is not None:
-        type_name = type_of(view, receiver, offset)
-        symbols = [m for m in view.members(type_name) if m.name == name] if type_name else []
-    else:
-        symbols = view.lookup(name)
+    _, _, symbols = symbols_at(view, offset)
     out = []
     for symbol in symbols:
         target = locate(symbol, encoding, view if symbol.path == view.path else None, read)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from spcopilot.diagnostics.context import Context
-from spcopilot.diagnostics.knowledge.events import EVENT_GETTERS, EventField
+from spcopilot.diagnostics.knowledge.events import EVENT_GETTERS, VALUE_CLASS_OF_TYPE, EventField
 from tree_sitter import Node
 
 # What each getter returns ("int", "bool", "float", "string"), from the knowledge base; the
@@ -19,16 +19,7 @@ GETTER_CLASS = {name: kind for name, kind in EVENT_GETTERS.items() if kind != "u
 METHOD_GETTERS = tuple(n for n in GETTER_CLASS if not n.startswith("GetEvent"))
 FUNCTION_GETTERS = tuple(n for n in GETTER_CLASS if n.startswith("GetEvent"))
 # Catalogue field types grouped by what reads them without conversion.
-FIELD_CLASS = {
-    "short": "int",
-    "long": "int",
-    "byte": "int",
-    "local": "int",
-    "bool": "bool",
-    "float": "float",
-    "string": "string",
-    "uint64": "uint64",
-}
+FIELD_CLASS = VALUE_CLASS_OF_TYPE
 
 
 # The callees the event rules subscribe to (`Rule.calls`).

@@ -208,7 +208,17 @@ _HEX_MASK = bytes(ord("x") if chr(b) in "0123456789abcdef" else ord(" ") for b i
 # Literal pieces every alternative of _VALUE_RE contains besides `=` and `@` (or a 32-hex run),
 # and the name words comments are searched for: found once per file, lower-cased, with
 # bytes.find; a token is only matched against the full patterns if one of them lies inside it.
-_VALUE_WORDS = (b"webhooks/", b"slack.com", b"bearer", b"bot ", b"bot\t", b"bot\n", b"bot\r", b"private key", b"password")
+_VALUE_WORDS = (
+    b"webhooks/",
+    b"slack.com",
+    b"bearer",
+    b"bot ",
+    b"bot\t",
+    b"bot\n",
+    b"bot\r",
+    b"private key",
+    b"password",
+)
 _NAME_WORDS_BYTES = tuple(w.encode() for w in _NAME_WORDS.split("|"))
 
 

@@ -273,11 +273,7 @@ def test_unchanged_scope_costs_only_stats(index: IncludeIndex, tree: Path, monke
 
     monkeypatch.setattr(IncludeIndex, "_build", no_rebuild)
     monkeypatch.setattr(include_symbols, "parse", no_rebuild)
-    assert index.scope(plugin, includes) is first
-    started = time.perf_counter()
-    for _ in range(100):
-        index.scope(plugin, includes)
-    assert (time.perf_counter() - started) / 100 < 0.005
+    assert index.scope(plugin, includes) is first  # speed itself is measured in bench/, not here
 
 
 def test_scope_follows_edits(index: IncludeIndex, tree: Path) -> None:
@@ -442,10 +438,9 @@ def test_real_sourcemod_includes(tmp_path: Path) -> None:
     )
     assert scope.unresolved == []
     assert scope.defines("PrintToChatAll") and scope.defines("SDKHook") and scope.defines("GetEntProp")
-    started = time.perf_counter()
-    index.scope(
+    again = index.scope(
         plugin,
         [IncludeRef("sourcemod", True), IncludeRef("sdktools", True), IncludeRef("sdkhooks", True)],
     )
-    assert time.perf_counter() - started < 0.05
+    assert again is scope  # unchanged includes: the cached closure
     assert include_index.IncludeIndex([Path(SM_INCLUDES or "")], cache_dir=tmp_path / "cache").index_all() > 50

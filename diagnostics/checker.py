@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spcopilot.diagnostics.config import Config
+from spcopilot.diagnostics.engine import lint_config
 from spcopilot.diagnostics.errors import InputError, SpcopilotError
 from spcopilot.diagnostics.fixes import fix_until_stable
-from spcopilot.diagnostics.linter import Linter
+from spcopilot.diagnostics.linter import Linter, is_config_file
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.sources import read_source
 
@@ -81,6 +82,10 @@ def check_file(linter: Linter, path: Path, fix: bool = False, diff: bool = False
             return FileResult(path, skipped=message)
         return FileResult(path, error=message)
     result = FileResult(path, note=source.note)
+
+    if is_config_file(path):
+        # Credentials only, and never rewritten (the fix is the user's: remove and revoke).
+        return FileResult(path, diagnostics=lint_config(source.data, str(path), linter.config), note=source.note)
 
     def lint(data: bytes) -> list[Diagnostic]:
         return linter.lint_source(data, path)

@@ -152,6 +152,22 @@ def lint(
     return _finalise(found, ctx, config)
 
 
+# Config files are not SourcePawn: only rules that read configs (`Rule.reads_configs`) see them.
+CONFIG_SUFFIXES = (".cfg", ".ini", ".env", ".conf", ".txt", ".kv", ".json", ".yml", ".yaml")
+
+
+def lint_config(text: str | bytes, path: str = "", config: Config | None = None) -> list[Diagnostic]:
+    """Lint a config file (databases.cfg, server.cfg, an .ini) with the rules that read configs."""
+    source = text.encode("utf-8") if isinstance(text, str) else text
+    config = config or Config()
+    ctx = Context(source, parse(b""), path, config)
+    found: list[Diagnostic] = []
+    for rule in enabled_rules(config):
+        if rule.reads_configs:
+            found += _run(rule, rule.check_config, (ctx,), ctx)
+    return _finalise(found, ctx, config)
+
+
 def _run(rule: Rule, method: Callable[..., Iterable[Diagnostic]], args: tuple, ctx: Context) -> list[Diagnostic]:
     try:
         return list(method(*args))

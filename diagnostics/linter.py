@@ -12,7 +12,7 @@ from pathlib import Path
 
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.context import SymbolScope
-from spcopilot.diagnostics.engine import lint
+from spcopilot.diagnostics.engine import CONFIG_SUFFIXES, lint, lint_config
 from spcopilot.diagnostics.fragments import FragmentParents
 from spcopilot.diagnostics.include_index import IncludeIndex, find_include_dirs
 from spcopilot.diagnostics.knowledge.events import EventCatalogue
@@ -92,7 +92,10 @@ class Linter:
         return lint(data, str(p or ""), self.config, tree=tree, scope=self.scope_factory(p), events=self.events)
 
     def lint_file(self, path: Path) -> list[Diagnostic]:
-        return self.lint_source(read_source(path).data, path)
+        data = read_source(path).data
+        if is_config_file(path):
+            return lint_config(data, str(path), self.config)
+        return self.lint_source(data, path)
 
 
 class CombinedScope:
@@ -109,3 +112,8 @@ class CombinedScope:
     def unresolved(self) -> list[str]:
         # A name only counts as unresolved if no scope could resolve its include.
         return [u for u in self._scopes[0].unresolved] if self._scopes else []
+
+
+def is_config_file(path: Path) -> bool:
+    """Config files get the credential scan instead of the SourcePawn rules."""
+    return path.suffix.lower() in CONFIG_SUFFIXES

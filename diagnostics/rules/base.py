@@ -67,6 +67,9 @@ class Rule:
     query: ClassVar[str] = ""
     # The games the rule applies to (from game detection or the `game` setting).
     games: ClassVar[frozenset[str]] = ALL_GAMES
+    # Whether the rule also reads config files (databases.cfg, server.cfg, .ini) as plain text,
+    # through `check_config`; those files get no other rule.
+    reads_configs: ClassVar[bool] = False
     # Whether the rule offers fixes (shown in `spcopilot rules`).
     fixable: ClassVar[bool] = False
     tags: ClassVar[tuple[Tag, ...]] = ()
@@ -82,6 +85,10 @@ class Rule:
         return ()
 
     def finish(self, ctx: Context) -> Iterable[Diagnostic]:
+        return ()
+
+    def check_config(self, ctx: Context) -> Iterable[Diagnostic]:
+        """A config file's findings (`ctx.source` is its text; there is no SourcePawn tree)."""
         return ()
 
     # -- helpers for rule code -------------------------------------------------------------

@@ -74,6 +74,9 @@ their token, `Bearer`/`Bot` authorization tokens and PEM private keys. Placehold
 `YOUR_KEY_HERE`, `<api key>`, `changeme`, `****`), format strings (`"%s"`), names of keys and
 ConVars, SQL column names, paths, colour codes and map hashes are not reported.
 
+Config files named on the command line (`spcopilot check databases.cfg`, `server.cfg`,
+`.ini`/`.env`) are scanned as plain text for the same secrets.
+
 ## Why is this bad?
 Plugin sources are shared: posted on forums, pushed to GitHub, sent to other server owners, and
 `.smx` files keep their strings readable. Whoever reads the source can log into the database,
@@ -99,6 +102,7 @@ Database.Connect(OnDatabaseConnected, "l4d2stats");
 g_cvApiKey = CreateConVar("sm_stats_apikey", "", "Steam Web API key", FCVAR_PROTECTED);
 ```
 """
+    reads_configs = True
     calls = _PAIR_SETTERS | _COPIES | {"SetConVarString", "SQL_ConnectEx"}
     query = f"""
 ((variable_declaration name: (identifier) @name initialValue: (string_literal) @value) (#match? @name {_quoted(_NAME_RE)}))
@@ -153,6 +157,15 @@ g_cvApiKey = CreateConVar("sm_stats_apikey", "", "Steam Web API key", FCVAR_PROT
             else:
                 name, role = _context(node, ctx)
                 yield from self._report(node, name, role, ctx)
+
+    def check_config(self, ctx: Context) -> Iterator[Diagnostic]:
+        """A config file (KeyValues such as databases.cfg, server.cfg, .ini/.env): the plain-text
+        scan that comments get, over the whole file."""
+        text = ctx.source.decode("utf-8", "replace")
+        for finding in find_secrets(text):
+            start = len(text[: finding.start].encode("utf-8"))
+            end = start + len(text[finding.start : finding.end].encode("utf-8"))
+            yield self.diagnostic(ctx, (start, end), _message(finding.kind, "config"))
 
     def check_call(self, call: Node, callee: str, ctx: Context) -> Iterator[Diagnostic]:
         args = ctx.args(call)
@@ -249,6 +262,11 @@ def _holder(ctx: Context, start: int, end: int, kinds: tuple[str, ...]) -> Node 
 
 
 def _message(kind: SecretKind, role: str | None) -> str:
+    if role == "config":
+        return (
+            f"{kind.noun} is written in this config file: keep the real value only in the server's own"
+            " copy, never in a file that is committed or shared (and revoke it if it was)"
+        )
     if role == "comment":
         return (
             f"{kind.noun} is written in a comment of the plugin source: delete it, and revoke it if it was ever shared"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from spcopilot.diagnostics import semantics
 from spcopilot.diagnostics.config import Config
@@ -14,6 +14,8 @@ from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES
 from spcopilot.diagnostics.knowledge.events import EventCatalogue, builtin_l4d2
 from spcopilot.diagnostics.text import LineIndex
 from tree_sitter import Node, Tree
+
+T = TypeVar("T")
 
 
 class SymbolScope(Protocol):
@@ -75,6 +77,13 @@ class Context:
         if self.scope is not None:
             return self.scope
         return EmptyScope([i.name for i in self.model.includes])
+
+    def memo(self, key: object, compute: Callable[[], T]) -> T:
+        """A value several rules derive from the same node, computed once per lint."""
+        cache = self.__dict__.setdefault("_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
 
     # -- helpers -----------------------------------------------------------------------------
     def text(self, node: Node) -> str:

@@ -48,7 +48,12 @@ class EventRead:
 
 def event_read(call: Node, ctx: Context) -> EventRead | None:
     """The field read a getter call makes: `event.GetInt("x")` or `GetEventInt(event, "x")`
-    with a literal field name and a plain variable as the event; None for anything else."""
+    with a literal field name and a plain variable as the event; None for anything else.
+    Four rules ask this of every getter call: computed once per call and lint."""
+    return ctx.memo(("event_read", call.id), lambda: _event_read(call, ctx))
+
+
+def _event_read(call: Node, ctx: Context) -> EventRead | None:
     fn = call.child_by_field_name("function")
     args = ctx.args(call)
     if fn is None:

@@ -27,6 +27,7 @@ class Setting:
     default: Any
     description: str
     engine: bool  # also a `.spcopilot.toml` key (handled by config.from_mapping)
+    group: str = "server"  # "server" (ServerSettings) or "ai" (spcopilot.server.ai.config.AISettings)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -74,6 +75,76 @@ SETTINGS: tuple[Setting, ...] = (
         200,
         "At most this many completion items per request (the list is marked incomplete beyond it)",
         False,
+    ),
+    # ---- AI (the copilot half; every feature above works with backend "none") ----
+    Setting(
+        "backend",
+        "string",
+        "none",
+        "`none`, `llamacpp` (offline GGUF), `openai` (OpenAI or any OpenAI-compatible server) or `replay` (recorded outputs); env `SPCOPILOT_BACKEND`",
+        False,
+        "ai",
+    ),
+    Setting("gguf", "path", None, "The GGUF model the `llamacpp` backend runs (env `SPCOPILOT_GGUF`)", False, "ai"),
+    Setting("threads", "integer", 0, "CPU threads for llama.cpp (0: all cores)", False, "ai"),
+    Setting("context-size", "integer", 4096, "llama.cpp context length in tokens", False, "ai"),
+    Setting(
+        "model",
+        "string",
+        "",
+        "OpenAI model id, e.g. your `ft:gpt-4o-mini-…` fine-tune (env `SPCOPILOT_MODEL`)",
+        False,
+        "ai",
+    ),
+    Setting(
+        "base-url",
+        "string",
+        "",
+        "An OpenAI-compatible server instead of api.openai.com (Ollama, vLLM, llama.cpp server; env `OPENAI_BASE_URL`)",
+        False,
+        "ai",
+    ),
+    Setting(
+        "api-key",
+        "secret",
+        "",
+        "The OpenAI key, when the editor hands it over (VS Code keeps it in its secret storage); otherwise `OPENAI_API_KEY`. Never logged",
+        False,
+        "ai",
+    ),
+    Setting(
+        "fim-family",
+        "string",
+        "",
+        "For `openai` with a FIM model behind `base-url`: `qwen2.5-coder`, `starcoder2`, `codellama` or `deepseek-coder` (raw completions instead of the chat hole-filler)",
+        False,
+        "ai",
+    ),
+    Setting("timeout", "number", 30, "Seconds to wait for an OpenAI-compatible server", False, "ai"),
+    Setting("max-retries", "integer", 2, "Retries (with backoff) on 429/5xx and dropped connections", False, "ai"),
+    Setting(
+        "replay-file", "path", None, "The JSONL of recorded outputs the `replay` backend answers from", False, "ai"
+    ),
+    Setting("inline-completion", "boolean", True, "Offer AI inline completions (ghost text)", False, "ai"),
+    Setting(
+        "inline-debounce-ms",
+        "integer",
+        0,
+        "Wait this long after a keystroke before asking the model (0: adaptive, from the measured model latency)",
+        False,
+        "ai",
+    ),
+    Setting("inline-max-tokens", "integer", 96, "Longest inline suggestion, in tokens", False, "ai"),
+    Setting("inline-time-cap-ms", "integer", 2000, "Stop generating an inline suggestion after this long", False, "ai"),
+    Setting("max-tokens", "integer", 2048, "Longest answer of a generation command, in tokens", False, "ai"),
+    Setting("temperature", "float", 0.2, "Sampling temperature", False, "ai"),
+    Setting(
+        "prices",
+        "table",
+        {},
+        'USD per million tokens by model: `{"ft:gpt-4o-mini…": {"input": 0.3, "output": 1.2}}` (adds to / overrides the built-in table)',
+        False,
+        "ai",
     ),
     Setting(
         "log-level",
@@ -146,6 +217,11 @@ def _coerce(key: str, value: Any) -> Any:
         if setting.type == "number":
             real = float(value)
             if real <= 0:
+                raise ValueError
+            return real
+        if setting.type == "float":
+            real = float(value)
+            if real < 0 or isinstance(value, bool):
                 raise ValueError
             return real
         if setting.type == "boolean":

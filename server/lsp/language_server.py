@@ -16,6 +16,7 @@ from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.server.features.navigation import search_symbols
 from spcopilot.server.features.view import DocumentView
 from spcopilot.server.lsp import convert
+from spcopilot.server.lsp.ai_runtime import AiRuntime
 from spcopilot.server.lsp.capabilities import ClientFeatures
 from spcopilot.server.lsp.diagnostics import DiagnosticsPublisher
 from spcopilot.server.lsp.log_handler import LEVELS, LspLogHandler, setup_logging
@@ -41,6 +42,7 @@ class SpcopilotServer(LanguageServer):
         self.log_handler: LspLogHandler = setup_logging(self)
         self.jobs: set[asyncio.Task[Any]] = set()
         self.ready = asyncio.Event()  # set once the client's settings are known
+        self.ai = AiRuntime()
 
     @property
     def client(self) -> ClientFeatures:
@@ -113,6 +115,15 @@ class SpcopilotServer(LanguageServer):
             )
             return False
         self.log_handler.setLevel(LEVELS.get(self.project.settings.log_level, logging.INFO))
+        try:
+            self.ai.configure(self.project.client_values, self.project.root, self.project.config,
+                              self.project.settings.cache_dir)  # fmt: skip
+        except SpcopilotError as error:
+            log.warning("AI settings: %s", error)
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Warning, message=f"spcopilot: {error}")
+            )
+            return False
         return True
 
     async def pull_configuration(self) -> None:

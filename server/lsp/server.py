@@ -14,7 +14,7 @@ from pygls.exceptions import JsonRpcException
 from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.server.features import code_actions, completion, hover, navigation, signature
 from spcopilot.server.features.code_actions import FIX_ALL
-from spcopilot.server.lsp import convert
+from spcopilot.server.lsp import ai, convert
 from spcopilot.server.lsp.language_server import SpcopilotServer
 
 TRIGGER_CHARACTERS = ['"', ".", "("]
@@ -136,7 +136,10 @@ def create_server() -> SpcopilotServer:
         actions = code_actions.actions(
             view, start, end, only, lambda source: ls.project.lint(source, document.path or None)
         )
-        return [convert.code_action(a, params.text_document.uri, document, ls.client) for a in actions]
+        out = [convert.code_action(a, params.text_document.uri, document, ls.client) for a in actions]
+        if only is None or any(k in ("quickfix", "") or k.startswith("quickfix") for k in only):
+            out += ai.code_action_commands(ls, params.text_document.uri, params.range, params.context.diagnostics)
+        return out
 
     # -- completion, hover, signatures ---------------------------------------------------------
     @feature(
@@ -212,4 +215,5 @@ def create_server() -> SpcopilotServer:
     ) -> list[types.WorkspaceSymbol]:
         return [convert.workspace_symbol(s) for s in await ls.workspace_symbols(params.query)]
 
+    ai.register(server, feature)
     return server

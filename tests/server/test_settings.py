@@ -33,7 +33,7 @@ def test_readme_settings_table_is_generated_from_the_code() -> None:
 
 def test_server_defaults_match_the_list() -> None:
     defaults = ServerSettings()
-    server_only = [s for s in SETTINGS if not s.engine]
+    server_only = [s for s in SETTINGS if not s.engine and s.group == "server"]
     assert {f.name for f in fields(ServerSettings)} == {s.name.replace("-", "_") for s in server_only}
     for s in server_only:
         assert getattr(defaults, s.name.replace("-", "_")) == s.default, s.name
@@ -66,3 +66,13 @@ def test_client_values_override_the_file(tmp_path: Path) -> None:
     assert merged.ignore == ("SPC101",)
     assert merged.severity == {"SPC201": Severity.ERROR, "SPC401": Severity.INFO}
     assert merged.include_dirs == (tmp_path / "inc",)
+
+
+def test_ai_defaults_match_the_list() -> None:
+    from spcopilot.server.ai.config import AISettings
+
+    defaults = AISettings()
+    ai = [s for s in SETTINGS if s.group == "ai"]
+    assert {f.name for f in fields(AISettings)} == {s.name.replace("-", "_") for s in ai}
+    for s in ai:
+        assert getattr(defaults, s.name.replace("-", "_")) == (s.default if s.default is not None else None), s.name

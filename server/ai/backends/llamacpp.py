@@ -1,0 +1,195 @@
+"""Offline mode: a GGUF model run in-process by llama.cpp (`llama-cpp-python`). No socket is
+ever opened: llama.cpp reads the file, nothing else.
+
+- One model load shared by every request; a lock serialises generation (llama.cpp contexts are
+  not re-entrant), and since a new inline request cancels the previous one, a waiting request
+  gets the model within one token.
+- Cancellation: a stopping criterion runs once per sampled token, before it is emitted, and
+  ends generation when the request was cancelled or its time cap passed: at most one token
+  after a cancel.
+- FIM: the model's vocabulary decides (its own `<|fim_prefix|>`-like tokens, see prompts.fim);
+  prefix-only otherwise. Chat prompts are rendered with the GGUF's own chat template (ChatML
+  when it has none), then run as a completion so the same cancel path applies.
+- llama.cpp keeps the previous prompt's KV cache and re-evaluates only from the first token that
+  differs: the prompt builder keeps the prompt head stable for that.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from spcopilot.server.ai.backends.base import (
+    NEVER_CANCELLED,
+    Backend,
+    BackendError,
+    Cancelled,
+    CancelToken,
+    Completion,
+    GenerationOptions,
+    Message,
+    TokenCallback,
+    Usage,
+)
+from spcopilot.server.ai.backends.streaming import StreamCollector
+
+INSTALL_HINT = 'the offline mode needs llama-cpp-python: pip install "sourcepawn-copilot[local]"'
+CHATML = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+class LlamaCppBackend(Backend):
+    name = "llamacpp"
+
+    def __init__(self, gguf: Path | str, threads: int | None = None, context_size: int = 4096) -> None:
+        path = Path(gguf).expanduser()
+        if not path.is_file():
+            raise BackendError(f"no GGUF model at {path}: set `gguf` to the .gguf file (spcopilot export makes one)")
+        try:
+            import llama_cpp
+        except ImportError:
+            raise BackendError(INSTALL_HINT) from None
+        self.path = path
+        self.model = path.name
+        self.threads = threads or max(1, (os.cpu_count() or 2))
+        try:
+            self._llm = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=context_size,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                verbose=False,
+            )
+        except (ValueError, RuntimeError) as e:
+            raise BackendError(f"llama.cpp could not load {path}: {e} (is it a complete GGUF file?)") from None
+        self._lock = threading.Lock()
+        self._fim = self._find_fim_tokens()
+        self._chat_formatter = self._make_chat_formatter()
+
+    # ---- model facts -------------------------------------------------------------------------
+    def _is_single_token(self, text: str) -> bool:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) == 1
+
+    def _find_fim_tokens(self) -> dict[str, str] | None:
+        from spcopilot.server.ai.prompts.fim import candidate_tokens, family_for_tokens
+
+        family = family_for_tokens(t for t in candidate_tokens() if self._is_single_token(t))
+        if family is None:
+            return None
+        return {"family": family.name, "prefix": family.prefix, "suffix": family.suffix, "middle": family.middle}
+
+    @property
+    def fim_tokens(self) -> dict[str, str] | None:
+        return self._fim
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        return dict(self._llm.metadata)
+
+    def _make_chat_formatter(self) -> Any:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        meta = self._llm.metadata
+        template = meta.get("tokenizer.chat_template") or CHATML
+
+        def token_text(key: str, default: str) -> str:
+            token_id = meta.get(key)
+            if token_id is None:
+                return default
+            return self._llm.detokenize([int(token_id)], special=True).decode("utf-8", "replace")
+
+        return Jinja2ChatFormatter(
+            template,
+            eos_token=token_text("tokenizer.ggml.eos_token_id", "<|endoftext|>"),
+            bos_token=token_text("tokenizer.ggml.bos_token_id", ""),
+            add_generation_prompt=True,
+        )
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) if text else 0
+
+    def info(self) -> dict[str, object]:
+        return {
+            "backend": self.name,
+            "model": self.model,
+            "path": str(self.path),
+            "threads": self.threads,
+            "context": self._llm.n_ctx(),
+            "fim": (self._fim or {}).get("family", "none (prefix only)"),
+        }
+
+    # ---- generation --------------------------------------------------------------------------
+    def complete(
+        self,
+        prompt: str,
+        options: GenerationOptions,
+        cancel: CancelToken = NEVER_CANCELLED,
+        on_token: TokenCallback | None = None,
+        stop: Sequence[str] = (),
+    ) -> Completion:
+        import llama_cpp
+
+        collector = StreamCollector((*options.stop, *stop), cancel, on_token, options.timeout_s)
+        deadline = time.monotonic() + options.timeout_s if options.timeout_s else None
+        sampled = 0
+
+        def should_stop(_ids: Any, _logits: Any) -> bool:
+            nonlocal sampled
+            if cancel.cancelled:
+                return True
+            if deadline is not None and time.monotonic() > deadline:
+                collector.finish_reason = "time"
+                return True
+            sampled += 1
+            return False
+
+        cancel.raise_if_cancelled()
+        with self._lock:
+            cancel.raise_if_cancelled()
+            prompt_tokens = self.count_tokens(prompt)
+            budget = self._llm.n_ctx() - prompt_tokens - 1
+            if budget <= 0:
+                raise BackendError(
+                    f"the prompt ({prompt_tokens} tokens) does not fit the model's context ({self._llm.n_ctx()})"
+                )
+            finish: str | None = None
+            stream: Any = self._llm.create_completion(
+                prompt,
+                max_tokens=min(options.max_tokens, budget),
+                temperature=options.temperature,
+                top_p=options.top_p,
+                stream=True,
+                stopping_criteria=llama_cpp.StoppingCriteriaList([should_stop]),
+            )
+            for chunk in stream:
+                choice = chunk["choices"][0]
+                if choice.get("finish_reason"):
+                    finish = choice["finish_reason"]
+                if not collector.add(choice.get("text") or ""):
+                    break
+        # llama-cpp-python samples (and shows the criterion) one token past max_tokens before it stops
+        usage = Usage(prompt_tokens, min(sampled, options.max_tokens))
+        if cancel.cancelled:
+            raise Cancelled(collector.text, usage)
+        text = collector.finish("length" if finish == "length" else None)
+        return Completion(text, usage, collector.finish_reason, self.model)
+
+    def chat(
+        self,
+        messages: Sequence[Message],
+        options: GenerationOptions,
+        cancel: CancelToken = NEVER_CANCELLED,
+        on_token: TokenCallback | None = None,
+    ) -> Completion:
+        rendered = self._chat_formatter(messages=[m.to_json() for m in messages])
+        stops = rendered.stop if isinstance(rendered.stop, list) else [rendered.stop] if rendered.stop else []
+        return self.complete(rendered.prompt, options, cancel, on_token, stop=(*stops, "<|im_end|>"))
+
+    def close(self) -> None:
+        self._llm.close()

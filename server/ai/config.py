@@ -1,0 +1,112 @@
+"""The AI settings (names in server/settings.py) with environment fallbacks, and the backend
+they describe. The API key is kept out of `repr`, `to_json` and every message."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spcopilot.diagnostics.errors import ConfigError
+from spcopilot.server.ai.backends.base import Backend, BackendError
+from spcopilot.server.settings import _coerce
+
+BACKENDS = ("none", "llamacpp", "openai", "replay")
+
+
+@dataclass(frozen=True, slots=True)
+class AISettings:
+    backend: str = "none"
+    gguf: Path | None = None
+    threads: int = 0
+    context_size: int = 4096
+    model: str = ""
+    base_url: str = ""
+    api_key: str = field(default="", repr=False)
+    fim_family: str = ""
+    timeout: float = 30.0
+    max_retries: int = 2
+    replay_file: Path | None = None
+    inline_completion: bool = True
+    inline_debounce_ms: int = 0
+    inline_max_tokens: int = 96
+    inline_time_cap_ms: int = 2000
+    max_tokens: int = 2048
+    temperature: float = 0.2
+    prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def backend_key(self) -> tuple[object, ...]:
+        """What identifies the loaded model/connection: a change here means a new backend."""
+        return (self.backend, self.gguf, self.threads, self.context_size, self.model, self.base_url,
+                self.api_key, self.fim_family, self.timeout, self.max_retries, self.replay_file)  # fmt: skip
+
+    def to_json(self) -> dict[str, object]:
+        """For `info` and logs: everything but the key (which shows only whether one is set)."""
+        out: dict[str, object] = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name == "api_key":
+                value = "(set)" if value or os.environ.get("OPENAI_API_KEY") else "(not set)"
+            out[name.replace("_", "-")] = str(value) if isinstance(value, Path) else value
+        return out
+
+
+ENV = {
+    "backend": "SPCOPILOT_BACKEND",
+    "gguf": "SPCOPILOT_GGUF",
+    "model": "SPCOPILOT_MODEL",
+    "base-url": "OPENAI_BASE_URL",
+    "replay-file": "SPCOPILOT_REPLAY_FILE",
+}
+
+
+def ai_settings(values: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> AISettings:
+    """From normalised client settings (kebab-case keys); unset keys fall back to the environment."""
+    environ = os.environ if environ is None else environ
+    kwargs: dict[str, Any] = {}
+    for name in AISettings.__dataclass_fields__:
+        key = name.replace("_", "-")
+        value = values.get(key)
+        if value in (None, "") and key in ENV:
+            value = environ.get(ENV[key]) or None
+        if value is None:
+            continue
+        kwargs[name] = value if key in ("api-key", "prices") else _coerce(key, value)
+    settings = AISettings(**kwargs)
+    if settings.backend not in BACKENDS:
+        raise ConfigError(f"setting `backend` = {settings.backend!r}: one of {', '.join(BACKENDS)}")
+    if not isinstance(settings.prices, Mapping):
+        raise ConfigError('setting `prices`: a table like {"model": {"input": 0.3, "output": 1.2}}')
+    return settings
+
+
+def create_backend(settings: AISettings) -> Backend:
+    """The backend the settings describe (it loads the model / opens the client now)."""
+    if settings.backend == "none":
+        from spcopilot.server.ai.backends.none import NoBackend
+
+        return NoBackend()
+    if settings.backend == "replay":
+        from spcopilot.server.ai.backends.replay import ReplayBackend
+
+        if settings.replay_file is None:
+            raise BackendError("the replay backend needs `replay-file` (a JSONL of recorded outputs)")
+        return ReplayBackend(settings.replay_file)
+    if settings.backend == "llamacpp":
+        from spcopilot.server.ai.backends.llamacpp import LlamaCppBackend
+
+        if settings.gguf is None:
+            raise BackendError("the llamacpp backend needs `gguf` (the path of a .gguf model) or SPCOPILOT_GGUF")
+        return LlamaCppBackend(settings.gguf, settings.threads or None, settings.context_size)
+    from spcopilot.server.ai.backends.openai_backend import OpenAIBackend
+
+    return OpenAIBackend(
+        settings.model,
+        api_key=settings.api_key or None,
+        base_url=settings.base_url or None,
+        timeout_s=settings.timeout,
+        max_retries=settings.max_retries,
+        fim_family=settings.fim_family or None,
+    )

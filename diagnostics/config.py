@@ -124,6 +124,7 @@ def load_file(path: Path) -> Config:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    data.pop("ai", None)  # the copilot's table (backend, model…): read by spcopilot.server.ai.config
     return from_mapping(data, base_dir=path.parent, source=path)
 
 

@@ -20,7 +20,13 @@ def build_parser() -> argparse.ArgumentParser:
     from spcopilot.diagnostics import cli as diagnostics_cli
 
     diagnostics_cli.register(sub)
-    for module in ("spcopilot.server.cli",):
+    for module in (
+        "spcopilot.server.cli",
+        "spcopilot.server.ai.cli",
+        "spcopilot.training.cli",
+        "spcopilot.training.eval.cli",
+        "spcopilot.export.cli",
+    ):
         try:
             registrar = __import__(module, fromlist=["register"])
         except ImportError as exc:

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from functools import cache
+import threading
 
 from spcopilot.diagnostics.rules.base import Rule
 
+_loaded: tuple[Rule, ...] | None = None
+_lock = threading.Lock()
 
-@cache
+
 def all_rules() -> tuple[Rule, ...]:
-    """One instance of every rule, ordered by code."""
+    """One instance of every rule, ordered by code. Built once under a lock: the engine compares
+    rule instances, so two threads' first calls must not each build their own set."""
+    global _loaded
+    if _loaded is None:
+        with _lock:
+            if _loaded is None:
+                _loaded = _load_rules()
+    return _loaded
+
+
+def _load_rules() -> tuple[Rule, ...]:
     found: dict[str, Rule] = {}
     for family in pkgutil.iter_modules(__path__):
         if not family.ispkg:

@@ -53,6 +53,46 @@ class AISettings:
         return out
 
 
+AI_KEYS = frozenset(name.replace("_", "-") for name in AISettings.__dataclass_fields__)
+FILE_PATH_KEYS = ("gguf", "replay-file")
+
+
+def ai_table(table: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    """The `[ai]` table of a .spcopilot.toml, normalised; paths relative to the file. A key in a
+    file is refused: files get committed."""
+    from spcopilot.server.settings import normalise_key
+
+    out: dict[str, Any] = {}
+    for raw, value in table.items():
+        key = normalise_key(raw)
+        if key == "api-key":
+            raise ConfigError(f"`ai.{raw}` in {path}: keys do not belong in files; set OPENAI_API_KEY instead")
+        if key not in AI_KEYS:
+            raise ConfigError(
+                f"unknown setting `ai.{raw}` in {path}; known: {', '.join(sorted(AI_KEYS - {'api-key'}))}"
+            )
+        if key in FILE_PATH_KEYS and isinstance(value, str) and value:
+            value = str((path.parent / Path(value).expanduser()).resolve())
+        out[key] = value
+    return out
+
+
+def ai_table_of_file(path: Path) -> dict[str, Any]:
+    """The normalised `[ai]` table of one .spcopilot.toml ({} when it has none)."""
+    from spcopilot.diagnostics.config import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    table = data.get("ai", {})
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"`ai` in {path} must be a table ([ai])")
+    return ai_table(table, path)
+
+
 ENV = {
     "backend": "SPCOPILOT_BACKEND",
     "gguf": "SPCOPILOT_GGUF",

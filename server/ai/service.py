@@ -119,9 +119,21 @@ class Copilot:
         path: str,
         repair: bool,
     ) -> GenerationResult:
-        completion, cost, _ = self.run_chat(messages, cancel, on_token)
-        usage = completion.usage
-        code = tasks.extract_code(completion.text)
+        completion = self.backend.chat(messages, self.options(), cancel, on_token)
+        return self.guard_answer(completion, path, repair, cancel=cancel)
+
+    def guard_answer(
+        self,
+        completion: Completion,
+        path: str = "generated.sp",
+        repair: bool = True,
+        batch: bool = False,
+        cancel: CancelToken = NEVER_CANCELLED,
+    ) -> GenerationResult:
+        """Account for a model answer (at the Batch API's half price when `batch`) and run its code
+        through the guard, with one repair round (a normal request) when `repair`."""
+        price = price_of(completion.model or self.backend.model, self.backend.name, self.settings.prices)
+        usage, cost = completion.usage, self.ledger.add(completion.usage, price, batch)
 
         def repair_round(bad_code: str, findings: str) -> str | None:
             nonlocal usage, cost
@@ -131,8 +143,8 @@ class Copilot:
             usage, cost = usage + answer.usage, cost + more_cost
             return tasks.extract_code(answer.text)
 
+        code = tasks.extract_code(completion.text)
         checked = guard(code, default_lint(self.config, path), repair_round if repair else None)
-        price = price_of(completion.model or self.backend.model, self.backend.name, self.settings.prices)
         return GenerationResult(checked.code, checked, usage, cost, completion.model or self.backend.model,
                                 describe_cost(usage, cost, price), completion.finish_reason)  # fmt: skip
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.server.ai.backends.base import CancelToken
-from spcopilot.server.ai.config import AISettings, ai_settings
+from spcopilot.server.ai.config import AISettings, ai_settings, ai_table_of_file
 from spcopilot.server.ai.inline.completer import InlineCompleter
 from spcopilot.server.ai.inline.feedback import FeedbackLog
 from spcopilot.server.ai.service import Copilot
@@ -41,9 +41,13 @@ class AiRuntime:
     def enabled(self) -> bool:
         return self.settings.backend != "none"
 
-    def configure(self, values: dict[str, Any], root: Path | None, config: Any, cache_dir: Path | None) -> None:
-        """Raises ConfigError for invalid AI settings (the caller reports it)."""
-        settings = ai_settings(values)
+    def configure(
+        self, values: dict[str, Any], root: Path | None, config: Any, cache_dir: Path | None, config_file: Path | None
+    ) -> None:
+        """The `[ai]` table of .spcopilot.toml with the client's settings over it; raises
+        ConfigError for invalid AI settings (the caller reports it)."""
+        from_file = ai_table_of_file(config_file) if config_file is not None else {}
+        settings = ai_settings({**from_file, **{k: v for k, v in values.items() if v is not None}})
         if root is not None:
             settings = _resolved(settings, root)
         self.copilot.configure(settings, config)

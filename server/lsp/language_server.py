@@ -117,7 +117,7 @@ class SpcopilotServer(LanguageServer):
         self.log_handler.setLevel(LEVELS.get(self.project.settings.log_level, logging.INFO))
         try:
             self.ai.configure(self.project.client_values, self.project.root, self.project.config,
-                              self.project.settings.cache_dir)  # fmt: skip
+                              self.project.settings.cache_dir, self.project.config_file())  # fmt: skip
         except SpcopilotError as error:
             log.warning("AI settings: %s", error)
             self.window_show_message(
@@ -171,6 +171,7 @@ class SpcopilotServer(LanguageServer):
                 continue
             if self.project.file_changed(Path(path)):
                 log.info("%s changed: configuration reloaded", path)
+                self._configure(None)  # the [ai] table too
             reindex = True
         if reindex:
             self.diagnostics.refresh()

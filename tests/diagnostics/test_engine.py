@@ -182,3 +182,29 @@ def test_syntax_errors_everywhere_do_not_crash() -> None:
     lint(garbage, "g.sp")
     lint("", "empty.sp")
     lint("\x00\x01 binary-ish", "b.sp")
+
+
+def test_first_lints_from_several_threads_find_the_same(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """In a fresh process (rules not loaded yet), threads that lint at once all get the findings:
+    the rule catalogue is built once, not once per thread (the engine compares rule instances)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import threading\n"
+        "from spcopilot.diagnostics.engine import lint\n"
+        "src = b'public void OnPluginStart() { float f = RandomFloat(0.0, 1.0); }\\n'\n"
+        "out = []\n"
+        "ts = [threading.Thread(target=lambda: out.append(len(lint(src, 'x.sp')))) for _ in range(4)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print(sorted(out))\n"
+    )
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        assert done.stdout.strip() == "[1, 1, 1, 1]"
+
+
+def test_the_ai_table_of_the_config_file_is_not_the_engines(tmp_path: Path) -> None:
+    path = tmp_path / ".spcopilot.toml"
+    path.write_text('ignore = ["SPC701"]\n\n[ai]\nbackend = "llamacpp"\ngguf = "m.gguf"\n', encoding="utf-8")
+    assert load_file(path).ignore == ("SPC701",)

@@ -226,3 +226,20 @@ async def test_bad_ai_params_get_an_error_not_a_crash(tmp_path: Path) -> None:
         assert info["settings"]["backend"] == "replay"
     finally:
         await stop(s)
+
+
+async def test_the_ai_table_of_the_workspace_config_is_read(tmp_path: Path) -> None:
+    from tests.lsp.conftest import copy_workspace
+
+    root = copy_workspace(tmp_path)
+    write_replay(root)
+    (root / ".spcopilot.toml").write_text('[ai]\nbackend = "replay"\nreplay-file = "replay.jsonl"\n', encoding="utf-8")
+    s = await start(tmp_path, "vscode", root=root, init_options={"lint-workspace": False})
+    try:
+        info = await s.client.workspace_execute_command_async(types.ExecuteCommandParams(command="spcopilot.info"))
+        assert info["settings"]["backend"] == "replay"
+        assert info["settings"]["replay-file"] == str((root / "replay.jsonl").resolve())
+        uri = s.open("scripting/new.sp", PLUGIN)
+        assert await s.diagnostics(uri) is not None  # the engine reads the same file without complaint
+    finally:
+        await stop(s)

@@ -133,18 +133,22 @@ class LlamaCppBackend(Backend):
         on_token: TokenCallback | None = None,
         stop: Sequence[str] = (),
     ) -> Completion:
+        """Without `on_token` this is exactly the raw llama.cpp call plus a stopping criterion
+        (cancel, time cap): no streaming machinery, so the inline path adds nothing per token."""
         import llama_cpp
 
-        collector = StreamCollector((*options.stop, *stop), cancel, on_token, options.timeout_s)
+        stops = [s for s in (*options.stop, *stop) if s]
+        collector = StreamCollector(stops, cancel, on_token, options.timeout_s)
         deadline = time.monotonic() + options.timeout_s if options.timeout_s else None
         sampled = 0
+        timed_out = False
 
         def should_stop(_ids: Any, _logits: Any) -> bool:
-            nonlocal sampled
+            nonlocal sampled, timed_out
             if cancel.cancelled:
                 return True
             if deadline is not None and time.monotonic() > deadline:
-                collector.finish_reason = "time"
+                timed_out = True
                 return True
             sampled += 1
             return False
@@ -152,32 +156,42 @@ class LlamaCppBackend(Backend):
         cancel.raise_if_cancelled()
         with self._lock:
             cancel.raise_if_cancelled()
-            prompt_tokens = self.count_tokens(prompt)
-            budget = self._llm.n_ctx() - prompt_tokens - 1
+            # tokenised once, as create_completion would (BOS per the model, special tokens parsed)
+            tokens = self._llm.tokenize(prompt.encode("utf-8"), special=True)
+            budget = self._llm.n_ctx() - len(tokens) - 1
             if budget <= 0:
                 raise BackendError(
-                    f"the prompt ({prompt_tokens} tokens) does not fit the model's context ({self._llm.n_ctx()})"
+                    f"the prompt ({len(tokens)} tokens) does not fit the model's context ({self._llm.n_ctx()})"
                 )
+            criteria = llama_cpp.StoppingCriteriaList([should_stop])
+            kwargs: dict[str, Any] = {"max_tokens": min(options.max_tokens, budget), "temperature": options.temperature,
+                                      "top_p": options.top_p, "stopping_criteria": criteria}  # fmt: skip
             finish: str | None = None
-            stream: Any = self._llm.create_completion(
-                prompt,
-                max_tokens=min(options.max_tokens, budget),
-                temperature=options.temperature,
-                top_p=options.top_p,
-                stream=True,
-                stopping_criteria=llama_cpp.StoppingCriteriaList([should_stop]),
-            )
-            for chunk in stream:
-                choice = chunk["choices"][0]
-                if choice.get("finish_reason"):
-                    finish = choice["finish_reason"]
-                if not collector.add(choice.get("text") or ""):
-                    break
-        # llama-cpp-python samples (and shows the criterion) one token past max_tokens before it stops
-        usage = Usage(prompt_tokens, min(sampled, options.max_tokens))
+            if on_token is None:
+                answer: Any = self._llm.create_completion(tokens, stop=stops or None, **kwargs)
+                choice = answer["choices"][0]
+                text, finish = choice.get("text") or "", choice.get("finish_reason")
+                generated = int(answer["usage"]["completion_tokens"])
+            else:
+                stream: Any = self._llm.create_completion(tokens, stream=True, **kwargs)
+                for chunk in stream:
+                    choice = chunk["choices"][0]
+                    if choice.get("finish_reason"):
+                        finish = choice["finish_reason"]
+                    if not collector.add(choice.get("text") or ""):
+                        break
+                text = collector.text
+                # llama-cpp-python samples (and shows the criterion) one token past max_tokens
+                generated = min(sampled, options.max_tokens)
+        usage = Usage(len(tokens), generated)
         if cancel.cancelled:
-            raise Cancelled(collector.text, usage)
+            raise Cancelled(text, usage)
+        if on_token is None:
+            return Completion(text, usage, "time" if timed_out else ("length" if finish == "length" else "stop"),
+                              self.model)  # fmt: skip
         text = collector.finish("length" if finish == "length" else None)
+        if timed_out:
+            collector.finish_reason = "time"
         return Completion(text, usage, collector.finish_reason, self.model)
 
     def chat(

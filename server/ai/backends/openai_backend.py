@@ -188,38 +188,39 @@ class OpenAIBackend(Backend):
         return Usage(self.count_tokens(prompt_text), collector.pieces)
 
     def _explain(self, e: Exception) -> str:
-        import openai
-
-        where = self.base_url
-        if isinstance(e, openai.AuthenticationError):
-            text = (
-                f"{where} rejected the API key (401). Set a valid key: OPENAI_API_KEY, the editor's "
-                '"Set API key" command, or the `api-key` setting'
-            )
-        elif isinstance(e, openai.PermissionDeniedError):
-            text = f"{where} refused access to model {self.model} (403): check that your key may use it"
-        elif isinstance(e, openai.NotFoundError):
-            text = f"{where} does not know model {self.model!r} (404): check the `model` setting"
-        elif isinstance(e, openai.RateLimitError):
-            text = f"{where} is rate-limiting requests (429) and retries did not get through: wait a moment"
-        elif isinstance(e, openai.APITimeoutError):
-            text = (
-                f"{where} did not answer within {self.timeout_s:g} s: the server is slow or stuck (setting `timeout`)"
-            )
-        elif isinstance(e, openai.APIConnectionError):
-            text = f"cannot reach {where}: is the server running, and is `base-url` right?"
-        elif isinstance(e, openai.APIStatusError):
-            text = f"{where} answered HTTP {e.status_code}: {_short(e.message)}"
-        else:
-            text = f"{where}: {_short(str(e))}"
-        return self._scrub(text)
-
-    def _scrub(self, text: str) -> str:
-        """Belt and braces: a server may quote the key back in an error message."""
-        return text.replace(self._key, "***") if self._key and self._key != "none" else text
+        return scrub(explain_error(e, self.base_url, self.model, self.timeout_s), self._key)
 
     def close(self) -> None:
         self._client.close()
+
+
+def explain_error(e: Exception, where: str, model: str, timeout_s: float) -> str:
+    """An SDK exception as a sentence that says what to do (shared with the Batch API CLI)."""
+    import openai
+
+    if isinstance(e, openai.AuthenticationError):
+        return (
+            f"{where} rejected the API key (401). Set a valid key: OPENAI_API_KEY, the editor's "
+            '"Set API key" command, or the `api-key` setting'
+        )
+    if isinstance(e, openai.PermissionDeniedError):
+        return f"{where} refused access to model {model} (403): check that your key may use it"
+    if isinstance(e, openai.NotFoundError):
+        return f"{where} does not know model {model!r} (404): check the `model` setting"
+    if isinstance(e, openai.RateLimitError):
+        return f"{where} is rate-limiting requests (429) and retries did not get through: wait a moment"
+    if isinstance(e, openai.APITimeoutError):
+        return f"{where} did not answer within {timeout_s:g} s: the server is slow or stuck (setting `timeout`)"
+    if isinstance(e, openai.APIConnectionError):
+        return f"cannot reach {where}: is the server running, and is `base-url` right?"
+    if isinstance(e, openai.APIStatusError):
+        return f"{where} answered HTTP {e.status_code}: {_short(e.message)}"
+    return f"{where}: {_short(str(e))}"
+
+
+def scrub(text: str, key: str | None) -> str:
+    """Belt and braces: a server may quote the key back in an error message."""
+    return text.replace(key, "***") if key and key != "none" else text
 
 
 def _chunks(stream: Iterable[Any]) -> Iterable[Any]:

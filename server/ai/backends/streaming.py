@@ -35,8 +35,9 @@ class StreamCollector:
             return False
         if piece:  # (role-only and finish chunks carry no text and no token)
             self.pieces += 1
+        from_index = max(0, len(self.text) - self._hold)  # a stop can only end in the new piece
         self.text += piece
-        cut = min((i for i in (self.text.find(s) for s in self.stops) if i >= 0), default=-1)
+        cut = min((i for i in (self.text.find(s, from_index) for s in self.stops) if i >= 0), default=-1)
         if cut >= 0:
             self.text = self.text[:cut]
             self.done = True

@@ -71,7 +71,7 @@ def drop_repeated_lines(text: str, ctx: FilterContext) -> str:
         key = line.strip()
         if i > 0 and key and len(key) > 3 and key in seen:
             return "\n".join(lines[:i]).rstrip()
-        if i > 0 and after and key and key == after[0] and lines[i:][: len(after)] and _same(lines[i:], after):
+        if i > 0 and after and len(key) > 3 and key == after[0] and _same(lines[i:], after):
             return "\n".join(lines[:i]).rstrip()
         seen.add(key)
     return text

@@ -1,0 +1,76 @@
+"""Golden cases for each post-processing filter: (raw suggestion, context) → what the user sees."""
+
+from __future__ import annotations
+
+import pytest
+from spcopilot.server.ai.inline import filters
+from spcopilot.server.ai.inline.filters import FilterContext, postprocess
+
+
+def ctx(line_prefix: str = "    ", suffix: str = "\n}\n", multi: bool = True, tail: str = "") -> FilterContext:
+    return FilterContext(line_prefix, suffix, multi, tail)
+
+
+CASES = [
+    # (filter, raw, context, expected)
+    (filters.strip_special_tokens, "x = 1;<|endoftext|>junk", ctx(), "x = 1;"),
+    (filters.strip_special_tokens, 'PrintToServer("a");<|file_sep|>other.sp', ctx(), 'PrintToServer("a");'),
+    (filters.strip_special_tokens, "a <EOT> b", ctx(), "a "),
+    (filters.strip_special_tokens, 'PrintToChatAll("<b>hi</b>");', ctx(), 'PrintToChatAll("<b>hi</b>");'),
+    (filters.strip_markdown_fences, "```sourcepawn\nint x = 1;\n```", ctx(), "int x = 1;"),
+    (filters.strip_markdown_fences, "int x = 1;", ctx(), "int x = 1;"),
+    (filters.single_line, "a);\n    b();", ctx(multi=False), "a);"),
+    (filters.single_line, "a);\n    b();", ctx(multi=True), "a);\n    b();"),
+    # overlap with the text after the cursor
+    (
+        filters.trim_suffix_overlap,
+        'round_start", Event_RoundStart);',
+        ctx('HookEvent("', '", Event_RoundStart);\n', False),
+        "round_start",
+    ),
+    (filters.trim_suffix_overlap, "client);", ctx("IsClientInGame(", ");\n", False), "client"),
+    (filters.trim_suffix_overlap, "client", ctx("IsClientInGame(", ");\n", False), "client"),
+    # repeated lines
+    (filters.drop_repeated_lines, "    a();\n    b();\n    a();\n    b();", ctx(), "    a();\n    b();"),
+    (filters.drop_repeated_lines, "        }\n    }", ctx(), "        }\n    }"),  # closers may repeat
+    (
+        filters.drop_repeated_lines,
+        "    a();\n    Next();\n    Last();",
+        ctx(suffix="\n    Next();\n    Last();\n}"),
+        "    a();",
+    ),
+    # a closing brace the code after the cursor already has
+    (filters.drop_duplicate_closing, "    a();\n}", ctx("    ", "\n}\n"), "    a();"),
+    (
+        filters.drop_duplicate_closing,
+        "if (x)\n    {\n        a();\n    }",
+        ctx("    ", "\n}\n"),
+        "if (x)\n    {\n        a();\n    }",
+    ),
+    (filters.drop_duplicate_closing, "a();\n}", ctx("    ", "\n}\n", multi=False), "a();\n}"),
+    # brackets
+    (filters.balance_brackets, "client, 1);\n", ctx("SetEntityHealth(", "", False), "client, 1);\n"),
+    (filters.balance_brackets, "client));", ctx("SetEntityHealth(", "", False), "client)"),
+    (filters.balance_brackets, 'x, ")");', ctx("Format(buffer, sizeof(buffer), ", "", False), 'x, ")");'),
+    (filters.balance_brackets, "a();\n}\nstock b() {}", ctx("    ", ""), "a();\n}\nstock b() {}"),
+    # indentation follows the file
+    (filters.fix_indentation, "a();\n    b();", ctx("\t"), "a();\n\tb();"),
+    (filters.fix_indentation, "a();\n\tb();", ctx("    "), "a();\n    b();"),
+    (filters.fix_indentation, "a();", ctx("\t"), "a();"),
+    # minimum length
+    (filters.minimum_length, "  \n ", ctx(), ""),
+    (filters.minimum_length, ";", ctx(), ""),
+    (filters.minimum_length, "i", ctx(), "i"),
+    (filters.minimum_length, "a();\n", ctx(), "a();"),
+]
+
+
+@pytest.mark.parametrize(("filter_", "raw", "context", "expected"), CASES)
+def test_filter_golden_cases(filter_, raw: str, context: FilterContext, expected: str) -> None:  # type: ignore[no-untyped-def]
+    assert filter_(raw, context) == expected
+
+
+def test_the_pipeline_runs_every_filter_in_order() -> None:
+    raw = '```sourcepawn\nround_start", Event_RoundStart);\n```<|endoftext|>'
+    assert postprocess(raw, ctx('HookEvent("', '", Event_RoundStart);\n', False)) == "round_start"
+    assert postprocess("<|endoftext|>", ctx()) == ""

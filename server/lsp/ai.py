@@ -115,12 +115,41 @@ async def _inline(
     if document.version != version or ls.document(uri) is not document:
         log.debug("inline suggestion dropped: the document moved on to version %s", document.version)
         return None
+    line_end = document.source.find(b"\n", byte_offset)
+    rest = document.source[byte_offset : len(document.source) if line_end < 0 else line_end].decode("utf-8", "replace")
+    covered = auto_closed_overlap(suggestion.text, rest)
+    if covered:
+        end_at = document.position(byte_offset + len(covered.encode("utf-8")))
+        end = types.Position(end_at.line, end_at.character)
+    else:
+        end = position
     item = types.InlineCompletionItem(
         insert_text=suggestion.text,
-        range=types.Range(position, position),
+        range=types.Range(position, end),
         command=types.Command(title="", command=ACCEPTED, arguments=[{"id": suggestion.id, "kind": "accept"}]),
     )
     return types.InlineCompletionList(items=[item])
+
+
+CLOSERS = frozenset(")]}\"';")
+
+
+def auto_closed_overlap(suggestion: str, rest_of_line: str) -> str:
+    """The text after the cursor that the suggestion rewrites: an editor that auto-closes pairs
+    leaves `")` after `HookEvent("`, and a suggestion `round_start", E);` already contains those
+    characters. When the rest of the line is only such closers and they occur, in order, in the
+    suggestion's first line, the item's range covers them (the suggestion replaces them) instead
+    of inserting before them and doubling them."""
+    rest = rest_of_line.rstrip()
+    if not rest or any(c not in CLOSERS for c in rest):
+        return ""
+    first_line = suggestion.split("\n", 1)[0]
+    at = 0
+    for c in rest:
+        at = first_line.find(c, at) + 1
+        if at == 0:
+            return ""
+    return rest
 
 
 def _scope(view: Any) -> Any:
@@ -345,6 +374,8 @@ def code_action_commands(
     if rng.start != rng.end:
         actions.append(action("Explain the selection", EXPLAIN, {"uri": uri, "range": range_json(rng)}, "refactor"))
     position = {"line": rng.start.line, "character": rng.start.character}
+    if not _comment_above(ls, uri, rng.start):
+        return actions
     actions.append(
         action(
             "Generate code here (from the comment above)",
@@ -354,6 +385,14 @@ def code_action_commands(
         )
     )
     return actions
+
+
+def _comment_above(ls: SpcopilotServer, uri: str, position: types.Position) -> bool:
+    document = ls.project.document(uri)
+    if document is None:
+        return False
+    line_start = convert.offset(document, types.Position(position.line, 0))
+    return bool(comment_instruction(document.source[:line_start].decode("utf-8", "replace")))
 
 
 def range_json(r: types.Range) -> dict[str, Any]:

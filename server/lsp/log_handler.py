@@ -77,4 +77,11 @@ def setup_logging(server: LanguageServer, level: str = "info") -> LspLogHandler:
         stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         logging.getLogger().addHandler(stderr)
     logging.getLogger("pygls").setLevel(logging.WARNING)
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_late_cancel)
     return handler
+
+
+def _late_cancel(record: logging.LogRecord) -> bool:
+    """pygls warns when a $/cancelRequest arrives for a request already answered: routine for
+    inline completion (the editor cancels as the user types on), and it shows as an error line."""
+    return not str(record.msg).startswith("Cancel notification for unknown message id")

@@ -243,3 +243,28 @@ async def test_the_ai_table_of_the_workspace_config_is_read(tmp_path: Path) -> N
         assert await s.diagnostics(uri) is not None  # the engine reads the same file without complaint
     finally:
         await stop(s)
+
+
+def test_auto_closed_pairs_are_covered_by_the_items_range() -> None:
+    from spcopilot.server.lsp.ai import auto_closed_overlap
+
+    assert auto_closed_overlap('round_start", Event_RoundStart);', '")') == '")'
+    assert auto_closed_overlap("client, 100);", ")") == ")"
+    assert auto_closed_overlap("client", ")") == ""  # the suggestion does not close it: insert before it
+    assert auto_closed_overlap('x", E);', '", Event_Other);') == ""  # real code after the cursor is never replaced
+    assert auto_closed_overlap("abc", "") == ""
+
+
+async def test_inline_item_replaces_an_auto_closed_quote(tmp_path: Path) -> None:
+    s = await start_ai(tmp_path)
+    try:
+        text = PLUGIN.replace('HookEvent("\n', 'HookEvent("")\n')
+        uri = s.open("scripting/new.sp", text)
+        at = position_of(text, 'HookEvent("', len('HookEvent("'))
+        result = await s.client.text_document_inline_completion_async(inline_params(uri, at))
+        items = result.items if isinstance(result, types.InlineCompletionList) else result
+        item = items[0]
+        assert item.insert_text == 'lunge_pounce", Event_Pounce);'
+        assert item.range == types.Range(at, types.Position(at.line, at.character + 2))  # covers the `")`
+    finally:
+        await stop(s)

@@ -1,0 +1,144 @@
+"""Inline-completion overhead over the raw model call, cache hits, and tokens after a cancel.
+
+    python bench/completion_overhead.py [--runs 30] [--tokens 48] [--gguf PATH]
+
+With the same model and the same prompt in one run (greedy decoding, so both produce the same
+tokens):
+- raw: `Llama.create_completion(prompt, …)` on the prompt our builder makes, nothing else;
+- ours: the whole inline path (`InlineCompleter.suggest` with the cache cleared): the window,
+  context and prompt, the backend's streaming with its stopping criterion, post-filters and the
+  snippet guard;
+- cache hit: `suggest` for a cursor that has a cached suggestion being typed through;
+- cancel: a generation cancelled from the token callback; tokens still delivered afterwards.
+The model is the tiny test model (tests/tiny_model.py, built and cached on first use) unless
+--gguf names another. Targets (issue 4): overhead ≤ 5 % and ≤ 3 ms, cache hit ≤ 1 ms, ≤ 1 token
+after a cancel. Prints a markdown table; nothing asserts on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DOCUMENT = ROOT / "examples" / "tank_announcer.sp"
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--tokens", type=int, default=48)
+    parser.add_argument("--gguf", type=Path)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    from spcopilot.diagnostics.parsing import parse
+    from spcopilot.server.ai.backends.base import Cancelled, CancelToken, GenerationOptions
+    from spcopilot.server.ai.config import AISettings
+    from spcopilot.server.ai.inline.completer import InlineCompleter, InlineRequest
+    from spcopilot.server.ai.inline.mode import is_multi_line
+    from spcopilot.server.ai.inline.prompt import build_inline_prompt
+    from spcopilot.server.ai.prompts.context import build_context
+    from spcopilot.server.ai.service import Copilot
+
+    gguf = args.gguf
+    if gguf is None:
+        from tests.tiny_model import build_tiny_model
+
+        gguf = build_tiny_model().gguf_f16
+    settings = AISettings(backend="llamacpp", gguf=gguf, threads=args.threads, temperature=0.0,
+                          inline_max_tokens=args.tokens, inline_time_cap_ms=0)  # fmt: skip
+    copilot = Copilot(settings)
+    backend = copilot.backend
+    llm = backend._llm  # type: ignore[attr-defined]
+    completer = InlineCompleter(copilot)
+
+    text = DOCUMENT.read_text(encoding="utf-8")
+    anchor = text.index("{\n", text.index("public void OnPluginStart()")) + 2
+    line_end = text.index("\n", anchor)
+    offset = line_end  # the end of the first statement of OnPluginStart: a multi-line cursor
+    text = text[:offset] + "\n\t" + text[offset:]
+    offset += 2
+    source = text.encode()
+    tree = parse(source)
+    request = InlineRequest(text, offset, str(DOCUMENT), tree)
+    multi = is_multi_line(tree, source, len(text[:offset].encode()))
+    context = build_context(text, text[:offset].count("\n"), "l4d2", [])
+    prompt = build_inline_prompt(backend, text, offset, str(DOCUMENT), context, multi)
+
+    def raw() -> str:
+        out = llm.create_completion(prompt.prompt, max_tokens=args.tokens, temperature=0.0, stop=list(prompt.stops))
+        return out["choices"][0]["text"]
+
+    def ours() -> object:
+        completer.cache.clear()
+        return completer.suggest(request)
+
+    raw_text, _ours_result = raw(), ours()  # warm both paths (and llama.cpp's KV cache for this prompt)
+    raw_times, our_times = [], []
+    for _ in range(args.runs):  # interleaved, so load changes hit both alike
+        started = time.perf_counter()
+        raw()
+        raw_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        ours()
+        our_times.append(time.perf_counter() - started)
+    tokens = len(llm.tokenize(raw_text.encode(), add_bos=False)) if raw_text else 0
+
+    # cache hit: a suggestion the user is typing through
+    completer.cache.clear()
+    completer.cache.put(text[:offset], text[offset:], 'PrintToServer("cached suggestion");')
+    typed = text[:offset] + "Print" + text[offset:]
+    typed_request = InlineRequest(typed, offset + 5, str(DOCUMENT), parse(typed.encode()))
+    hits = []
+    for _ in range(args.runs * 10):
+        started = time.perf_counter()
+        hit = completer.suggest(typed_request)
+        hits.append(time.perf_counter() - started)
+        assert hit is not None and hit.cached
+
+    # tokens delivered after a cancel
+    after_cancel = []
+    for _ in range(args.runs):
+        cancel = CancelToken()
+        seen: list[str] = []
+        late: list[str] = []
+
+        def on_token(piece: str, cancel: CancelToken = cancel, seen: list[str] = seen, late: list[str] = late) -> None:
+            if cancel.cancelled:
+                late.append(piece)
+            seen.append(piece)
+            if len(seen) == 3:
+                cancel.cancel()
+
+        with contextlib.suppress(Cancelled):
+            options = GenerationOptions(max_tokens=200, temperature=0.8)
+            backend.complete("public void OnPluginStart()\n{\n", options, cancel, on_token)
+        after_cancel.append(len(late))
+
+    raw_ms, our_ms = median_ms(raw_times), median_ms(our_times)
+    overhead = our_ms - raw_ms
+    print(f"model: {Path(gguf).name} ({backend.info()['fim']}), {args.threads} threads, prompt "
+          f"{backend.count_tokens(prompt.prompt)} tokens, answer {tokens} tokens, {args.runs} runs\n")  # fmt: skip
+    print("| Measure | Figure | Target |")
+    print("|---|---|---|")
+    print(f"| raw llama.cpp call (median) | {raw_ms:.2f} ms | floor |")
+    print(f"| our inline path (median) | {our_ms:.2f} ms | |")
+    print(f"| overhead | {overhead:.2f} ms ({overhead / raw_ms * 100:.1f} %) | ≤ 3 ms and ≤ 5 % |")
+    print(f"| cache hit (median / max) | {median_ms(hits):.3f} / {max(hits) * 1000:.3f} ms | ≤ 1 ms |")
+    print(f"| tokens after a cancel (max of {args.runs}) | {max(after_cancel)} | ≤ 1 |")
+    copilot.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Where the converter comes from: the installed llama-cpp-python's sdist, unpacked once."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+
+from spcopilot.export import converter as converter_module
+
+
+def make_sdist(path, version):
+    files = {
+        f"llama_cpp_python-{version}/vendor/llama.cpp/convert_hf_to_gguf.py": "print('converter')\n",
+        f"llama_cpp_python-{version}/vendor/llama.cpp/conversion/__init__.py": "",
+        f"llama_cpp_python-{version}/vendor/llama.cpp/conversion/base.py": 'res = "qwen2"\nres = "llama-bpe"\n',
+        f"llama_cpp_python-{version}/vendor/llama.cpp/gguf-py/gguf/__init__.py": "",
+        f"llama_cpp_python-{version}/vendor/llama.cpp/LICENSE": "MIT\n",
+        f"llama_cpp_python-{version}/vendor/llama.cpp/src/llama.cpp": "// not needed\n",
+        f"llama_cpp_python-{version}/llama_cpp/llama.py": "# not needed\n",
+    }
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+def test_sdist_in_the_cache_is_unpacked_once_with_only_the_converter(tmp_path, monkeypatch):
+    folder = tmp_path / "llama-cpp-sdist"
+    folder.mkdir()
+    make_sdist(folder / "llama_cpp_python-1.2.3.tar.gz", "1.2.3")
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("the sdist is cached: nothing to download")
+
+    monkeypatch.setattr(converter_module, "download_sdist", no_download)
+    root = converter_module.sdist_converter("1.2.3", cache_root=tmp_path)
+    assert root == folder / "1.2.3" / "llama.cpp"
+    unpacked = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    assert unpacked == [
+        ".complete",
+        "LICENSE",
+        "conversion/__init__.py",
+        "conversion/base.py",
+        "convert_hf_to_gguf.py",
+        "gguf-py/gguf/__init__.py",
+    ]
+    (root / "conversion" / "base.py").write_text('res = "qwen2"\n')  # a second call must not unpack again
+    assert converter_module.sdist_converter("1.2.3", cache_root=tmp_path) == root
+    assert (root / "conversion" / "base.py").read_text() == 'res = "qwen2"\n'
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["1.2.3"]  # no staging left
+
+
+def test_pretokenizer_names_are_read_from_the_converter(tmp_path, monkeypatch):
+    folder = tmp_path / "llama-cpp-sdist"
+    folder.mkdir()
+    make_sdist(folder / "llama_cpp_python-1.2.3.tar.gz", "1.2.3")
+    converter = converter_module.Converter(converter_module.sdist_converter("1.2.3", cache_root=tmp_path), "test")
+    assert converter.pretokenizers == {"qwen2", "llama-bpe", "default"}
+
+
+def test_installed_version_decides_which_sdist(tmp_path, monkeypatch):
+    folder = tmp_path / "llama-cpp-sdist"
+    folder.mkdir()
+    make_sdist(folder / "llama_cpp_python-4.5.6.tar.gz", "4.5.6")
+    monkeypatch.setattr(converter_module.metadata, "version", lambda name: "4.5.6")
+    found = converter_module.find_converter(cache_root=tmp_path)
+    assert found.origin == "llama-cpp-python 4.5.6 sdist"
+    assert found.script == folder / "4.5.6" / "llama.cpp" / "convert_hf_to_gguf.py"

@@ -1,0 +1,79 @@
+"""Small local HTTP servers for the faults nothing real produces on demand: a server that
+answers 429 before it answers, one that never answers in time, one that rejects the key.
+(The happy path and a server killed mid-stream use the real llama_cpp.server.)"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def sse_chat(text: str) -> bytes:
+    """An OpenAI chat-completions stream of `text`, word by word, then [DONE]."""
+    chunks = []
+    for i, word in enumerate(text.split(" ")):
+        piece = word if i == 0 else " " + word
+        chunks.append({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                       "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})  # fmt: skip
+    chunks.append({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                   "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})  # fmt: skip
+    return b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks) + b"data: [DONE]\n\n"
+
+
+class Scripted(BaseHTTPRequestHandler):
+    """Answers POSTs from `server.script`: a list of ("status", seconds_to_wait, body) consumed in order."""
+
+    server: ScriptedServer
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        self.rfile.read(length)
+        self.server.requests.append((self.path, dict(self.headers)))
+        status, delay, body = self.server.script.pop(0) if self.server.script else (500, 0.0, b"{}")
+        time.sleep(delay)
+        self.send_response(status)
+        if status == 200:
+            self.send_header("content-type", "text/event-stream")
+        else:
+            self.send_header("content-type", "application/json")
+            self.send_header("retry-after-ms", "10")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        with suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class ScriptedServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, script: list[tuple[int, float, bytes]]) -> None:
+        super().__init__(("127.0.0.1", 0), Scripted)
+        self.script = script
+        self.requests: list[tuple[str, dict[str, str]]] = []
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+def error_body(message: str, kind: str) -> bytes:
+    return json.dumps({"error": {"message": message, "type": kind, "code": None}}).encode()
+
+
+@contextmanager
+def scripted(script: list[tuple[int, float, bytes]]) -> Iterator[ScriptedServer]:
+    server = ScriptedServer(script)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,81 @@
+"""The language server with the offline backend: the tiny GGUF run in-process by llama.cpp
+behind inline completion, the cache, a generation command and cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from lsprotocol import types
+
+from tests.lsp.conftest import Session, copy_workspace, position_of, start, stop
+from tests.tiny_model import TinyModel
+
+PLUGIN = "#include <sourcemod>\n\npublic void OnPluginStart()\n{\n\t\n}\n"
+
+
+async def start_local(tmp_path: Path, tiny_model: TinyModel) -> Session:
+    root = copy_workspace(tmp_path)
+    init = {"lint-workspace": False, "backend": "llamacpp", "gguf": str(tiny_model.gguf_f16), "threads": 1,
+            "context-size": 4096, "temperature": 0.0, "inline-debounce-ms": 1, "max-tokens": 256}  # fmt: skip
+    session = await start(tmp_path, "vscode", root=root, init_options=init)
+
+    @session.client.feature(types.WORKSPACE_APPLY_EDIT)
+    def apply(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        return types.ApplyWorkspaceEditResult(applied=True)
+
+    return session
+
+
+def request(uri: str, position: types.Position) -> types.InlineCompletionParams:
+    return types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri),
+        position=position,
+        context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
+    )
+
+
+async def test_inline_completion_cache_and_cancel_with_llama_cpp(tmp_path: Path, tiny_model: TinyModel) -> None:
+    s = await start_local(tmp_path, tiny_model)
+    try:
+        uri = s.open("scripting/local.sp", PLUGIN)
+        at = position_of(PLUGIN, "{\n\t", 3)
+        # a request cancelled at once ($/cancelRequest) answers as cancelled and stops its model call
+        future = s.client.protocol.send_request(types.TEXT_DOCUMENT_INLINE_COMPLETION, request(uri, at), msg_id="c1")
+        s.client.protocol.notify("$/cancelRequest", types.CancelParams(id="c1"))
+        try:
+            await asyncio.wrap_future(future)
+        except Exception as error:
+            assert "cancel" in str(error).lower()
+
+        result = await s.client.text_document_inline_completion_async(request(uri, at))
+        items = result.items if isinstance(result, types.InlineCompletionList) else (result or [])
+        assert len(items) == 1 and items[0].insert_text.strip()
+        info = await s.client.workspace_execute_command_async(types.ExecuteCommandParams(command="spcopilot.info"))
+        assert info["backend"]["fim"] == "qwen2.5-coder" and info["inline"]["model_ms"] > 0
+        calls = info["session"]["requests"]
+
+        # the same cursor again: from the cache, no model call
+        again = await s.client.text_document_inline_completion_async(request(uri, at))
+        again_items = again.items if isinstance(again, types.InlineCompletionList) else (again or [])
+        assert [i.insert_text for i in again_items] == [items[0].insert_text]
+        info = await s.client.workspace_execute_command_async(types.ExecuteCommandParams(command="spcopilot.info"))
+        assert info["session"]["requests"] == calls
+    finally:
+        await stop(s)
+
+
+async def test_generate_plugin_with_llama_cpp_is_guarded(tmp_path: Path, tiny_model: TinyModel) -> None:
+    s = await start_local(tmp_path, tiny_model)
+    try:
+        result = await s.client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="spcopilot.generatePlugin", arguments=[{"prompt": "announce when a tank spawns"}]
+            )
+        )
+        # a tiny model writes poor code: the point is that what it wrote went through the guard
+        assert result["guard"] is not None and result["usage"]["completion_tokens"] > 0
+        assert result["applied"] is True and result["text"] == result["guard"]["code"]
+        assert result["cost"].endswith("no cost (local)")
+    finally:
+        await stop(s)

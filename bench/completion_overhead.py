@@ -27,7 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-DOCUMENT = ROOT / "examples" / "tank_announcer.sp"
+# One of the tiny model's training plugins with a statement cut out: the model knows it, so its
+# greedy answer is a realistic multi-token suggestion (an answer of a few tokens would measure nothing).
+DOCUMENT = ROOT / "tests" / "fixtures" / "tiny_corpus" / "tank_announce.sp"
 
 
 def median_ms(samples: list[float]) -> float:
@@ -64,11 +66,10 @@ def main() -> None:
     completer = InlineCompleter(copilot)
 
     text = DOCUMENT.read_text(encoding="utf-8")
-    anchor = text.index("{\n", text.index("public void OnPluginStart()")) + 2
-    line_end = text.index("\n", anchor)
-    offset = line_end  # the end of the first statement of OnPluginStart: a multi-line cursor
-    text = text[:offset] + "\n\t" + text[offset:]
-    offset += 2
+    body = text.index("{\n", text.index("public void OnPluginStart()")) + 2
+    first_statement_end = text.index("\n", body)
+    text = text[:body] + "\t" + text[first_statement_end:]  # the first statement cut out
+    offset = body + 1  # the cursor where it was, after the indentation: a multi-line suggestion
     source = text.encode()
     tree = parse(source)
     request = InlineRequest(text, offset, str(DOCUMENT), tree)

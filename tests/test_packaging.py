@@ -52,6 +52,11 @@ def test_wheel_contents(wheel: Path) -> None:
     sources = list((REPO / "diagnostics" / "rules").glob("*/spc*.py"))
     assert len(rules) == len(sources) >= 40
     assert "spcopilot/server/__init__.py" in names and "spcopilot/__main__.py" in names
+    # the copilot, the training configs and the evaluation battery ship too
+    assert "spcopilot/server/ai/inline/completer.py" in names and "spcopilot/export/pipeline.py" in names
+    assert "spcopilot/training/configs/a100-80gb.yaml" in names
+    assert "spcopilot/training/configs/accelerate/ddp.yaml" in names
+    assert "spcopilot/training/eval/data/battery.jsonl" in names
     assert not any(n.endswith(("parser.c", "scanner.c", "grammar.json")) for n in names), (
         "grammar sources must not ship"
     )

@@ -1,0 +1,56 @@
+"""Fixtures for the training tests: the fake corpus (tests/training/corpus: several small
+"repositories" of plausible plugins plus the files the filters must drop), and the data folders
+`data prepare` and `data dpo` build from it, made once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).parent / "corpus"
+CONFIGS = Path(__file__).parents[2] / "training" / "configs"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("datasets", reason="data prepare needs the train extra (datasets)")
+    from spcopilot.training.prepare import PrepareOptions, prepare
+
+    out = tmp_path_factory.mktemp("prepared") / "data"
+    prepare(PrepareOptions([CORPUS], out, eval_fraction=0.2, progress=False, num_proc=1))
+    return out
+
+
+@pytest.fixture(scope="session")
+def dpo_data(prepared: Path) -> Path:
+    from spcopilot.training.preferences import DpoOptions, build_pairs
+
+    build_pairs(DpoOptions(prepared, progress=False))
+    return prepared / "dpo"
+
+
+@pytest.fixture
+def single_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiny-model training on 2 shared cores is 5-15x faster on one thread."""
+    torch = pytest.importorskip("torch")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,0 +1,2 @@
+#include <sourcemod>
+public void OnPluginStart() { PrintToServer("hi"); }

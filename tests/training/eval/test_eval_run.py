@@ -1,0 +1,206 @@
+"""`spcopilot eval run` and `eval compare` on recorded outputs (the replay backend): what the
+guard changes, what the scores are for answers whose flaws we know, probes, re-scoring a run
+from its own outputs.jsonl."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from . import answers
+from .conftest import Run, battery_prompt, fenced, read_json, write_jsonl
+
+PROMPTS = {
+    "events-pounce": "Hook the hunter pounce event and print the victim's name.",
+    "props-speed": "Add a !fast command that doubles the player's speed.",
+    "sql-names": "Store the name of every player who joins in a database.",
+    "api-random": "Give every survivor 10 to 50 random extra health at round start.",
+}
+ESCAPE = ["SQL_EscapeString", ".Escape(", ".Format(", "SQL_FormatQuery"]
+GOOD = {"events-pounce": answers.POUNCE_GOOD, "props-speed": answers.SPEED_GOOD,
+        "sql-names": answers.SQL_GOOD, "api-random": answers.RANDOM_GOOD}  # fmt: skip
+FLAWED = {"events-pounce": answers.POUNCE_FLAWED, "props-speed": answers.SPEED_FLAWED,
+          "sql-names": answers.SQL_FLAWED, "api-random": answers.RANDOM_FLAWED}  # fmt: skip
+REPAIR_PROMPT = "The SourcePawn checker reports"  # in every repair round's user message
+
+
+@pytest.fixture
+def small_battery(tmp_path: Path) -> Path:
+    return write_jsonl(
+        tmp_path / "battery.jsonl",
+        [
+            {"id": "events-pounce", "category": "events", "prompt": PROMPTS["events-pounce"],
+             "required": ['"lunge_pounce"', "GetClientOfUserId", ["%N", "GetClientName"]], "forbidden": ['"pounce"']},
+            {"id": "props-speed", "category": "props", "prompt": PROMPTS["props-speed"],
+             "required": ['"m_flLaggedMovementValue"'], "forbidden": ['"m_flSpeed"']},
+            {"id": "sql-names", "category": "sql", "prompt": PROMPTS["sql-names"], "required": [ESCAPE],
+             "forbidden": [r"re:\bSQL_(Fast)?Query\s*\("]},
+            {"id": "api-random", "category": "api", "prompt": PROMPTS["api-random"], "required": ["GetRandomInt"],
+             "forbidden": [r"re:(?<![\w.])RandomInt\("]},
+        ],
+    )  # fmt: skip
+
+
+def replay_of(tmp_path: Path, name: str, outputs: dict[str, str], repair: str | None = None) -> Path:
+    rows = [{"prompt": battery_prompt(PROMPTS[item]), "output": fenced(code)} for item, code in outputs.items()]
+    if repair is not None:
+        rows.append({"contains": REPAIR_PROMPT, "output": fenced(repair)})
+    return write_jsonl(tmp_path / name, rows)
+
+
+def run_battery(cli: Callable[..., Run], battery: Path, replay: Path, out: Path, *extra: object) -> dict:
+    result = cli("eval", "run", "--battery", battery, "--replay-file", replay, "--out", out, *extra)
+    assert result.code == 0, result.err
+    assert {p.name for p in out.iterdir()} == {"report.json", "report.md", "outputs.jsonl"}
+    return read_json(out / "report.json")
+
+
+def items_by_id(report: dict) -> dict[str, dict]:
+    return {item["id"]: item for item in report["items"]}
+
+
+def test_the_guard_raises_the_pass_rate_of_flawed_answers(
+    cli: Callable[..., Run], small_battery: Path, tmp_path: Path
+) -> None:
+    replay = replay_of(tmp_path, "flawed.jsonl", FLAWED)
+    report = run_battery(cli, small_battery, replay, tmp_path / "flawed", "--both")
+    raw, guarded = report["metrics"]["raw"], report["metrics"]["guarded"]
+    items = items_by_id(report)
+
+    # HookEvent("pounce") passes only with the guard (SPC201's safe fix writes "lunge_pounce")
+    pounce = items["events-pounce"]["modes"]
+    assert not pounce["raw"]["passed"] and pounce["raw"]["forbidden"] == ['"pounce"']
+    assert pounce["raw"]["errors"] == ["SPC201"] and pounce["raw"]["wrong_api"] == ["SPC201"]
+    assert pounce["guarded"]["passed"] and pounce["guarded"]["fixed"] == ["SPC201"]
+    assert 'HookEvent("lunge_pounce"' in items["events-pounce"]["guarded_code"]
+    # RandomInt: renamed by the guard
+    assert items["api-random"]["modes"]["guarded"]["passed"] and not items["api-random"]["modes"]["raw"]["passed"]
+    # "m_flSpeed" on a player: a warning whose fix is unsafe, so the guard leaves it: fails both ways
+    speed = items["props-speed"]["modes"]
+    assert not speed["raw"]["passed"] and not speed["guarded"]["passed"]
+    assert speed["guarded"]["wrong_api"] == ["SPC301"] and speed["guarded"]["errors"] == []
+    # unescaped SQL: an error no safe fix repairs; the replay file has no repair answer
+    sql = items["sql-names"]
+    assert sql["modes"]["raw"]["security"] == ["SPC501"] and not sql["modes"]["guarded"]["passed"]
+    assert "no recorded output" in sql["repair_error"]
+
+    assert (raw["passed"], guarded["passed"]) == (0, 2)
+    assert (raw["pass_rate"], guarded["pass_rate"]) == (0.0, 0.5)
+    assert raw["wrong_api_avoidance"] == 0.25  # only the SQL answer names no wrong API
+    assert guarded["wrong_api_avoidance"] == 0.75  # SPC301 stays
+    assert raw["security_score"] == guarded["security_score"] == 7.5  # 10 × (1 − 1/4)
+    assert raw["wrong_api_findings"] == {"SPC101": 1, "SPC201": 1, "SPC301": 1}
+    assert guarded["fixed_by_guard"] == {"SPC101": 1, "SPC201": 1}
+    assert report["categories"]["events"]["guarded"]["pass_rate"] == 1.0
+    assert report["categories"]["events"]["raw"]["pass_rate"] == 0.0
+    assert report["summary"]["guarded: pass rate"] == 0.5
+
+    markdown = (tmp_path / "flawed" / "report.md").read_text(encoding="utf-8")
+    assert "| pass rate | 0.0 % | 50.0 % |" in markdown
+    assert "| events | 1 | 0.0 % | 0.0 % | 10.00 | 100.0 % | 100.0 % | 10.00 |" in markdown
+    assert '- `props-speed`: missing `"m_flLaggedMovementValue"`; has `"m_flSpeed"`' in markdown
+    assert "**wrong-API avoidance**" in markdown and "SPC101, SPC102" in markdown  # definitions and codes
+
+
+def test_a_repair_round_answers_what_the_engine_cannot_fix(
+    cli: Callable[..., Run], small_battery: Path, tmp_path: Path
+) -> None:
+    replay = replay_of(tmp_path, "flawed.jsonl", FLAWED, repair=answers.SQL_GOOD)
+    report = run_battery(cli, small_battery, replay, tmp_path / "repaired")
+    assert report["modes"] == ["guarded"]  # the default
+    sql = items_by_id(report)["sql-names"]["modes"]["guarded"]
+    assert sql["passed"] and sql["repaired_by_model"] and sql["security"] == []
+    assert report["metrics"]["guarded"]["passed"] == 3 and report["metrics"]["guarded"]["security_score"] == 10.0
+    # only the SQL answer had an error left for the model: one repair call was recorded
+    calls = [r["eval"]["kind"] for r in _jsonl(tmp_path / "repaired" / "outputs.jsonl")]
+    assert calls.count("repair") == 1 and calls.count("battery") == 4
+
+    no_repair = run_battery(cli, small_battery, replay, tmp_path / "no-repair", "--no-repair")
+    assert no_repair["metrics"]["guarded"]["passed"] == 2 and no_repair["run"]["repair"] is False
+
+
+def test_no_guard_scores_only_the_answers_as_written(
+    cli: Callable[..., Run], small_battery: Path, tmp_path: Path
+) -> None:
+    report = run_battery(cli, small_battery, replay_of(tmp_path, "good.jsonl", GOOD), tmp_path / "raw", "--no-guard")
+    assert report["modes"] == ["raw"] and set(report["metrics"]) == {"raw"}
+    assert report["metrics"]["raw"]["passed"] == 4 and report["metrics"]["raw"]["security_score"] == 10.0
+    assert all("guarded_code" not in item for item in report["items"])
+
+
+def test_outputs_jsonl_replays_the_run(cli: Callable[..., Run], small_battery: Path, tmp_path: Path) -> None:
+    first = run_battery(cli, small_battery, replay_of(tmp_path, "f.jsonl", FLAWED, answers.SQL_GOOD), tmp_path / "a",
+                        "--both")  # fmt: skip
+    again = run_battery(cli, small_battery, tmp_path / "a" / "outputs.jsonl", tmp_path / "b", "--both")
+    assert again["summary"] == first["summary"]
+    assert [i["modes"] for i in again["items"]] == [i["modes"] for i in first["items"]]
+    assert again["run"]["backend"] == "replay" and again["run"]["input_sha256"] == first["run"]["input_sha256"]
+
+
+def test_probes_score_recorded_yes_no_answers(cli: Callable[..., Run], small_battery: Path, tmp_path: Path) -> None:
+    probes = write_jsonl(
+        tmp_path / "probes.jsonl",
+        [
+            {"name": "lunge_pounce", "kind": "event", "exists": True},
+            {"name": "GetRandomFloat", "kind": "function", "exists": True},
+            {"name": "pounce", "kind": "event", "exists": False},
+            {"name": "RandomFloat", "kind": "function", "exists": False},
+            {"name": "m_iTempHealth", "kind": "netprop", "exists": False, "prompt": "Is m_iTempHealth real? yes/no"},
+        ],
+    )
+    from spcopilot.training.eval.probes import QUESTIONS
+
+    def question(kind: str, name: str) -> str:
+        return QUESTIONS[kind].format(name=name)
+
+    rows = [{"prompt": battery_prompt(p), "output": fenced(GOOD[i])} for i, p in PROMPTS.items()]
+    rows += [
+        {"prompt": question("event", "lunge_pounce"), "output": "Yes. It fires when a hunter pounces."},
+        {"prompt": question("function", "GetRandomFloat"), "output": "No, that function does not exist."},
+        {"prompt": question("event", "pounce"), "output": "no"},
+        {"prompt": question("function", "RandomFloat"), "output": "TRUE"},
+        {"prompt": "Is m_iTempHealth real? yes/no", "output": "I am not sure about that property."},
+    ]
+    report = run_battery(
+        cli, small_battery, write_jsonl(tmp_path / "r.jsonl", rows), tmp_path / "p", "--probes", probes
+    )
+    p = report["probes"]
+    assert (p["probes"], p["correct"], p["accuracy"]) == (5, 2, 0.4)
+    assert p["over_rejections"] == 1 and p["over_rejected"] == ["GetRandomFloat"]
+    assert p["real"] == {"probes": 2, "answered_yes": 1, "accuracy": 0.5}
+    assert p["invented"] == {"probes": 3, "answered_no": 1, "accuracy": 0.3333, "accepted": 1}
+    assert p["unclear"] == 1
+    answers_given = {r["name"]: r["answer"] for r in report["probe_results"]}
+    assert answers_given == {"lunge_pounce": "yes", "GetRandomFloat": "no", "pounce": "no", "RandomFloat": "yes",
+                             "m_iTempHealth": "unclear"}  # fmt: skip
+    markdown = (tmp_path / "p" / "report.md").read_text(encoding="utf-8")
+    assert "| over-rejections (real answered no) | 1 | GetRandomFloat |" in markdown
+    assert report["summary"]["probes: over-rejections"] == 1
+
+
+def test_compare_puts_two_runs_side_by_side(cli: Callable[..., Run], small_battery: Path, tmp_path: Path) -> None:
+    run_battery(cli, small_battery, replay_of(tmp_path, "flawed.jsonl", FLAWED), tmp_path / "flawed", "--both")
+    run_battery(cli, small_battery, replay_of(tmp_path, "good.jsonl", GOOD), tmp_path / "good", "--both")
+    result = cli("eval", "compare", tmp_path / "flawed", tmp_path / "good" / "report.json")
+    assert result.code == 0, result.err
+    table = result.out
+    flawed, good = tmp_path / "flawed", tmp_path / "good" / "report.json"
+    assert f"| metric | {flawed} | {good} | {good} − {flawed} |" in table
+    assert "| raw: pass rate | 0.0 % | 100.0 % | +100.0 pp ▲ |" in table
+    assert "| guarded: security score (0-10) | 7.50 | 10.00 | +2.50 ▲ |" in table
+    assert "| events (guarded): pass rate | 100.0 % | 100.0 % | = |" in table
+    changed = "api-random (raw), events-pounce (raw), props-speed (guarded), props-speed (raw), sql-names (guarded), sql-names (raw)"
+    assert f"- passing in {good} only: {changed}\n" in table
+    assert f"- passing in {flawed} only: none" in table
+    assert "different inputs" not in table
+
+    written = cli("eval", "compare", flawed, good, "-o", tmp_path / "diff.md")
+    assert written.code == 0 and (tmp_path / "diff.md").read_text(encoding="utf-8").strip() == table.strip()
+
+
+def _jsonl(path: Path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

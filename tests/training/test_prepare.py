@@ -1,0 +1,192 @@
+"""`spcopilot data prepare` on the fake corpus: every filter step, the split, the outputs, and
+the failures (empty corpus, existing output, disk full, a failing audit) that must leave nothing
+that looks complete."""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+import pytest
+from spcopilot.diagnostics.engine import lint
+from spcopilot.diagnostics.model import Severity
+from spcopilot.server.ai.prompts.fim import render_fim
+from spcopilot.training import staging
+
+from spcopilot.cli import main
+from tests.training.conftest import read_jsonl
+
+pytest.importorskip("datasets", reason="data prepare needs the train extra (datasets)")
+
+
+def steps(data: Path) -> dict[str, dict]:
+    stats = json.loads((data / "stats.json").read_text())
+    return {s["name"]: s for s in stats["steps"]}
+
+
+def dropped(data: Path) -> dict[str, tuple[str, str]]:
+    return {Path(d["path"]).name: (d["step"], d["reason"]) for d in read_jsonl(data / "dropped.jsonl")}
+
+
+def test_each_bad_file_is_dropped_by_the_right_step(prepared: Path) -> None:
+    assert dropped(prepared) == {
+        "survivor_utils.inc": ("quality", "docs_only"),
+        "broken_syntax.sp": ("quality", "parse_errors"),
+        "garbled.sp": ("quality", "garbled"),
+        "offsets_generated.sp": ("quality", "generated"),
+        "tiny.sp": ("quality", "too_small"),
+        "tank_hud.sp": ("dedup", "exact"),  # the mirror's copy; the original is kept
+        "rock_counter_fork.sp": ("dedup", "near"),
+        "csgo_bomb_timer.sp": ("game", "csgo"),
+        "name_logger.sp": ("sanitise", "errors left: SPC501"),  # SQL injection: no safe fix
+    }
+    by_step = steps(prepared)
+    assert by_step["quality"]["input"] == 18
+    assert by_step["dedup"]["dropped"] == {"exact": 1, "near": 1}
+    assert by_step["game"]["details"]["kept"] == {"l4d2": 8, "generic": 2}
+    # witch_alert.sp hooks "witch_death": the engine's safe fix renames it and the file is kept.
+    assert by_step["sanitise"]["details"]["files_fixed_by_rule"] == {"SPC201": 1}
+    assert by_step["sanitise"]["output"] == 9
+
+
+def test_the_fixed_file_is_what_the_model_learns(prepared: Path) -> None:
+    files = read_jsonl(prepared / "train" / "files.jsonl") + read_jsonl(prepared / "eval" / "files.jsonl")
+    witch = next(f for f in files if f["path"].endswith("witch_alert.sp"))
+    assert 'HookEvent("witch_killed", Event_WitchKilled);' in witch["text"]
+    assert '"witch_death"' not in witch["text"]
+
+
+def test_no_repository_is_in_both_splits(prepared: Path) -> None:
+    repos = {}
+    for split in ("train", "eval"):
+        records = read_jsonl(prepared / split / "files.jsonl") + read_jsonl(prepared / split / "chat.jsonl")
+        records += read_jsonl(prepared / split / ("fim.jsonl" if split == "train" else "holes.jsonl"))
+        repos[split] = {r.get("repo") or r["meta"]["repo"] for r in records}
+    assert repos["train"] and repos["eval"]
+    assert not repos["train"] & repos["eval"]
+    stats = json.loads((prepared / "stats.json").read_text())
+    assert set(stats["split"]["eval_repositories"]) == repos["eval"]
+
+
+def test_chat_examples_are_concrete_and_clean(prepared: Path) -> None:
+    chat = read_jsonl(prepared / "train" / "chat.jsonl")
+    kinds = {r["meta"]["kind"] for r in chat}
+    assert kinds == {"plugin", "function", "contrastive"}
+    for record in chat:
+        system, user, assistant = record["messages"]
+        assert [system["role"], user["role"], assistant["role"]] == ["system", "user", "assistant"]
+        assert "write a plugin" not in user["content"].lower()
+        assert "`" in user["content"] or '"' in user["content"]  # names something concrete
+        code = assistant["content"].split("```sourcepawn\n", 1)[1].split("```", 1)[0]
+        assert not [d for d in lint(code, "a.sp") if d.severity == Severity.ERROR]
+    plugin = next(r for r in chat if r["meta"]["path"].endswith("heal_reward.sp") and r["meta"]["kind"] == "plugin")
+    request = plugin["messages"][1]["content"]
+    for fact in ('"Heal Reward"', "`heal_success`", "`sm_healreward_min`", "`GetRandomInt`"):
+        assert fact in request
+
+
+def test_contrastive_examples_show_the_wrong_code_only_to_the_user(prepared: Path) -> None:
+    contrastive = [r for r in read_jsonl(prepared / "train" / "chat.jsonl") if r["meta"]["kind"] == "contrastive"]
+    stats = steps(prepared)["examples"]["details"]["train_contrastive"]
+    assert len(contrastive) == stats["made"] == stats["wanted"] > 0
+    assert 0.1 <= stats["fraction"] <= 0.2
+    for record in contrastive:
+        rule = record["meta"]["rule"]
+        wrong = record["messages"][1]["content"].split("```sourcepawn\n", 1)[1].split("```", 1)[0]
+        right = record["messages"][2]["content"].split("```sourcepawn\n", 1)[1].split("```", 1)[0]
+        assert rule in {d.code for d in lint(wrong, "a.sp")}
+        assert rule not in {d.code for d in lint(right, "a.sp")}
+        assert rule in record["messages"][2]["content"]  # the reason names the rule
+
+
+def test_fim_holes_rebuild_their_file_and_render_in_the_serving_format(prepared: Path) -> None:
+    files = {(f["repo"], f["path"]): f["text"] for f in read_jsonl(prepared / "eval" / "files.jsonl")}
+    holes = read_jsonl(prepared / "eval" / "holes.jsonl")
+    assert {h["kind"] for h in holes} == {"body", "statement", "line"}
+    for hole in holes:
+        assert hole["prefix"] + hole["middle"] + hole["suffix"] in files[hole["repo"], hole["path"]]
+        assert hole["middle"].strip()
+        if hole["kind"] == "line":
+            assert "\n" not in hole["middle"]
+    prompt = render_fim("qwen2.5-coder", holes[0]["prefix"], holes[0]["suffix"])
+    assert prompt == f"<|fim_prefix|>{holes[0]['prefix']}<|fim_suffix|>{holes[0]['suffix']}<|fim_middle|>"
+
+
+def test_outputs_are_audited_and_hashed(prepared: Path) -> None:
+    stats = json.loads((prepared / "stats.json").read_text())
+    audit = json.loads((prepared / "audit.json").read_text())
+    assert audit["ok"] and audit["code_blocks"] > 0
+    for name, info in stats["outputs"].items():
+        assert len(read_jsonl(prepared / name)) == info["records"]
+    assert main(["data", "check", str(prepared / "train" / "chat.jsonl"), str(prepared / "eval" / "holes.jsonl")]) == 0
+
+
+def test_cli_prepare_writes_the_same_data(corpus: Path, prepared: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "data"
+    args = ["data", "prepare", str(corpus), "--out", str(out), "--eval-fraction", "0.2", "--no-progress"]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "quality" in printed and "dedup" in printed and "sanitise" in printed
+    for name in ("train/chat.jsonl", "eval/holes.jsonl", "train/files.jsonl"):
+        assert (out / name).read_bytes() == (prepared / name).read_bytes()  # deterministic
+    assert main(args) == 2  # the folder exists now
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_empty_corpus_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    (tmp_path / "empty" / "repo").mkdir(parents=True)
+    (tmp_path / "empty" / "repo" / "README.md").write_text("no plugins here")
+    assert main(["data", "prepare", str(tmp_path / "empty"), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+    assert "no .sp or .inc files" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_corpus_with_only_bad_files_is_a_clear_error(corpus: Path, tmp_path: Path, capsys) -> None:
+    source = tmp_path / "bad" / "repo"
+    source.mkdir(parents=True)
+    for name in ("tiny.sp", "broken_syntax.sp", "csgo_bomb_timer.sp"):
+        (source / name).write_bytes((corpus / "misc-plugins" / name).read_bytes())
+    assert main(["data", "prepare", str(tmp_path / "bad"), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+    assert "no file survived the filters" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_disk_full_while_writing_leaves_no_output(corpus: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    real = staging.write_lines
+    calls = []
+
+    def fills_up(path: Path, lines) -> None:
+        calls.append(path.name)
+        if len(calls) == 3:
+            real(path, list(lines)[:1])  # a partly written file, then the disk is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(path, lines)
+
+    monkeypatch.setattr(staging, "write_lines", fills_up)
+    out = tmp_path / "data"
+    assert main(["data", "prepare", str(corpus), "--out", str(out), "--no-progress"]) == 2
+    assert "no space left" in capsys.readouterr().err
+    assert len(calls) == 3
+    assert list(tmp_path.iterdir()) == []  # neither DIR nor DIR.partial-*
+
+
+def test_a_failing_audit_stops_prepare_with_a_report(corpus: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    from spcopilot.training import examples
+
+    real = examples.file_examples
+
+    def poisoned(*args, **kwargs):
+        found = real(*args, **kwargs)
+        if found.chat:  # an answer whose code calls a function SourceMod does not have
+            found.chat[0]["messages"][2]["content"] = "```sourcepawn\nfloat f = RandomFloat(0.0, 1.0);\n```"
+        return found
+
+    monkeypatch.setattr(examples, "file_examples", poisoned)
+    out = tmp_path / "data"
+    assert main(["data", "prepare", str(corpus), "--out", str(out), "--no-progress", "--num-proc", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "audit failed" in err and "SPC101" in err
+    assert not out.exists()
+    report = json.loads((tmp_path / "data.audit-failed.json").read_text())
+    assert report["problems_by_code"]["SPC101"] > 0

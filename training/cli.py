@@ -1,0 +1,266 @@
+"""The training layer's sub-commands: `spcopilot data ...` and `spcopilot train ...`.
+
+Nothing heavy (datasets, torch, transformers, trl) is imported before a command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from spcopilot.training.errors import TrainingError
+
+CONFIGS = Path(__file__).parent / "configs"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    data = subparsers.add_parser(
+        "data", help="build and audit training data", description="Build and audit training data."
+    )
+    data_sub = data.add_subparsers(dest="data_command", metavar="STEP", required=True)
+    _register_prepare(data_sub)
+    _register_dpo_data(data_sub)
+    check = data_sub.add_parser(
+        "check",
+        help="audit JSONL training files with the engine",
+        description="Every assistant code block must pass the engine with zero error-severity findings; "
+        "preference pairs must balance and never teach a real name as wrong or an invented one as right. "
+        "Exit 0: clean; 1: problems found; 2: unreadable input.",
+    )
+    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.set_defaults(func=run_check)
+
+    train = subparsers.add_parser(
+        "train", help="fine-tune models (LoRA SFT/DPO, OpenAI)", description="Fine-tune models."
+    )
+    train_sub = train.add_subparsers(dest="train_command", metavar="STAGE", required=True)
+    for stage, text in (("sft", "supervised fine-tuning (LoRA)"), ("dpo", "preference tuning (DPO, LoRA)")):
+        p = train_sub.add_parser(stage, help=text, description=f"{text} from a YAML config ({CONFIGS} has examples).")
+        p.add_argument("--config", type=Path, required=True, help="the YAML config")
+        p.add_argument("--base-model", help="override base_model")
+        p.add_argument("--data", help="override data (the prepared folder)")
+        p.add_argument("--output-dir", help="override output_dir")
+        p.add_argument("--device", choices=("auto", "cuda", "cpu"), help="override device")
+        p.add_argument("--max-steps", type=int, help=f"override {stage}.max_steps")
+        p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
+        p.add_argument("--overwrite", action="store_true", help="replace an existing adapter")
+        if stage == "dpo":
+            p.add_argument("--adapter", help="override dpo.adapter (start from this SFT adapter)")
+        p.set_defaults(func=run_train, stage=stage)
+    _register_openai(train_sub)
+
+
+def _register_prepare(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "prepare",
+        help="corpus folders -> sanitised ChatML, FIM and held-out eval data",
+        description="Filter, deduplicate, game-filter and sanitise a corpus of .sp/.inc files, then write "
+        "ChatML instruction examples, FIM holes and contrastive examples, split by repository.",
+    )
+    p.add_argument(
+        "sources", nargs="+", type=Path, metavar="SOURCE", help="folders of .sp/.inc files (or of repositories)"
+    )
+    p.add_argument("--out", type=Path, required=True, help="the folder to write (must not exist unless --overwrite)")
+    p.add_argument("--eval-fraction", type=float, default=0.1, help="share of files held out, by repository (0.1)")
+    p.add_argument("--contrastive-fraction", type=float, default=0.15, help="share of anti-pattern examples (0.15)")
+    p.add_argument("--min-code-bytes", type=int, default=200, help="smaller files are dropped (200)")
+    p.add_argument("--near-duplicate-threshold", type=float, default=0.7, help="MinHash similarity (0.7)")
+    p.add_argument("--holes-per-file", type=int, default=3, help="FIM holes cut from each file (3)")
+    p.add_argument("--functions-per-file", type=int, default=2, help="function-level instructions per file (2)")
+    p.add_argument(
+        "--include-dir",
+        action="append",
+        type=Path,
+        default=[],
+        help="a SourceMod include folder (repeatable): FIM prompts get the signature notes the server adds",
+    )
+    p.add_argument("--num-proc", type=int, help="worker processes (default: every core)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--overwrite", action="store_true", help="replace DIR if it exists")
+    p.set_defaults(func=run_prepare)
+
+
+def _register_dpo_data(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "dpo",
+        help="preference pairs (rejections, acceptances, probe) from a prepared folder",
+        description="Write DATA_DIR/dpo/{train,eval,probe}.jsonl: rejection pairs from rule-derived mutations "
+        "the engine verifies, as many acceptance pairs about real APIs and events, and a held-out probe.",
+    )
+    p.add_argument("data", type=Path, metavar="DATA_DIR", help="a folder `spcopilot data prepare` wrote")
+    p.add_argument("--out", type=Path, help="where to write (default: DATA_DIR/dpo)")
+    p.add_argument("--mutations-per-rule", type=int, default=2, help="per file and rule (2)")
+    p.add_argument("--probe-per-kind", type=int, default=12, help="probe questions per kind (12)")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=run_dpo_data)
+
+
+def _register_openai(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "openai",
+        help="fine-tune an OpenAI model on the prepared data",
+        description="Validate, estimate the cost, upload, create the job and follow it (OPENAI_API_KEY).",
+    )
+    p.add_argument("data", type=Path, metavar="DATA", help="a prepared folder or an OpenAI-format JSONL file")
+    p.add_argument("--model", required=True, help="the base model, e.g. gpt-4.1-mini-2025-04-14")
+    p.add_argument("--suffix", required=True, help="the name part of the fine-tuned model, e.g. spcopilot")
+    p.add_argument("--method", choices=("supervised", "dpo"), default="supervised")
+    p.add_argument("--validation", type=Path, help="a validation JSONL (with a file as DATA)")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--beta", type=float, help="DPO beta")
+    p.add_argument("--price", type=float, help="USD per million training tokens (overrides the built-in table)")
+    p.add_argument("--dry-run", action="store_true", help="validate and estimate only")
+    p.add_argument("--no-wait", action="store_true", help="create the job and return")
+    p.add_argument("--poll-interval", type=float, default=30.0, help="seconds between status checks (30)")
+    p.add_argument("--record", type=Path, help="the job record JSON (default: DATA/openai/job-ID.json)")
+    p.add_argument("--base-url", help="an OpenAI-compatible endpoint (default: OPENAI_BASE_URL or OpenAI)")
+    p.set_defaults(func=run_openai)
+    for name, text in (("openai-status", "show (or --wait for) a fine-tuning job"), ("openai-cancel", "cancel a job")):
+        q = sub.add_parser(name, help=text, description=f"{text}; JOB is a job id or a job record file.")
+        q.add_argument("job", metavar="JOB")
+        q.add_argument("--base-url")
+        if name == "openai-status":
+            q.add_argument("--wait", action="store_true", help="poll until the job ends")
+            q.add_argument("--poll-interval", type=float, default=30.0)
+        q.set_defaults(func=run_openai_status if name == "openai-status" else run_openai_cancel)
+
+
+# ---- handlers ---------------------------------------------------------------------------------
+def run_prepare(args: argparse.Namespace) -> int:
+    from spcopilot.training.prepare import PrepareOptions, prepare
+
+    for folder in args.include_dir:
+        if not folder.is_dir():
+            raise TrainingError(f"--include-dir {folder}: no such folder")
+    for name in ("eval_fraction", "contrastive_fraction"):
+        if not 0 <= getattr(args, name) < 1:
+            raise TrainingError(f"--{name.replace('_', '-')} must be at least 0 and below 1")
+    stats = prepare(
+        PrepareOptions(
+            sources=args.sources,
+            out=args.out,
+            eval_fraction=args.eval_fraction,
+            contrastive_fraction=args.contrastive_fraction,
+            min_code_bytes=args.min_code_bytes,
+            near_duplicate_threshold=args.near_duplicate_threshold,
+            holes_per_file=args.holes_per_file,
+            functions_per_file=args.functions_per_file,
+            num_proc=args.num_proc,
+            progress=not args.no_progress and sys.stderr.isatty(),
+            overwrite=args.overwrite,
+            include_dirs=tuple(args.include_dir),
+        )
+    )
+    for step in stats["steps"]:
+        dropped = ", ".join(f"{k} {v}" for k, v in step["dropped"].items() if v) or "nothing dropped"
+        print(f"{step['name']:<9} {step['input']:>6} -> {step['output']:<6} ({dropped})")
+    for name, info in stats["outputs"].items():
+        print(f"  {args.out / name}: {info['records']} records")
+    held = stats["split"]["eval_repositories"]
+    print(
+        f"eval repositories: {', '.join(held)}"
+        if held
+        else "eval: none held out (one repository, or --eval-fraction 0)"
+    )
+    return 0
+
+
+def run_dpo_data(args: argparse.Namespace) -> int:
+    from spcopilot.training.preferences import DpoOptions, build_pairs
+
+    stats = build_pairs(
+        DpoOptions(
+            data=args.data,
+            out=args.out,
+            mutations_per_rule=args.mutations_per_rule,
+            probe_per_kind=args.probe_per_kind,
+            overwrite=args.overwrite,
+            progress=not args.no_progress and sys.stderr.isatty(),
+        )
+    )
+    for split in ("train", "eval"):
+        s = stats[split]
+        print(
+            f"{split}: {s['rejection']} rejection + {s['acceptance']} acceptance pairs; rules {s['rejection_by_rule']}"
+        )
+    print(f"probe: {stats['probe']}")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from spcopilot.training.audit import audit
+
+    report = audit(args.files, progress=sys.stderr.isatty())
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        for problem in report.problems[:200]:
+            print(problem.text())
+        if len(report.problems) > 200:
+            print(f"... and {len(report.problems) - 200} more")
+        print(report.summary())
+    return 0 if report.ok else 1
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from spcopilot.training.config import load_config
+
+    overrides = {
+        "base_model": args.base_model,
+        "data": args.data,
+        "output_dir": args.output_dir,
+        "device": args.device,
+        "resume": True if args.resume else None,
+    }
+    config = load_config(args.config, overrides)
+    if args.max_steps is not None:
+        config.stage(args.stage).max_steps = args.max_steps
+    if args.stage == "dpo" and args.adapter is not None:
+        config.dpo.adapter = args.adapter
+    from spcopilot.training.trainers import run_dpo, run_sft
+
+    adapter = (run_sft if args.stage == "sft" else run_dpo)(config, overwrite=args.overwrite)
+    print(f"adapter: {adapter} (training.json inside)")
+    return 0
+
+
+def run_openai(args: argparse.Namespace) -> int:
+    from spcopilot.training.openai_ft import OpenAIOptions, run
+
+    record = run(
+        OpenAIOptions(
+            data=args.data,
+            model=args.model,
+            suffix=args.suffix,
+            method=args.method,
+            validation=args.validation,
+            epochs=args.epochs,
+            beta=args.beta,
+            price=args.price,
+            dry_run=args.dry_run,
+            wait=not args.no_wait,
+            poll_interval=args.poll_interval,
+            record=args.record,
+            base_url=args.base_url,
+        )
+    )
+    job = record.get("job") or {}
+    return 1 if job.get("status") in ("failed", "cancelled") else 0
+
+
+def run_openai_status(args: argparse.Namespace) -> int:
+    from spcopilot.training.openai_ft import status
+
+    record = status(args.job, args.wait, args.poll_interval, args.base_url)
+    return 1 if record["job"].get("status") == "failed" else 0
+
+
+def run_openai_cancel(args: argparse.Namespace) -> int:
+    from spcopilot.training.openai_ft import cancel
+
+    cancel(args.job, args.base_url)
+    return 0

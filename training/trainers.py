@@ -1,0 +1,164 @@
+"""`spcopilot train sft` and `spcopilot train dpo`: the config's knobs handed to trl's trainers.
+
+The code reads the config and calls library trainers; nothing is hard-coded per machine. Logs go
+to TensorBoard (`<output_dir>/<stage>/runs/`), checkpoints to `<output_dir>/<stage>/checkpoint-N`
+(`resume: true` / `--resume` continues from the latest), the adapter to `<output_dir>/<stage>/adapter`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from spcopilot.training.artifacts import run_record, save_adapter
+from spcopilot.training.config import StageSettings, TrainConfig
+from spcopilot.training.engines import Plan, load_model, plan
+from spcopilot.training.errors import TrainingError
+
+log = logging.getLogger(__name__)
+
+
+def _checkpointing_key() -> str:
+    """transformers 5.2x renamed gradient_checkpointing (the old name warns until v6)."""
+    from dataclasses import fields
+
+    from transformers import TrainingArguments
+
+    names = {f.name for f in fields(TrainingArguments)}
+    return "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
+
+
+def _common_args(config: TrainConfig, stage: StageSettings, plan_: Plan, out: Path, has_eval: bool) -> dict[str, Any]:
+    eval_steps = stage.eval_steps if has_eval and stage.eval_steps > 0 else None
+    return {
+        "output_dir": str(out),
+        "per_device_train_batch_size": stage.per_device_train_batch_size,
+        "per_device_eval_batch_size": stage.per_device_eval_batch_size,
+        "gradient_accumulation_steps": stage.gradient_accumulation_steps,
+        "num_train_epochs": stage.num_train_epochs,
+        "max_steps": stage.max_steps,
+        "learning_rate": stage.learning_rate,
+        "lr_scheduler_type": stage.lr_scheduler_type,
+        "warmup_steps": stage.warmup_steps,
+        "weight_decay": stage.weight_decay,
+        "logging_steps": stage.logging_steps,
+        "save_strategy": "steps",
+        "save_steps": stage.save_steps,
+        "save_total_limit": stage.save_total_limit,
+        "eval_strategy": "steps" if eval_steps else "no",
+        "eval_steps": eval_steps,
+        "bf16": plan_.bf16,
+        "fp16": False,
+        _checkpointing_key(): config.gradient_checkpointing and plan_.engine != "unsloth",
+        "dataloader_num_workers": config.dataloader_num_workers,
+        "dataset_num_proc": config.dataset_num_proc if config.dataset_num_proc > 1 else None,
+        "max_length": config.max_seq_length,
+        "report_to": ["tensorboard"],
+        "seed": config.seed,
+        "use_cpu": plan_.device == "cpu",
+        "ddp_find_unused_parameters": False if int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
+    }
+
+
+def _prepare_output(config: TrainConfig, stage: str, overwrite: bool) -> Path:
+    out = config.stage_dir(stage)
+    adapter = out / "adapter"
+    if adapter.exists() and not (config.resume or overwrite):
+        raise TrainingError(
+            f"{adapter} already exists: pass --resume to continue that run, --overwrite to train again, "
+            "or choose another output_dir"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise TrainingError(f"cannot create {out}: {exc.strerror}") from None
+    return out
+
+
+def _resume_from(config: TrainConfig, out: Path) -> bool:
+    if not config.resume:
+        return False
+    checkpoints = sorted(out.glob("checkpoint-*"))
+    if not checkpoints:
+        log.warning("resume: no checkpoint in %s yet; starting from the beginning", out)
+    return bool(checkpoints)
+
+
+def _first(dataset: Any, count: int) -> Any:
+    if dataset is None or count <= 0 or len(dataset) <= count:
+        return dataset
+    return dataset.select(range(count))
+
+
+def _train(trainer: Any, resume: bool, eval_dataset: Any) -> dict[str, Any]:
+    result = trainer.train(resume_from_checkpoint=True if resume else None)
+    metrics = {f"train/{k}": v for k, v in result.metrics.items()}
+    if eval_dataset is not None:
+        metrics |= {f"eval/{k}": v for k, v in trainer.evaluate().items()}
+    metrics["steps"] = trainer.state.global_step
+    metrics["log_history"] = trainer.state.log_history[-20:]
+    return metrics
+
+
+def run_sft(config: TrainConfig, overwrite: bool = False) -> Path:
+    """Supervised fine-tuning on the prepared chat examples and FIM holes; returns the adapter folder."""
+    started = time.time()
+    chosen = plan(config)
+    out = _prepare_output(config, "sft", overwrite)
+    model, tokenizer = load_model(config, chosen, "sft")
+    from spcopilot.training.sft_data import sft_datasets
+    from trl import SFTConfig, SFTTrainer
+
+    stage = config.sft
+    train, evaluation, info = sft_datasets(
+        Path(config.data),
+        tokenizer,
+        config.max_seq_length,
+        stage.include_fim,
+        stage.fim_family,
+        config.dataset_num_proc,
+    )
+    evaluation = _first(evaluation, stage.eval_samples)
+    args = SFTConfig(**_common_args(config, stage, chosen, out, evaluation is not None))
+    trainer = SFTTrainer(
+        model=model, args=args, train_dataset=train, eval_dataset=evaluation, processing_class=tokenizer
+    )
+    metrics = _train(trainer, _resume_from(config, out), evaluation)
+    record = run_record("sft", config.to_json(), info.to_json(), metrics, chosen, started)
+    return save_adapter(trainer, tokenizer, out / "adapter", record)
+
+
+def run_dpo(config: TrainConfig, overwrite: bool = False) -> Path:
+    """Preference tuning on the pairs of `data dpo`; starts from `dpo.adapter` when set."""
+    started = time.time()
+    chosen = plan(config)
+    out = _prepare_output(config, "dpo", overwrite)
+    from spcopilot.training.sft_data import dpo_datasets
+
+    train, evaluation, info = dpo_datasets(Path(config.data))
+    model, tokenizer = load_model(config, chosen, "dpo")
+    from trl import DPOConfig, DPOTrainer
+
+    stage = config.dpo
+    evaluation = _first(evaluation, stage.eval_samples)
+    args = DPOConfig(**_common_args(config, stage, chosen, out, evaluation is not None), beta=stage.beta)
+    trainer = DPOTrainer(
+        model=model, args=args, train_dataset=train, eval_dataset=evaluation, processing_class=tokenizer
+    )
+    kept = len(trainer.train_dataset)  # type: ignore[arg-type]  # a Dataset here (from_list)
+    if kept == 0:
+        raise TrainingError(
+            f"every DPO prompt is at least max_seq_length ({config.max_seq_length}) tokens long, so trl dropped "
+            "all pairs; raise max_seq_length"
+        )
+    if kept < len(train):
+        log.warning(
+            "%d of %d DPO pairs were dropped: their prompts exceed max_seq_length", len(train) - kept, len(train)
+        )
+    metrics = _train(trainer, _resume_from(config, out), evaluation)
+    data = info.to_json() | {"started_from_adapter": stage.adapter, "pairs_used": kept}
+    record = run_record("dpo", config.to_json(), data, metrics, chosen, started)
+    return save_adapter(trainer, tokenizer, out / "adapter", record)

@@ -177,7 +177,7 @@ async def _run_model(ls: SpcopilotServer, title: str, work: Callable[[CancelToke
         ai.copilot.backend  # noqa: B018 - raises the "how to configure" message
     token = CancelToken()
     progress = Progress(ls, title)
-    await progress.begin("asking the model…")
+    await progress.begin("asking the model…", cancellable=True)
     if progress.token is not None:
         cancel_future = ls.work_done_progress.tokens.get(progress.token)
         if cancel_future is not None:

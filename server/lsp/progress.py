@@ -22,7 +22,7 @@ class Progress:
         self.token: str | None = None
         self._last = -1
 
-    async def begin(self, message: str = "") -> None:
+    async def begin(self, message: str = "", cancellable: bool = False) -> None:
         if not self.server.client.work_done_progress:
             return
         token = f"spcopilot/{uuid.uuid4().hex[:12]}"
@@ -34,7 +34,9 @@ class Progress:
         self.token = token
         self.server.work_done_progress.begin(
             token,
-            types.WorkDoneProgressBegin(title=self.title, message=message or None, percentage=0, cancellable=False),
+            types.WorkDoneProgressBegin(
+                title=self.title, message=message or None, percentage=0, cancellable=cancellable
+            ),
         )
 
     def report(self, done: int, total: int, message: str = "") -> None:

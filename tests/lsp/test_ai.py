@@ -268,3 +268,25 @@ async def test_inline_item_replaces_an_auto_closed_quote(tmp_path: Path) -> None
         assert item.range == types.Range(at, types.Position(at.line, at.character + 2))  # covers the `")`
     finally:
         await stop(s)
+
+
+async def test_a_suggestion_for_an_older_version_is_dropped(tmp_path: Path) -> None:
+    s = await start_ai(tmp_path, **{"inline-debounce-ms": 400})
+    try:
+        uri = s.open("scripting/new.sp", PLUGIN)
+        at = position_of(PLUGIN, 'HookEvent("', len('HookEvent("'))
+        pending = asyncio.ensure_future(s.client.text_document_inline_completion_async(inline_params(uri, at)))
+        await asyncio.sleep(0.05)  # the request is waiting out its debounce
+        end = types.Position(6, 0)
+        s.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[types.TextDocumentContentChangePartial(range=types.Range(end, end), text="// more\n")],
+            )
+        )
+        assert await pending is None
+        # asked again for the new version, it answers
+        result = await s.client.text_document_inline_completion_async(inline_params(uri, at))
+        assert result is not None
+    finally:
+        await stop(s)

@@ -79,3 +79,35 @@ async def test_generate_plugin_with_llama_cpp_is_guarded(tmp_path: Path, tiny_mo
         assert result["cost"].endswith("no cost (local)")
     finally:
         await stop(s)
+
+
+async def test_a_generation_is_cancelled_from_its_progress(tmp_path: Path, tiny_model: TinyModel) -> None:
+    root = copy_workspace(tmp_path)
+    init = {"lint-workspace": False, "backend": "llamacpp", "gguf": str(tiny_model.gguf_f16), "threads": 1,
+            "context-size": 4096, "temperature": 0.9, "max-tokens": 1500}  # fmt: skip
+    s = await start(tmp_path, "vscode", root=root, init_options=init)
+    try:
+        task = asyncio.ensure_future(
+            s.client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="spcopilot.generatePlugin", arguments=[{"prompt": "heal"}])
+            )
+        )
+        token = None
+        for _ in range(500):  # wait for the server's cancellable $/progress to begin
+            begun = [t for t, reports in s.client.progress_reports.items()
+                     if any(getattr(r, "kind", "") == "begin" and r.cancellable for r in reports)]  # fmt: skip
+            if begun:
+                token = begun[0]
+                break
+            await asyncio.sleep(0.01)
+        assert token is not None
+        s.client.protocol.notify(types.WINDOW_WORK_DONE_PROGRESS_CANCEL, types.WorkDoneProgressCancelParams(token))
+        try:
+            await asyncio.wait_for(task, 60)
+            raise AssertionError("the generation was not cancelled")
+        except Exception as error:  # the command answers with an error that says it was cancelled
+            assert "cancelled" in str(error)
+        info = await s.client.workspace_execute_command_async(types.ExecuteCommandParams(command="spcopilot.info"))
+        assert info["session"]["completion_tokens"] < 1500  # it stopped early
+    finally:
+        await stop(s)

@@ -22,6 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     data_sub = data.add_subparsers(dest="data_command", metavar="STEP", required=True)
     _register_prepare(data_sub)
     _register_dpo_data(data_sub)
+    _register_feedback(data_sub)
     check = data_sub.add_parser(
         "check",
         help="audit JSONL training files with the engine",
@@ -97,6 +98,35 @@ def _register_dpo_data(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--overwrite", action="store_true")
     p.set_defaults(func=run_dpo_data)
+
+
+def _register_feedback(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "feedback",
+        help="inline-completion feedback logs -> FIM (SFT) records and preference pairs",
+        description="Turn the editor's accept/partial/dismiss log (~/.cache/spcopilot/feedback/inline.jsonl) "
+        "into DIR/fim.jsonl (accepted text, data prepare's FIM format), DIR/dpo.jsonl (accepted vs dismissed "
+        "at one cursor) and DIR/stats.json. Accepted text passes the engine's audit in its context (safe fixes "
+        "applied) or is dropped. Exit 2: an invalid log line (file:line), unless --skip-invalid.",
+    )
+    p.add_argument("logs", nargs="+", type=Path, metavar="LOG", help="feedback JSONL logs")
+    p.add_argument("--out", type=Path, required=True, help="the folder to write (must not exist unless --overwrite)")
+    p.add_argument(
+        "--fim-family",
+        default="qwen2.5-coder",
+        help="prompt format of dpo.jsonl: a FIM family (qwen2.5-coder, starcoder2, codellama, deepseek-coder), "
+        "none (prefix only) or chat (the hole-filler chat prompt) (qwen2.5-coder)",
+    )
+    p.add_argument(
+        "--include-dir",
+        action="append",
+        type=Path,
+        default=[],
+        help="a SourceMod include folder (repeatable): prompts get the signature notes the server adds",
+    )
+    p.add_argument("--skip-invalid", action="store_true", help="skip (and count) invalid lines instead of failing")
+    p.add_argument("--overwrite", action="store_true", help="replace DIR if it exists")
+    p.set_defaults(func=run_feedback)
 
 
 def _register_openai(sub: argparse._SubParsersAction) -> None:
@@ -188,6 +218,32 @@ def run_dpo_data(args: argparse.Namespace) -> int:
             f"{split}: {s['rejection']} rejection + {s['acceptance']} acceptance pairs; rules {s['rejection_by_rule']}"
         )
     print(f"probe: {stats['probe']}")
+    return 0
+
+
+def run_feedback(args: argparse.Namespace) -> int:
+    from spcopilot.training.feedback import FeedbackOptions, convert
+
+    stats = convert(
+        FeedbackOptions(
+            logs=args.logs,
+            out=args.out,
+            skip_invalid=args.skip_invalid,
+            fim_family=args.fim_family,
+            include_dirs=tuple(args.include_dir),
+            overwrite=args.overwrite,
+        )
+    )
+    print(
+        f"events {stats['events']}: {stats['accepted']} accepted, {stats['partial']} partial, "
+        f"{stats['dismissed']} dismissed; skipped: {stats['unknown']} unknown kind, {stats['invalid']} invalid"
+    )
+    print(
+        f"audit: {stats['fixed_by_audit']} fixed, {stats['dropped_by_audit']} dropped; "
+        f"{stats['duplicates']} duplicates, {stats['empty']} empty"
+    )
+    for name, info in stats["outputs"].items():
+        print(f"  {args.out / name}: {info['records']} records")
     return 0
 
 

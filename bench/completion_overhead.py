@@ -1,13 +1,14 @@
 """Inline-completion overhead over the raw model call, cache hits, and tokens after a cancel.
 
-    python bench/completion_overhead.py [--runs 30] [--tokens 48] [--gguf PATH]
+    python bench/completion_overhead.py [--runs 30] [--tokens 96] [--threads 1] [--gguf PATH]
 
 With the same model and the same prompt in one run (greedy decoding, so both produce the same
 tokens):
 - raw: `Llama.create_completion(prompt, …)` on the prompt our builder makes, nothing else;
 - ours: the whole inline path (`InlineCompleter.suggest` with the cache cleared): the window,
-  context and prompt, the backend's streaming with its stopping criterion, post-filters and the
-  snippet guard;
+  context and prompt, the backend (llama.cpp's own token generator driven by our loop, which
+  checks the cancel and the stops per token and does less per token than `create_completion`,
+  so the path can come out faster than the raw call), post-filters and the snippet guard;
 - cache hit: `suggest` for a cursor that has a cached suggestion being typed through;
 - cancel: a generation cancelled from the token callback; tokens still delivered afterwards.
 The model is the tiny test model (tests/tiny_model.py, built and cached on first use) unless
@@ -27,9 +28,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# One of the tiny model's training plugins with a statement cut out: the model knows it, so its
-# greedy answer is a realistic multi-token suggestion (an answer of a few tokens would measure nothing).
-DOCUMENT = ROOT / "tests" / "fixtures" / "tiny_corpus" / "tank_announce.sp"
+# One of the tiny model's training plugins with a statement cut out: the model has seen it, so
+# its greedy answer is a multi-line suggestion of ~64 tokens that survives the filters and goes
+# through the guard (an answer of a few tokens, or one filtered away, would measure nothing).
+DOCUMENT = ROOT / "tests" / "fixtures" / "tiny_corpus" / "ammo_refill.sp"
+CUT = '\tSetCommandFlags("give", flags & ~FCVAR_CHEAT);'
+
+
+def default_inline_tokens() -> int:
+    """The length users get: the `inline-max-tokens` setting's default."""
+    from spcopilot.server.ai.config import AISettings
+
+    return AISettings().inline_max_tokens
 
 
 def median_ms(samples: list[float]) -> float:
@@ -39,9 +49,9 @@ def median_ms(samples: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--tokens", type=int, default=48)
+    parser.add_argument("--tokens", type=int, default=default_inline_tokens())
     parser.add_argument("--gguf", type=Path)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
 
     from spcopilot.diagnostics.parsing import parse
@@ -66,10 +76,10 @@ def main() -> None:
     completer = InlineCompleter(copilot)
 
     text = DOCUMENT.read_text(encoding="utf-8")
-    body = text.index("{\n", text.index("public void OnPluginStart()")) + 2
-    first_statement_end = text.index("\n", body)
-    text = text[:body] + "\t" + text[first_statement_end:]  # the first statement cut out
-    offset = body + 1  # the cursor where it was, after the indentation: a multi-line suggestion
+    start = text.index(CUT)
+    end = text.index("\n", start)
+    text = text[:start] + "\t" + text[end:]  # the statement cut out
+    offset = start + 1  # the cursor where it was, after the indentation: a multi-line suggestion
     source = text.encode()
     tree = parse(source)
     request = InlineRequest(text, offset, str(DOCUMENT), tree)
@@ -95,6 +105,8 @@ def main() -> None:
         ours()
         our_times.append(time.perf_counter() - started)
     tokens = len(llm.tokenize(raw_text.encode(), add_bos=False)) if raw_text else 0
+    options = GenerationOptions(max_tokens=args.tokens, temperature=0.0, stop=prompt.stops)
+    same = backend.complete(prompt.prompt, options).text == raw_text  # our generation loop, the same answer
 
     # cache hit: a suggestion the user is typing through
     completer.cache.clear()
@@ -130,7 +142,8 @@ def main() -> None:
     raw_ms, our_ms = median_ms(raw_times), median_ms(our_times)
     overhead = our_ms - raw_ms
     print(f"model: {Path(gguf).name} ({backend.info()['fim']}), {args.threads} threads, prompt "
-          f"{backend.count_tokens(prompt.prompt)} tokens, answer {tokens} tokens, {args.runs} runs\n")  # fmt: skip
+          f"{backend.count_tokens(prompt.prompt)} tokens, answer {tokens} tokens "
+          f"({'the same' if same else 'NOT the same'} from our generation loop), {args.runs} runs\n")  # fmt: skip
     print("| Measure | Figure | Target |")
     print("|---|---|---|")
     print(f"| raw llama.cpp call (median) | {raw_ms:.2f} ms | floor |")

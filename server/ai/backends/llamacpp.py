@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -133,65 +132,49 @@ class LlamaCppBackend(Backend):
         on_token: TokenCallback | None = None,
         stop: Sequence[str] = (),
     ) -> Completion:
-        """Without `on_token` this is exactly the raw llama.cpp call plus a stopping criterion
-        (cancel, time cap): no streaming machinery, so the inline path adds nothing per token."""
+        """llama.cpp's own token generator (`Llama.generate`: the sampler and KV-cache prefix reuse
+        `create_completion` uses, with the same sampling defaults) driven by a lean loop: the
+        cancel and the time cap are checked before each next token is computed, stop sequences
+        and the token callback are handled by `StreamCollector`, end-of-generation tokens by the
+        vocabulary. Per token this does less than `create_completion`."""
+        import codecs
+
         import llama_cpp
 
         stops = [s for s in (*options.stop, *stop) if s]
         collector = StreamCollector(stops, cancel, on_token, options.timeout_s)
-        deadline = time.monotonic() + options.timeout_s if options.timeout_s else None
-        sampled = 0
-        timed_out = False
-
-        def should_stop(_ids: Any, _logits: Any) -> bool:
-            nonlocal sampled, timed_out
-            if cancel.cancelled:
-                return True
-            if deadline is not None and time.monotonic() > deadline:
-                timed_out = True
-                return True
-            sampled += 1
-            return False
-
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         cancel.raise_if_cancelled()
         with self._lock:
             cancel.raise_if_cancelled()
-            # tokenised once, as create_completion would (BOS per the model, special tokens parsed)
-            tokens = self._llm.tokenize(prompt.encode("utf-8"), special=True)
-            budget = self._llm.n_ctx() - len(tokens) - 1
+            llm = self._llm
+            tokens = llm.tokenize(prompt.encode("utf-8"), special=True)  # as create_completion does
+            budget = llm.n_ctx() - len(tokens) - 1
             if budget <= 0:
                 raise BackendError(
-                    f"the prompt ({len(tokens)} tokens) does not fit the model's context ({self._llm.n_ctx()})"
+                    f"the prompt ({len(tokens)} tokens) does not fit the model's context ({llm.n_ctx()})"
                 )
-            criteria = llama_cpp.StoppingCriteriaList([should_stop])
-            kwargs: dict[str, Any] = {"max_tokens": min(options.max_tokens, budget), "temperature": options.temperature,
-                                      "top_p": options.top_p, "stopping_criteria": criteria}  # fmt: skip
-            finish: str | None = None
-            if on_token is None:
-                answer: Any = self._llm.create_completion(tokens, stop=stops or None, **kwargs)
-                choice = answer["choices"][0]
-                text, finish = choice.get("text") or "", choice.get("finish_reason")
-                generated = int(answer["usage"]["completion_tokens"])
-            else:
-                stream: Any = self._llm.create_completion(tokens, stream=True, **kwargs)
-                for chunk in stream:
-                    choice = chunk["choices"][0]
-                    if choice.get("finish_reason"):
-                        finish = choice["finish_reason"]
-                    if not collector.add(choice.get("text") or ""):
-                        break
-                text = collector.text
-                # llama-cpp-python samples (and shows the criterion) one token past max_tokens
-                generated = min(sampled, options.max_tokens)
+            limit = min(options.max_tokens, budget)
+            vocab = llm._model.vocab
+            generated = 0
+            finish = "length"
+            for token in llm.generate(tokens, top_k=40, top_p=options.top_p, min_p=0.05, temp=options.temperature):
+                if cancel.cancelled:
+                    break
+                if llama_cpp.llama_vocab_is_eog(vocab, token):
+                    finish = "stop"
+                    break
+                generated += 1
+                piece = decoder.decode(llm._model.detokenize([token], special=False))
+                if not collector.add(piece):
+                    finish = collector.finish_reason
+                    break
+                if generated >= limit:
+                    break
         usage = Usage(len(tokens), generated)
         if cancel.cancelled:
-            raise Cancelled(text, usage)
-        if on_token is None:
-            return Completion(text, usage, "time" if timed_out else ("length" if finish == "length" else "stop"),
-                              self.model)  # fmt: skip
-        text = collector.finish("length" if finish == "length" else None)
-        if timed_out:
-            collector.finish_reason = "time"
+            raise Cancelled(collector.text, usage)
+        text = collector.finish(finish)
         return Completion(text, usage, collector.finish_reason, self.model)
 
     def chat(

@@ -107,8 +107,12 @@ def _indent(line: str) -> str:
 
 def balance_brackets(text: str, ctx: FilterContext) -> str:
     """Cut the suggestion where a closing bracket has no opener in the suggestion or in the
-    current line before the cursor (it would close something the model cannot see)."""
+    current line before the cursor (it would close something the model cannot see, or close the
+    enclosing block a second time)."""
     stack = [c for c in _unclosed(ctx.line_prefix)]
+    # The enclosing block may be closed once, and only when the code after the cursor does not
+    # close it already (the user is writing the end of the file).
+    may_close_block = ctx.multi_line and not ctx.suffix.lstrip().startswith("}")
     in_string: str | None = None
     for i, ch in enumerate(text):
         if in_string:
@@ -122,8 +126,8 @@ def balance_brackets(text: str, ctx: FilterContext) -> str:
         elif ch in _CLOSE:
             if stack and stack[-1] == _PAIRS[ch]:
                 stack.pop()
-            elif ch == "}" and ctx.multi_line and not stack:
-                continue  # closing the enclosing block is fine in multi-line mode
+            elif ch == "}" and may_close_block and not stack:
+                may_close_block = False
             else:
                 return text[:i].rstrip()
     return text

@@ -52,7 +52,9 @@ CASES = [
     (filters.balance_brackets, "client, 1);\n", ctx("SetEntityHealth(", "", False), "client, 1);\n"),
     (filters.balance_brackets, "client));", ctx("SetEntityHealth(", "", False), "client)"),
     (filters.balance_brackets, 'x, ")");', ctx("Format(buffer, sizeof(buffer), ", "", False), 'x, ")");'),
-    (filters.balance_brackets, "a();\n}\nstock b() {}", ctx("    ", ""), "a();\n}\nstock b() {}"),
+    (filters.balance_brackets, "a();\n}\nstock b() {}", ctx("    ", ""), "a();\n}\nstock b() {}"),  # end of file
+    (filters.balance_brackets, "a();\n}\n}", ctx("    ", ""), "a();\n}"),  # closes the block once only
+    (filters.balance_brackets, "\t}\n\t}\n\tb();", ctx("\t", "\n}\n"), ""),  # the code after closes it already
     # indentation follows the file
     (filters.fix_indentation, "a();\n    b();", ctx("\t"), "a();\n\tb();"),
     (filters.fix_indentation, "a();\n\tb();", ctx("    "), "a();\n    b();"),

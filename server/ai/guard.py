@@ -4,7 +4,7 @@
     errors remain and a repair model is given: one repair round (the findings in the prompt) →
     lint and fix again → code + remaining findings + what was repaired.
 
-Shared by the LSP commands, inline completion, `spcopilot generate`, the REST API and the
+Shared by the LSP commands, inline completion, `spcopilot generate`, the dataset sanitiser and the
 evaluation battery: none of them lints on its own. Known wrong APIs are never delivered
 silently: what the guard cannot fix is in `remaining`, and callers show it.
 """

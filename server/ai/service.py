@@ -1,6 +1,6 @@
 """The copilot service: one backend (loaded lazily, replaced when its settings change), the
 session's cost ledger, and the generation tasks, each ending in the guard. The LSP commands, the
-CLI and the REST API call these; none of them talks to a backend or lints on its own."""
+CLI and the evaluation battery call these; none of them talks to a backend or lints on its own."""
 
 from __future__ import annotations
 

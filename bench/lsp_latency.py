@@ -71,6 +71,34 @@ def keystrokes(text: str, count: int) -> list[tuple[int, int, str]]:
     return out
 
 
+Edit = tuple[int, int, int, int, str]  # start line, start column, end line, end column, new text
+
+
+def harder_keystrokes(text: str, count: int, kind: str) -> list[Edit]:
+    """Keystrokes the incremental lint has more to do for, in the middle of the file:
+    `lines` presses Enter and Backspace at the start of a statement (every later function moves
+    down a line and back); `hook` types into the event name of a HookEvent call and erases it
+    (the file's hooks change, so the callback's event rules run again)."""
+    lines = text.split("\n")
+    if kind == "lines":
+        line = next(i for i in range(len(lines) // 2, len(lines)) if lines[i].strip().startswith("g_fLastSeen[victim]"))
+        pair = [(line, 0, line, 0, "\n"), (line, 0, line + 1, 0, "")]
+        return [pair[i % 2] for i in range(count - count % 2)]
+    count -= count % 6  # end on the text it started from
+    line = next(i for i in range(len(lines) // 2, len(lines)) if 'HookEvent("lunge_pounce"' in lines[i])
+    column = lines[line].index('lunge_pounce"') + len("lunge_pounce")
+    out: list[Edit] = []
+    typed = 0
+    while len(out) < count:
+        if typed < 3 and (len(out) // 3) % 2 == 0:
+            out.append((line, column + typed, line, column + typed, "x"))
+            typed += 1
+        else:
+            typed -= 1
+            out.append((line, column + typed, line, column + typed + 1, ""))
+    return out
+
+
 # -- in process -------------------------------------------------------------------------------
 def in_process(main: Path, count: int, cache: Path) -> dict[str, Any]:
     from spcopilot.diagnostics.document import TextChange
@@ -106,6 +134,18 @@ def in_process(main: Path, count: int, cache: Path) -> dict[str, Any]:
         latencies.append((done - started) * 1000)
         edit_parse.append((parsed - started) * 1000)
         engine.append((linted - parsed) * 1000)
+    harder: dict[str, list[float]] = {}
+    for kind in ("lines", "hook"):
+        harder[kind] = []
+        current = project.document(uri)
+        assert current is not None
+        for sl, sc, el, ec, typed in harder_keystrokes(current.text, count, kind):
+            version += 1
+            started = time.perf_counter()
+            document = project.change(uri, [TextChange(typed, Position(sl, sc), Position(el, ec))], version)
+            assert document is not None and document.tree is not None
+            convert.diagnostics(project.diagnostics(uri), document.lines, document.encoding)
+            harder[kind].append((time.perf_counter() - started) * 1000)
     completion = []
     for needle, delta in (('event.GetInt("', 14), ("GetClientOfUserId(", 9)):
         offset = len(text[: text.index(needle, len(text) // 2) + delta].encode())
@@ -123,6 +163,7 @@ def in_process(main: Path, count: int, cache: Path) -> dict[str, Any]:
         "engine": engine,
         "overhead": overhead,
         "completion": completion,
+        "harder": harder,
     }
 
 
@@ -334,6 +375,8 @@ def main() -> int:
     print(row("… of which edit + incremental parse", local["edit_parse"], "", floor))
     print(row("… of which engine lint (`Linter.lint_source`)", local["engine"], "", floor))
     print(row("… server overhead (all but the engine lint)", local["overhead"], "", floor))
+    print(row("… Enter / Backspace: every later function moves a line", local["harder"]["lines"], "", floor))
+    print(row("… typing in a HookEvent's event name: the hooks change", local["harder"]["hook"], "", floor))
     print(row("keystroke → publishDiagnostics, stdio (push)", remote["push"], "p95 ≤ 40 ms", floor))
     print(row("keystroke → textDocument/diagnostic, stdio (pull)", remote["pull"], "p95 ≤ 40 ms", floor))
     print(row("completion, in process", local["completion"], "", floor))

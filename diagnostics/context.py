@@ -40,6 +40,11 @@ class EmptyScope:
     def unresolved(self) -> list[str]:
         return self._unresolved
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EmptyScope) and other._unresolved == self._unresolved
+
+    __hash__ = None  # type: ignore[assignment]
+
 
 @dataclass
 class Context:
@@ -77,6 +82,16 @@ class Context:
         if self.scope is not None:
             return self.scope
         return EmptyScope([i.name for i in self.model.includes])
+
+    def contains(self, needle: bytes) -> bool:
+        """Does the file's text contain `needle` anywhere? (Rules ask this instead of searching
+        `ctx.source` themselves so that the incremental engine sees the dependency.)"""
+        return needle in self.source
+
+    def uses_whole_file(self) -> None:
+        """The current check read the file beyond its own top-level item in a way the engine
+        cannot follow (bytes after a literal, ...): its findings there are recomputed on every
+        lint instead of being reused. A no-op for a plain lint."""
 
     def memo(self, key: object, compute: Callable[[], T]) -> T:
         """A value several rules derive from the same node, computed once per lint."""

@@ -19,8 +19,9 @@ from spcopilot.diagnostics.model import Diagnostic, Severity
 from spcopilot.diagnostics.parsing import language, parse
 from spcopilot.diagnostics.rules import all_rules
 from spcopilot.diagnostics.rules.base import ALL_GAMES, Rule
-from spcopilot.diagnostics.semantics import MODEL_CALLS, MODEL_QUERY, FileModel, ModelBuilder, call_pattern
-from spcopilot.diagnostics.suppression import parse_suppressions
+from spcopilot.diagnostics.semantics import MODEL_CALLS, MODEL_QUERY, FileModel, ModelBuilder, StaleNode, call_pattern
+from spcopilot.diagnostics.suppression import Suppressions, parse_suppressions
+from spcopilot.diagnostics.text import LineIndex
 from tree_sitter import Node, Query, QueryCursor, Tree
 
 log = logging.getLogger(__name__)
@@ -99,13 +100,18 @@ def lint(
     tree: Tree | None = None,
     scope: SymbolScope | Callable[[FileModel], SymbolScope] | None = None,
     events: EventCatalogue | None = None,
+    lines: LineIndex | None = None,
 ) -> list[Diagnostic]:
     """Lint one SourcePawn file. `tree` may be a tree already parsed from `text` (the LSP's
-    incrementally re-parsed tree); `scope` answers which names the file's includes define."""
+    incrementally re-parsed tree), `lines` its line index; `scope` answers which names the
+    file's includes define. (The editor lints through incremental.IncrementalLint, which
+    returns the same, faster after an edit.)"""
     source = text.encode("utf-8") if isinstance(text, str) else text
     config = config or Config()
     tree = tree or parse(source)
     ctx = Context(source, tree, path, config, events, scope)
+    if lines is not None:
+        ctx.__dict__["lines"] = lines  # fills the Context.lines cached property
     enabled = enabled_rules(config)
     compiled = compile_rules(tuple(r.code for r in enabled))
 
@@ -129,27 +135,43 @@ def lint(
 
     active = set(active_rules(config, ctx))
     found: list[Diagnostic] = []
-    call_queries = compiled.call_queries
     for name, call in calls:
         for rule in compiled.by_callee.get(name, ()):
-            if rule not in active:
-                continue
-            query = call_queries.get(rule.code)
-            if query is None:
-                found += _run(rule, rule.check_call, (call, name, ctx), ctx)
-                continue
-            cursor = QueryCursor(query)
-            cursor.set_max_start_depth(0)  # patterns start at this call, not at calls inside it
-            for _, captures in cursor.matches(call):
-                found += _run(rule, rule.check, (captures, ctx), ctx)
+            if rule in active:
+                found += run_call(rule, compiled, name, call, ctx)
     for index, captures in structural:
         for rule in compiled.owners[index]:
             if rule in active:
-                found += _run(rule, rule.check, (captures, ctx), ctx)
+                found += run_rule(rule, rule.check, (captures, ctx), ctx)
     for rule in enabled:
-        if rule in active:
-            found += _run(rule, rule.finish, (ctx,), ctx)
-    return _finalise(found, ctx, config)
+        if rule in active and scans_text(rule):
+            found += run_rule(rule, rule.scan_text, (ctx, 0, len(source)), ctx)
+    for rule in enabled:
+        if rule in active and finishes(rule):
+            found += run_rule(rule, rule.finish, (ctx,), ctx)
+    return finalise(found, ctx, config)
+
+
+def run_call(rule: Rule, compiled: CompiledRules, name: str, call: Node, ctx: Context) -> list[Diagnostic]:
+    """A rule's findings on one call it subscribed to: `check_call`, or `check` on each match of
+    its `call_query` anchored at the call."""
+    query = compiled.call_queries.get(rule.code)
+    if query is None:
+        return run_rule(rule, rule.check_call, (call, name, ctx), ctx)
+    found: list[Diagnostic] = []
+    cursor = QueryCursor(query)
+    cursor.set_max_start_depth(0)  # patterns start at this call, not at calls inside it
+    for _, captures in cursor.matches(call):
+        found += run_rule(rule, rule.check, (captures, ctx), ctx)
+    return found
+
+
+def scans_text(rule: Rule) -> bool:
+    return type(rule).scan_text is not Rule.scan_text
+
+
+def finishes(rule: Rule) -> bool:
+    return type(rule).finish is not Rule.finish
 
 
 # Config files are not SourcePawn: only rules that read configs (`Rule.reads_configs`) see them.
@@ -164,13 +186,15 @@ def lint_config(text: str | bytes, path: str = "", config: Config | None = None)
     found: list[Diagnostic] = []
     for rule in enabled_rules(config):
         if rule.reads_configs:
-            found += _run(rule, rule.check_config, (ctx,), ctx)
-    return _finalise(found, ctx, config)
+            found += run_rule(rule, rule.check_config, (ctx,), ctx)
+    return finalise(found, ctx, config)
 
 
-def _run(rule: Rule, method: Callable[..., Iterable[Diagnostic]], args: tuple, ctx: Context) -> list[Diagnostic]:
+def run_rule(rule: Rule, method: Callable[..., Iterable[Diagnostic]], args: tuple, ctx: Context) -> list[Diagnostic]:
     try:
         return list(method(*args))
+    except StaleNode:
+        raise  # the incremental engine's own failure: it falls back to a plain lint
     except Exception:
         if _STRICT:
             raise
@@ -178,8 +202,8 @@ def _run(rule: Rule, method: Callable[..., Iterable[Diagnostic]], args: tuple, c
         return []
 
 
-def _finalise(found: Sequence[Diagnostic], ctx: Context, config: Config) -> list[Diagnostic]:
-    suppressions = parse_suppressions(ctx.source, lambda: ctx.lines)
+def finalise(found: Sequence[Diagnostic], ctx: Context, config: Config) -> list[Diagnostic]:
+    suppressions = parse_suppressions(ctx.source, lambda: ctx.lines) if ctx.contains(b"spcopilot:") else Suppressions()
     out: dict[tuple[str, int, int], Diagnostic] = {}
     for d in found:
         if suppressions.suppressed(d.code, d.range.start.line):

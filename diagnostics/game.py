@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from spcopilot.diagnostics.knowledge.events import builtin_l4d2, misnames
@@ -78,14 +79,29 @@ _TEXT_SIGNALS: list[tuple[tuple[bytes, ...], str, float, str]] = [
     ((b"CS_SwitchTeam", b"CS_RespawnPlayer", b"CS_TerminateRound", b"CS_TEAM_"), "csgo", 2.0, "uses cstrike natives"),
 ]
 _MENTIONS_L4D2 = re.compile(rb"left ?4 ?dead ?2|\bl4d2\b")
+# The incremental engine keeps the text signals as counts it updates after each edit
+# (diagnostics/text_counts.py): the needles above, and the places the lower-cased text mentions
+# L4D2 - one zero-width match per place, depending on one byte before it and 14 from it.
+MENTION = re.compile(rb"(?=left ?4 ?dead ?2|\bl4d2\b)")
+MENTION_SPAN = (1, 14)
+
+TextSignal = tuple[str, float, str]
 
 
-def _text_signals(source: bytes) -> list[tuple[str, float, str]]:
-    found = [(game, weight, why) for needles, game, weight, why in _TEXT_SIGNALS if any(n in source for n in needles)]
-    if source.count(b"Engine_Left4Dead") > source.count(b"Engine_Left4Dead2"):
-        found.append(("l4d1", 1.5, "checks Engine_Left4Dead"))
+def _text_signals(source: bytes) -> list[TextSignal]:
     lowered = source.lower()
-    if (b"l4d2" in lowered or b"dead" in lowered) and _MENTIONS_L4D2.search(lowered):
+    mentions = (b"l4d2" in lowered or b"dead" in lowered) and _MENTIONS_L4D2.search(lowered) is not None
+    engine = (source.count(b"Engine_Left4Dead"), source.count(b"Engine_Left4Dead2"))
+    return signals_from_counts(lambda needle: needle in source, engine, mentions)
+
+
+def signals_from_counts(present: Callable[[bytes], bool], engine: tuple[int, int], mentions: bool) -> list[TextSignal]:
+    """The text signals from which needles the file contains, how often it says
+    Engine_Left4Dead and Engine_Left4Dead2, and whether it mentions L4D2."""
+    found = [(game, weight, why) for needles, game, weight, why in _TEXT_SIGNALS if any(present(n) for n in needles)]
+    if engine[0] > engine[1]:
+        found.append(("l4d1", 1.5, "checks Engine_Left4Dead"))
+    if mentions:
         found.append(("l4d2", 1.0, "mentions L4D2"))
     return found
 
@@ -100,7 +116,9 @@ class GameInfo:
         return {"game": self.game, "confidence": round(self.confidence, 2), "reasons": list(self.reasons)}
 
 
-def detect_game(model: FileModel) -> GameInfo:
+def detect_game(model: FileModel, signals: list[TextSignal] | None = None) -> GameInfo:
+    """The game of a plugin from its model; `signals` are its text signals when the caller
+    already knows them (`_text_signals(model.source)` otherwise)."""
     scores: dict[str, float] = defaultdict(float)
     reasons: dict[str, list[str]] = defaultdict(list)
 
@@ -135,7 +153,7 @@ def detect_game(model: FileModel) -> GameInfo:
             add("tf2", 1.0, f"hooks the TF2 event {ev}")
         elif _CSGO_EVENT.search(ev):
             add("csgo", 1.0, f"hooks the CS event {ev}")
-    for game, weight, why in _text_signals(model.source):
+    for game, weight, why in _text_signals(model.source) if signals is None else signals:
         add(game, weight, why)
 
     if not scores:

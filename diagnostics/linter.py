@@ -15,11 +15,13 @@ from spcopilot.diagnostics.context import SymbolScope
 from spcopilot.diagnostics.engine import CONFIG_SUFFIXES, lint, lint_config
 from spcopilot.diagnostics.fragments import FragmentParents
 from spcopilot.diagnostics.include_index import IncludeIndex, find_include_dirs
+from spcopilot.diagnostics.incremental import IncrementalLint
 from spcopilot.diagnostics.knowledge.events import EventCatalogue
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.parsing import parse
 from spcopilot.diagnostics.semantics import FileModel, build_model
 from spcopilot.diagnostics.sources import read_source
+from spcopilot.diagnostics.text import LineIndex
 from tree_sitter import Tree
 
 
@@ -84,12 +86,23 @@ class Linter:
         return scope
 
     def lint_source(
-        self, source: bytes | str, path: Path | str | None = None, tree: Tree | None = None
+        self,
+        source: bytes | str,
+        path: Path | str | None = None,
+        tree: Tree | None = None,
+        *,
+        session: IncrementalLint | None = None,
+        lines: LineIndex | None = None,
     ) -> list[Diagnostic]:
+        """Lint a text as the file at `path`. With a `session` (one per open document), only
+        what changed since the session's last lint is checked again: same result, faster."""
         data = source.encode("utf-8") if isinstance(source, str) else source
         p = Path(path) if path else None
         tree = tree or parse(data)
-        return lint(data, str(p or ""), self.config, tree=tree, scope=self.scope_factory(p), events=self.events)
+        scope, events = self.scope_factory(p), self.events
+        if session is not None:
+            return session.lint(data, tree, str(p or ""), self.config, scope=scope, events=events, lines=lines)
+        return lint(data, str(p or ""), self.config, tree=tree, scope=scope, events=events, lines=lines)
 
     def lint_file(self, path: Path) -> list[Diagnostic]:
         data = read_source(path).data

@@ -7,7 +7,9 @@ Rules ask it "which events is this callback hooked to", "is this name defined he
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeAlias
 
 from spcopilot.diagnostics.parsing import compile_query
 from tree_sitter import Node, QueryCursor, Tree
@@ -60,22 +62,52 @@ MODEL_QUERY = """
 """
 
 
+class StaleNode(LookupError):
+    """A Deferred node was not found again (the engine reused an item it should not have)."""
+
+
+class Deferred(Protocol):
+    """A node found again in the current tree when asked for: the incremental engine keeps the
+    model facts of unchanged top-level items and rebinds their nodes lazily (incremental.py)."""
+
+    def resolve(self) -> Node: ...
+
+
+NodeAt: TypeAlias = "Node | Deferred"
+
+
+def _node(value: NodeAt) -> Node:
+    return value if isinstance(value, Node) else value.resolve()
+
+
 @dataclass(frozen=True, slots=True)
 class Include:
     name: str  # as written, without the brackets/quotes
     system: bool  # <name> rather than "name"
-    node: Node
+    node_at: NodeAt
     optional: bool = False  # #tryinclude
+
+    @property
+    def node(self) -> Node:
+        return _node(self.node_at)
 
 
 @dataclass(frozen=True, slots=True)
 class EventHook:
     function: str  # HookEvent / HookEventEx / UnhookEvent
     event: str | None  # None when the name is not a string literal
-    event_node: Node | None
+    event_at: NodeAt | None
     callback: str | None
     mode: str  # EventHookMode_Post, _Pre, _PostNoCopy
-    call: Node
+    call_at: NodeAt
+
+    @property
+    def event_node(self) -> Node | None:
+        return None if self.event_at is None else _node(self.event_at)
+
+    @property
+    def call(self) -> Node:
+        return _node(self.call_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +116,16 @@ class Registration:
 
     function: str
     callback: str | None
-    args: tuple[Node, ...]
-    call: Node
+    args_at: tuple[NodeAt, ...]
+    call_at: NodeAt
+
+    @property
+    def args(self) -> tuple[Node, ...]:
+        return tuple(_node(a) for a in self.args_at)
+
+    @property
+    def call(self) -> Node:
+        return _node(self.call_at)
 
 
 @dataclass(slots=True)
@@ -100,12 +140,16 @@ class FileModel:
     hooks: list[EventHook] = field(default_factory=list)
     registrations: list[Registration] = field(default_factory=list)
     _hooks_by_callback: dict[str, list[EventHook]] = field(default_factory=lambda: defaultdict(list))
+    # Told which facts a rule asks for (incremental.py records them to know when to re-check).
+    notes: Callable[[tuple[str, object]], None] | None = None
 
     def text(self, node: Node) -> str:
         return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
     def hooks_of(self, callback: str) -> list[EventHook]:
         """The HookEvent/HookEventEx calls that name this callback (UnhookEvent excluded)."""
+        if self.notes is not None:
+            self.notes(("hooks", callback))
         return self._hooks_by_callback.get(callback, [])
 
     def events_of(self, callback: str) -> set[str] | None:

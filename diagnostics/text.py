@@ -41,7 +41,9 @@ class LineIndex:
 
     def position(self, offset: int, encoding: str = "utf-16") -> Position:
         offset = max(0, min(offset, len(self._source)))
-        line = self.line_of(offset)
+        # Not `self.line_of`: the incremental engine watches the line numbers rules put into
+        # messages (diagnostics/recording.py), not the positions of the findings themselves.
+        line = bisect_right(self.line_starts, offset) - 1
         start = self.line_starts[line]
         if self._ascii or encoding == "utf-8":
             return Position(line, offset - start)

@@ -1,6 +1,9 @@
 """The workspace as the language server sees it, without LSP: open documents, the configuration
 (`.spcopilot.toml` under the client's settings), the linter and its include indexes, and the
-lint results of every file, cached per document version.
+lint results of every file, cached per document version. Each open document keeps an
+incremental lint session (diagnostics/incremental.py), so a keystroke re-checks only what it
+touched; what changes without an edit (the include scope after an include file changed on
+disk, the configuration) the session notices itself.
 
 The LSP layer calls these methods from its handlers; unit tests call them directly.
 """
@@ -19,11 +22,13 @@ from spcopilot.diagnostics.document import Document, TextChange
 from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.diagnostics.include_index import IncludeIndex, Scope
 from spcopilot.diagnostics.include_symbols import IncludeRef, Symbol
+from spcopilot.diagnostics.incremental import IncrementalLint
 from spcopilot.diagnostics.linter import Linter
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.parsing import parse
 from spcopilot.diagnostics.semantics import FileModel
 from spcopilot.diagnostics.sources import read_source
+from spcopilot.diagnostics.text import LineIndex
 from spcopilot.server.features.view import DocumentView
 from spcopilot.server.settings import ServerSettings, engine_config, parse_server_settings, unwrap
 
@@ -42,6 +47,7 @@ class OpenDocument:
     diagnostics: list[Diagnostic] | None = None
     diagnostics_key: tuple[int | None, int] | None = None
     reported_skip: bool = False
+    session: IncrementalLint = field(default_factory=IncrementalLint)
 
 
 @dataclass(slots=True)
@@ -145,15 +151,29 @@ class Project:
             return doc.diagnostics
         document = doc.document
         tree = document.tree
-        found = [] if tree is None else self.lint(document.source, document.path or None, tree)
+        found = (
+            []
+            if tree is None
+            else self.lint(document.source, document.path or None, tree, session=doc.session, lines=document.lines)
+        )
         doc.diagnostics, doc.diagnostics_key = found, key
         return found
 
-    def lint(self, source: bytes, path: str | Path | None, tree: Any = None) -> list[Diagnostic]:
-        """Lint a text as the file at `path`; a crashing rule or a bad include is logged, never
-        raised at the editor."""
+    def lint(
+        self,
+        source: bytes,
+        path: str | Path | None,
+        tree: Any = None,
+        *,
+        session: IncrementalLint | None = None,
+        lines: LineIndex | None = None,
+    ) -> list[Diagnostic]:
+        """Lint a text as the file at `path` (with an open document's session: incrementally);
+        a crashing rule or a bad include is logged, never raised at the editor."""
         try:
-            return self.linter.lint_source(source, Path(path) if path else None, tree=tree)
+            return self.linter.lint_source(
+                source, Path(path) if path else None, tree=tree, session=session, lines=lines
+            )
         except SpcopilotError as error:
             log.warning("%s: %s", path or "<document>", error)
         except Exception:

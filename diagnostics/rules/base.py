@@ -17,7 +17,13 @@ The engine compiles one tree-sitter query per set of active rules, once: the fil
 patterns, ONE pattern for every call whose callee some rule subscribes to (`calls`), and the
 rules' structural `query` patterns (identical patterns shared). It runs it over the tree in a
 single pass, builds the file model, then hands each rule its calls (`check_call`) and its
-matches (`check`, a dict of capture name -> nodes). Whole-file checks report in `finish`.
+matches (`check`, a dict of capture name -> nodes). Text scans report in `scan_text`, whole-file
+checks in `finish`.
+
+Incremental analysis (diagnostics/incremental.py): in the editor, a rule declared `item_local`
+is only re-run on the top-level items (functions, globals, directives) whose text changed, or
+whose file facts it read changed; its other findings are reused. See `item_local` for the
+contract; rules that are not item-local are re-run on the whole file after every edit.
 """
 
 from __future__ import annotations
@@ -70,6 +76,21 @@ class Rule:
     # Whether the rule also reads config files (databases.cfg, server.cfg, .ini) as plain text,
     # through `check_config`; those files get no other rule.
     reads_configs: ClassVar[bool] = False
+    # The incremental engine may reuse this rule's findings for a top-level item whose text (with
+    # the rest of its first and last lines) did not change. True promises that `check_call`,
+    # `check` and `scan_text`, for a match inside one item, read:
+    #   - the nodes and lines of that item;
+    #   - file-level facts only through the Context: `ctx.model` (its containers and methods),
+    #     `ctx.game`, `ctx.is_defined`, `ctx.unknown_includes`, `ctx.contains` - the engine
+    #     records what was asked and re-checks the item when an answer changes;
+    #   - other items only through nodes the model hands out (a callback's function, a hook's
+    #     call), which the same record covers; never a walk from `ctx.tree` or a search of
+    #     `ctx.source` outside the item (call `ctx.uses_whole_file()` when that is unavoidable);
+    #   - no state kept on the rule between matches (`finish` still runs on the whole file).
+    # Findings that land outside the item, or messages with line numbers of other items, are
+    # detected by the engine and recomputed every time. False (the default) re-runs the rule
+    # on every match of the file after each edit: correct, and slower.
+    item_local: ClassVar[bool] = False
     # Whether the rule offers fixes (shown in `spcopilot rules`).
     fixable: ClassVar[bool] = False
     tags: ClassVar[tuple[Tag, ...]] = ()
@@ -82,6 +103,11 @@ class Rule:
         return ()
 
     def check(self, match: Match, ctx: Context) -> Iterable[Diagnostic]:
+        return ()
+
+    def scan_text(self, ctx: Context, start: int, end: int) -> Iterable[Diagnostic]:
+        """Findings from the raw text whose anchors start in [start, end): the whole file in a
+        plain lint, one top-level item (the rest of its last line readable) in the editor."""
         return ()
 
     def finish(self, ctx: Context) -> Iterable[Diagnostic]:

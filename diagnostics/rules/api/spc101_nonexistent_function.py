@@ -13,6 +13,7 @@ class NonexistentFunction(Rule):
     code = "SPC101"
     name = "nonexistent-function"
     severity = Severity.ERROR
+    item_local = True
     summary = "Call to a function that SourceMod does not have"
     fixable = True
     docs = """

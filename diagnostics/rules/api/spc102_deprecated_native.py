@@ -37,6 +37,7 @@ class DeprecatedNative(Rule):
     code = "SPC102"
     name = "deprecated-native"
     severity = Severity.WARNING
+    item_local = True
     summary = "Calls a SourceMod native (or defines a forward) that SourceMod marks deprecated"
     fixable = True
     tags = (Tag.DEPRECATED,)

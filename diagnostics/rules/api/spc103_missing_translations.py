@@ -60,7 +60,7 @@ public void OnPluginStart()
 """
 
     def finish(self, ctx: Context) -> Iterator[Diagnostic]:
-        if not any(name.encode() in ctx.source for name in _TARGETING):
+        if not any(ctx.contains(name.encode()) for name in _TARGETING):
             return  # most files: no need for the query below
         if "OnPluginStart" not in ctx.model.functions or any(ctx.model.is_defined(n) for n in _TARGETING):
             return

@@ -18,6 +18,7 @@ class ClientNameBuffer(Rule):
     code = "SPC601"
     name = "client-name-buffer"
     severity = Severity.WARNING
+    item_local = True
     summary = "A player name read into a buffer smaller than MAX_NAME_LENGTH"
     fixable = True
     docs = """

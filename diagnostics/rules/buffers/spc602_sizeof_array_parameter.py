@@ -30,6 +30,7 @@ class SizeofArrayParameter(Rule):
     code = "SPC602"
     name = "sizeof-array-parameter"
     severity = Severity.ERROR
+    item_local = True
     summary = "sizeof() of an array parameter declared without a size"
     fixable = True
     docs = """

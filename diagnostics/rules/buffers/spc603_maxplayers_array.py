@@ -16,6 +16,7 @@ class MaxplayersArray(Rule):
     code = "SPC603"
     name = "maxplayers-array"
     severity = Severity.WARNING
+    item_local = True
     summary = "A per-client array declared [MAXPLAYERS] instead of [MAXPLAYERS + 1]"
     fixable = True
     docs = """

@@ -39,6 +39,7 @@ class ClientLoopBounds(Rule):
     code = "SPC604"
     name = "client-loop-bounds"
     severity = Severity.WARNING
+    item_local = True
     summary = "A loop over clients that skips the last client or starts at the server (index 0)"
     fixable = True
     docs = """

@@ -63,6 +63,7 @@ class SizeofOtherBuffer(Rule):
     code = "SPC605"
     name = "sizeof-other-buffer"
     severity = Severity.WARNING
+    item_local = True
     summary = "A buffer written with the size of another, larger buffer"
     fixable = True
     docs = """

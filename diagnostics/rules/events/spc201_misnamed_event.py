@@ -13,6 +13,7 @@ class MisnamedEvent(Rule):
     code = "SPC201"
     name = "misnamed-event"
     severity = Severity.ERROR
+    item_local = True
     summary = "Hooks an event name that L4D2 does not have, where the real name is known"
     games = L4D_OR_GENERIC
     fixable = True

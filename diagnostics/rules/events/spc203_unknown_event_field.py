@@ -19,6 +19,7 @@ class UnknownEventField(Rule):
     code = "SPC203"
     name = "unknown-event-field"
     severity = Severity.WARNING
+    item_local = True
     summary = "Reads an event field that none of the callback's hooked events has"
     games = L4D_OR_GENERIC
     docs = """

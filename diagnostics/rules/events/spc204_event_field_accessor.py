@@ -31,6 +31,7 @@ class EventFieldAccessor(Rule):
     code = "SPC204"
     name = "event-field-accessor"
     severity = Severity.WARNING
+    item_local = True
     summary = "Reads an event field with the getter of another type"
     games = L4D_OR_GENERIC
     fixable = True

@@ -29,6 +29,7 @@ class PostNoCopyFieldRead(Rule):
     code = "SPC205"
     name = "postnocopy-field-read"
     severity = Severity.ERROR
+    item_local = True
     summary = "Reads event fields in a callback hooked with EventHookMode_PostNoCopy"
     games = L4D_OR_GENERIC
     fixable = True

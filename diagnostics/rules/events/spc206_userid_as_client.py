@@ -93,6 +93,7 @@ class UseridAsClient(Rule):
     code = "SPC206"
     name = "userid-as-client"
     severity = Severity.WARNING
+    item_local = True
     summary = "Uses an event's userid as a client index without GetClientOfUserId"
     games = L4D_OR_GENERIC
     fixable = True

@@ -18,6 +18,7 @@ class EntityFieldAsUserid(Rule):
     code = "SPC207"
     name = "entity-field-as-userid"
     severity = Severity.WARNING
+    item_local = True
     summary = "Passes an event field that is an entity index to GetClientOfUserId"
     games = L4D_OR_GENERIC
     fixable = True

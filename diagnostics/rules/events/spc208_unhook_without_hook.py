@@ -19,6 +19,7 @@ class UnhookWithoutHook(Rule):
     code = "SPC208"
     name = "unhook-without-hook"
     severity = Severity.WARNING
+    item_local = True
     summary = "UnhookEvent for an event and callback the file never hooks"
     docs = """
 ## What it does
@@ -92,4 +93,4 @@ UnhookEvent("player_death", Event_PlayerDeath);
 def _part_file(ctx: Context) -> bool:
     """A file included by a plugin (no plugin info, no OnPluginStart): the plugin's other files
     may hold the hook."""
-    return b"myinfo" not in ctx.source and "OnPluginStart" not in ctx.model.functions
+    return not ctx.contains(b"myinfo") and "OnPluginStart" not in ctx.model.functions

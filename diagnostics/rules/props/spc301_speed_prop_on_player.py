@@ -14,6 +14,7 @@ class SpeedPropOnPlayer(Rule):
     code = "SPC301"
     name = "speed-prop-on-player"
     severity = Severity.WARNING
+    item_local = True
     summary = 'Reads or writes "m_flSpeed" on a player; player speed is "m_flLaggedMovementValue"'
     games = L4D_OR_GENERIC
     fixable = True

@@ -29,6 +29,7 @@ class HandlePropIntAccessor(Rule):
     code = "SPC302"
     name = "handle-prop-int-accessor"
     severity = Severity.WARNING
+    item_local = True
     summary = "GetEntProp/SetEntProp on an entity-handle property instead of GetEntPropEnt/SetEntPropEnt"
     fixable = True
     docs = """

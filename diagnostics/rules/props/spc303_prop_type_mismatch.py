@@ -30,6 +30,7 @@ class PropTypeMismatch(Rule):
     code = "SPC303"
     name = "prop-type-mismatch"
     severity = Severity.ERROR
+    item_local = True
     summary = "A datamap-only property read or written with Prop_Send"
     games = L4D_OR_GENERIC
     fixable = True

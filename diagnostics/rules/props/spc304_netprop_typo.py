@@ -84,6 +84,7 @@ class NetpropTypo(Rule):
     code = "SPC304"
     name = "netprop-typo"
     severity = Severity.HINT
+    item_local = True
     summary = "A property name that looks like a misspelt known L4D2 netprop"
     games = L4D_OR_GENERIC
     fixable = True

@@ -37,6 +37,7 @@ class PropValueAccessor(Rule):
     code = "SPC305"
     name = "prop-value-accessor"
     severity = Severity.WARNING
+    item_local = True
     summary = "A known netprop read or written with the accessor of another value type"
     games = L4D_OR_GENERIC
     fixable = True

@@ -13,6 +13,7 @@ class TempHealthRead(Rule):
     code = "SPC306"
     name = "temp-health-read"
     severity = Severity.INFO
+    item_local = True
     summary = 'Reads "m_healthBuffer" as the current temporary health without "m_healthBufferTime"'
     games = L4D_OR_GENERIC
     docs = """
@@ -48,8 +49,11 @@ if (temp < 0.0) temp = 0.0;
         if call is None or call.prop_name != "m_healthBuffer":
             return
         function = ctx.enclosing_function(call.call)
-        scope = ctx.source[function.start_byte : function.end_byte] if function is not None else ctx.source
-        if b"m_healthBufferTime" in scope:
+        if function is not None:
+            read_time = b"m_healthBufferTime" in ctx.source[function.start_byte : function.end_byte]
+        else:
+            read_time = ctx.contains(b"m_healthBufferTime")
+        if read_time:
             return
         message = (
             '"m_healthBuffer" is the temporary health when it was last set, not now (it decays by '

@@ -20,6 +20,7 @@ class CountdownTimerElement(Rule):
     code = "SPC307"
     name = "countdown-timer-element"
     severity = Severity.INFO
+    item_local = True
     summary = "Reads a CountdownTimer property without an element: that is its duration, not its end time"
     games = L4D_OR_GENERIC
     docs = """

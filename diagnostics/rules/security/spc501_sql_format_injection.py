@@ -13,6 +13,7 @@ class SqlFormatInjection(Rule):
     code = "SPC501"
     name = "sql-format-injection"
     severity = Severity.ERROR
+    item_local = True
     summary = "Player text put into an SQL query with Format, unescaped"
     docs = """
 ## What it does

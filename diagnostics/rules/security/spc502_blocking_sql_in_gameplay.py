@@ -48,6 +48,7 @@ class BlockingSqlInGameplay(Rule):
     code = "SPC502"
     name = "blocking-sql-in-gameplay"
     severity = Severity.WARNING
+    item_local = True
     summary = "A blocking SQL call in code that runs during play"
     docs = """
 ## What it does

@@ -30,6 +30,7 @@ class AdminCommandUnprotected(Rule):
     code = "SPC503"
     name = "admin-command-unprotected"
     severity = Severity.WARNING
+    item_local = True
     summary = "A RegConsoleCmd command that kicks, bans or runs server commands with no access check"
     fixable = True
     docs = """

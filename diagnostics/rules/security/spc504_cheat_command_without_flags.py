@@ -26,6 +26,7 @@ class CheatCommandWithoutFlags(Rule):
     code = "SPC504"
     name = "cheat-command-without-flags"
     severity = Severity.WARNING
+    item_local = True
     summary = "FakeClientCommand with a cheat command and no FCVAR_CHEAT handling"
     games = L4D_OR_GENERIC
     docs = """

@@ -25,6 +25,7 @@ class FakeClientCommandThenArgs(Rule):
     code = "SPC505"
     name = "fakeclientcommand-then-args"
     severity = Severity.WARNING
+    item_local = True
     summary = "FakeClientCommand in a command callback before reading the command's arguments"
     fixable = True
     docs = """

@@ -61,6 +61,7 @@ class HardcodedCredential(Rule):
     code = "SPC506"
     name = "hard-coded-credential"
     severity = Severity.ERROR
+    item_local = True
     summary = "A password, API key, token, webhook URL or private key is written in the plugin source"
     docs = """
 ## What it does
@@ -119,21 +120,26 @@ g_cvApiKey = CreateConVar("sm_stats_apikey", "", "Steam Web API key", FCVAR_PROT
         name, role = _context(literal, ctx)
         yield from self._report(literal, name, role, ctx)
 
-    def finish(self, ctx: Context) -> Iterator[Diagnostic]:
+    def scan_text(self, ctx: Context, start: int, end: int) -> Iterator[Diagnostic]:
         """Secret-shaped text in any string literal or comment. Every alternative of the pattern
         holds an anchor: a value word, a name word (with `=`), `://` (with `@`) or a run of 32
-        hex digits. The anchors are found with byte searches over the whole file, each is mapped
-        to the literal or comment around it through the tree, and only those meet the full
-        pattern. (A query over every literal and comment cost more than the rest of the
-        catalogue; so did visiting every literal and comment in Python.)"""
-        source = ctx.source
-        lowered = source.lower()
-        value_words = _positions(lowered, _VALUE_WORDS)
-        name_words = _positions(lowered, _NAME_WORDS_BYTES)
-        urls = _positions(lowered, (b"://",))
-        hex_runs = _positions(lowered.translate(_HEX_MASK), (b"x" * 32,))
+        hex digits. The anchors are found with byte searches (over the whole file, or over one
+        top-level item in the editor), each is mapped to the literal or comment around it
+        through the tree, and only those meet the full pattern. (A query over every literal and
+        comment cost more than the rest of the catalogue; so did visiting every literal and
+        comment in Python.) An anchor lies inside its literal or comment, so the text up to the
+        end of `end`'s line holds all of it."""
+        source, first, limit = ctx.source, start, end
+        line_end = source.find(b"\n", limit)
+        lowered = source[first : len(source) if line_end == -1 else line_end + 1].lower()
+        value_words = _positions(lowered, _VALUE_WORDS, first)
+        name_words = _positions(lowered, _NAME_WORDS_BYTES, first)
+        urls = _positions(lowered, (b"://",), first)
+        hex_runs = _positions(lowered.translate(_HEX_MASK), (b"x" * 32,), first)
         seen: set[int] = set()
         for anchor in sorted({*value_words, *name_words, *urls, *hex_runs}):
+            if anchor >= limit:
+                break  # the next item on the same line: its own scan reports it
             node = _holder(ctx, anchor, anchor + 1, ("string_literal", "comment"))
             if node is None or node.start_byte in seen:
                 continue
@@ -206,10 +212,11 @@ g_cvApiKey = CreateConVar("sm_stats_apikey", "", "Steam Web API key", FCVAR_PROT
         if kind is None and "PRIVATE KEY-----" in value:
             # The key's body may follow in the next concatenated literals.
             following = ctx.source[literal.start_byte : literal.start_byte + 800].decode("utf-8", "replace")
+            ctx.uses_whole_file()  # the next 800 bytes may belong to other items
             kind = classify_literal(following)
         if kind is None:
             return
-        if kind is SecretKind.PASSWORD and role == "keyvalues" and b"SQL_ConnectCustom" in ctx.source:
+        if kind is SecretKind.PASSWORD and role == "keyvalues" and ctx.contains(b"SQL_ConnectCustom"):
             kind = SecretKind.DATABASE_PASSWORD
         yield self.diagnostic(ctx, literal, _message(kind, role))
 
@@ -235,12 +242,12 @@ _VALUE_WORDS = (
 _NAME_WORDS_BYTES = tuple(w.encode() for w in _NAME_WORDS.split("|"))
 
 
-def _positions(text: bytes, needles: tuple[bytes, ...]) -> list[int]:
+def _positions(text: bytes, needles: tuple[bytes, ...], offset: int = 0) -> list[int]:
     found = []
     for needle in needles:
         i = text.find(needle)
         while i != -1:
-            found.append(i)
+            found.append(i + offset)
             i = text.find(needle, i + 1)
     found.sort()
     return found

@@ -20,6 +20,7 @@ class SqlDoubleQuotedString(Rule):
     code = "SPC507"
     name = "sql-double-quoted-string"
     severity = Severity.WARNING
+    item_local = True
     summary = "A %s value in double quotes inside an SQL statement"
     fixable = True
     docs = """

@@ -15,6 +15,7 @@ class EscapeSameBuffer(Rule):
     code = "SPC508"
     name = "escape-same-buffer"
     severity = Severity.ERROR
+    item_local = True
     summary = "SQL escaping that writes into the buffer it reads"
     docs = """
 ## What it does

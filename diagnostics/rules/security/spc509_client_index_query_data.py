@@ -12,6 +12,7 @@ class ClientIndexQueryData(Rule):
     code = "SPC509"
     name = "client-index-query-data"
     severity = Severity.WARNING
+    item_local = True
     summary = "A client index passed as the data of a threaded query"
     docs = """
 ## What it does

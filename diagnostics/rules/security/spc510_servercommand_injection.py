@@ -18,6 +18,7 @@ class ServerCommandInjection(Rule):
     code = "SPC510"
     name = "servercommand-injection"
     severity = Severity.WARNING
+    item_local = True
     summary = "Player text formatted into a server command"
     docs = """
 ## What it does

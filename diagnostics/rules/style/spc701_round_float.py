@@ -12,6 +12,7 @@ class RoundFloat(Rule):
     code = "SPC701"
     name = "round-float"
     severity = Severity.HINT
+    item_local = True
     summary = "RoundFloat() is a valid stock; RoundToNearest() says the same thing directly"
     fixable = True
     docs = """

@@ -37,6 +37,7 @@ class CloseHandleToDelete(Rule):
     code = "SPC702"
     name = "close-handle"
     severity = Severity.HINT
+    item_local = True
     summary = "CloseHandle(x); can be written delete x; (which also sets x to null)"
     fixable = True
     docs = """

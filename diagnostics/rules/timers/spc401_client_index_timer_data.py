@@ -16,6 +16,7 @@ class ClientIndexTimerData(Rule):
     code = "SPC401"
     name = "client-index-timer-data"
     severity = Severity.WARNING
+    item_local = True
     summary = "A client index passed as timer data instead of a userid"
     fixable = True
     docs = """

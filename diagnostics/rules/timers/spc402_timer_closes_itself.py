@@ -13,6 +13,7 @@ class TimerClosesItself(Rule):
     code = "SPC402"
     name = "timer-closes-itself"
     severity = Severity.ERROR
+    item_local = True
     summary = "A timer callback deletes its own timer handle"
     fixable = True
     docs = """

@@ -13,6 +13,7 @@ class DataTimerPackClosed(Rule):
     code = "SPC403"
     name = "datatimer-pack-closed"
     severity = Severity.ERROR
+    item_local = True
     summary = "A timer callback deletes the DataPack that its timer already closes"
     fixable = True
     docs = """

@@ -25,6 +25,7 @@ class DataPackTimerLeak(Rule):
     code = "SPC404"
     name = "datapack-timer-leak"
     severity = Severity.WARNING
+    item_local = True
     summary = "A DataPack given to CreateTimer that nobody closes"
     fixable = True
     docs = """

@@ -24,6 +24,7 @@ class LocalHandleLeak(Rule):
     code = "SPC405"
     name = "local-handle-leak"
     severity = Severity.WARNING
+    item_local = True
     summary = "A local KeyValues/ArrayList/StringMap/DataPack that is never closed"
     docs = """
 ## What it does

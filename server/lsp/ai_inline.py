@@ -1,0 +1,139 @@
+"""Inline completion on the server: LSP 3.18 `textDocument/inlineCompletion` and the same as
+`spcopilot/inlineCompletion`, and the accept/dismiss feedback. The work is in
+`spcopilot.server.ai.inline`; this adds the debounce, the cancel of the previous request, the
+document-version check and the item's range."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from lsprotocol import types
+from spcopilot.diagnostics.errors import SpcopilotError
+from spcopilot.server.ai.backends.base import Cancelled, CancelToken
+from spcopilot.server.ai.inline.completer import InlineRequest
+from spcopilot.server.lsp import convert
+from spcopilot.server.lsp.ai_params import ACCEPTED, FEEDBACK_METHOD, bad_params, get, position_of
+from spcopilot.server.lsp.language_server import SpcopilotServer
+
+log = logging.getLogger("spcopilot.ai")
+
+
+async def inline_completion(ls: SpcopilotServer, params: Any) -> types.InlineCompletionList | None:
+    uri = get(get(params, "text_document", "textDocument"), "uri")
+    position = get(params, "position")
+    if not isinstance(uri, str) or position is None:
+        raise bad_params("expected {textDocument: {uri}, position}")
+    ai = ls.ai
+    if not ai.enabled or not ai.settings.inline_completion:
+        return None
+    document = ls.document(uri)
+    if document is None:
+        return None
+    token = ai.start_inline(uri)
+    try:
+        return await _inline(ls, uri, document, position_of(position), token)
+    except asyncio.CancelledError:  # $/cancelRequest: stop the model too
+        token.cancel()
+        raise
+    except Cancelled:
+        return None
+    except SpcopilotError as error:
+        if ai.report_once(error):
+            log.warning("inline completion: %s", error)
+            ls.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Warning, message=f"spcopilot: {error}")
+            )
+        return None
+    finally:
+        ai.finish_inline(uri, token)
+
+
+async def _inline(
+    ls: SpcopilotServer, uri: str, document: Any, position: types.Position, token: CancelToken
+) -> types.InlineCompletionList | None:
+    ai = ls.ai
+    version = document.version
+    byte_offset = convert.offset(document, position)
+    found = ls.view(uri)
+    view = found[1] if found else None
+    text = document.text
+    offset = len(document.source[:byte_offset].decode("utf-8", "replace"))
+    request = InlineRequest(
+        text=text,
+        offset=offset,
+        path=document.path or "",
+        tree=document.tree,
+        game=view.game.game if view else "l4d2",
+        hooked_events=[h.event for h in view.model.hooks if h.event] if view else (),
+        lookup=view.lookup if view else None,
+        defined_here=view.model.is_defined if view else (lambda _: False),
+        scope=_scope(view),
+    )
+    suggestion = ai.completer.from_cache(request)
+    if suggestion is None:
+        await asyncio.sleep(ai.completer.debounce_ms() / 1000)
+        token.raise_if_cancelled()
+        loop = asyncio.get_running_loop()
+        suggestion = await loop.run_in_executor(ai.executor, ai.completer.suggest, request, token)
+    if suggestion is None or token.cancelled:
+        return None
+    if document.version != version or ls.document(uri) is not document:
+        log.debug("inline suggestion dropped: the document moved on to version %s", document.version)
+        return None
+    line_end = document.source.find(b"\n", byte_offset)
+    rest = document.source[byte_offset : len(document.source) if line_end < 0 else line_end].decode("utf-8", "replace")
+    covered = auto_closed_overlap(suggestion.text, rest)
+    if covered:
+        end_at = document.position(byte_offset + len(covered.encode("utf-8")))
+        end = types.Position(end_at.line, end_at.character)
+    else:
+        end = position
+    item = types.InlineCompletionItem(
+        insert_text=suggestion.text,
+        range=types.Range(position, end),
+        command=types.Command(title="", command=ACCEPTED, arguments=[{"id": suggestion.id, "kind": "accept"}]),
+    )
+    return types.InlineCompletionList(items=[item])
+
+
+CLOSERS = frozenset(")]}\"';")
+
+
+def auto_closed_overlap(suggestion: str, rest_of_line: str) -> str:
+    """The text after the cursor that the suggestion rewrites: an editor that auto-closes pairs
+    leaves `")` after `HookEvent("`, and a suggestion `round_start", E);` already contains those
+    characters. When the rest of the line is only such closers and they occur, in order, in the
+    suggestion's first line, the item's range covers them (the suggestion replaces them) instead
+    of inserting before them and doubling them."""
+    rest = rest_of_line.rstrip()
+    if not rest or any(c not in CLOSERS for c in rest):
+        return ""
+    first_line = suggestion.split("\n", 1)[0]
+    at = 0
+    for c in rest:
+        at = first_line.find(c, at) + 1
+        if at == 0:
+            return ""
+    return rest
+
+
+def _scope(view: Any) -> Any:
+    if view is None:
+        return None
+    from spcopilot.diagnostics.linter import CombinedScope
+
+    return CombinedScope([view.scope] if view.scope is not None else [], names=set(view.model.defined))
+
+
+def feedback(ls: SpcopilotServer, params: Any) -> None:
+    suggestion_id, kind = get(params, "id"), get(params, "kind")
+    length = get(params, "accepted_length", "acceptedLength")
+    if not isinstance(suggestion_id, str) or not isinstance(kind, str):
+        log.info("%s needs {id, kind}: ignored", FEEDBACK_METHOD)
+        return
+    ls.ai.feedback.record(suggestion_id, kind, int(length) if isinstance(length, (int, float)) else None)
+
+
+# ---- commands -----------------------------------------------------------------------------------

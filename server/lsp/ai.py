@@ -18,7 +18,7 @@ from spcopilot.server.lsp.ai_commands import (
     generate_plugin,
     info,
 )
-from spcopilot.server.lsp.ai_inline import auto_closed_overlap, feedback, inline_completion
+from spcopilot.server.lsp.ai_inline import feedback, inline_completion
 from spcopilot.server.lsp.ai_params import (
     ACCEPTED,
     EXPLAIN,
@@ -32,7 +32,7 @@ from spcopilot.server.lsp.ai_params import (
 )
 from spcopilot.server.lsp.language_server import SpcopilotServer
 
-__all__ = ["auto_closed_overlap", "code_action_commands", "register"]
+__all__ = ["code_action_commands", "register"]
 
 
 def register(server: SpcopilotServer, feature: Callable[..., Any]) -> None:

@@ -290,3 +290,22 @@ async def test_a_suggestion_for_an_older_version_is_dropped(tmp_path: Path) -> N
         assert result is not None
     finally:
         await stop(s)
+
+
+async def test_the_api_key_from_the_editor_reaches_no_log_line(tmp_path: Path) -> None:
+    key = "sk-editor-secret-0123456789abcdefghij"
+    init = {"lint-workspace": False, "log-level": "debug", "backend": "openai", "model": "ft:gpt-4o-mini:x",
+            "base-url": "http://127.0.0.1:9/v1", "api-key": key, "max-retries": 0, "timeout": 2}  # fmt: skip
+    s = await start(tmp_path, "vscode", init_options=init)
+    try:
+        with pytest.raises(Exception, match="cannot reach") as raised:
+            await s.client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="spcopilot.generatePlugin", arguments=[{"prompt": "x"}])
+            )
+        assert key not in str(raised.value)
+        info = await s.client.workspace_execute_command_async(types.ExecuteCommandParams(command="spcopilot.info"))
+        assert info["settings"]["api-key"] == "(set)" and key not in json.dumps(info)
+        messages = [m.message for m in s.client.log_messages] + [m.message for m in s.client.messages]
+        assert messages and not any(key in m for m in messages)
+    finally:
+        await stop(s)

@@ -17,22 +17,13 @@ from dataclasses import dataclass, field
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.fixes import fix_until_stable
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.parsing import Node, Tree, parse
-from spcopilot.diagnostics.text import LineIndex
+from spcopilot.diagnostics.parsing import Tree, parse
+from spcopilot.diagnostics.syntax import SyntaxProblem, syntax_problems
 
 Lint = Callable[[bytes, Tree], list[Diagnostic]]
 # A repair model: (code, findings as text) -> new code, or None when it gave nothing usable.
 Repair = Callable[[str, str], "str | None"]
-
-
-@dataclass(frozen=True, slots=True)
-class SyntaxProblem:
-    line: int  # 0-based
-    character: int
-    message: str
-
-    def to_json(self) -> dict[str, object]:
-        return {"line": self.line, "character": self.character, "message": self.message}
+__all__ = ["GuardResult", "SyntaxProblem", "describe", "guard", "syntax_problems"]
 
 
 @dataclass(slots=True)
@@ -75,27 +66,6 @@ class GuardResult:
             "syntax": [s.to_json() for s in self.syntax],
             "repaired_by_model": self.repaired_by_model,
         }
-
-
-def syntax_problems(tree: Tree, source: bytes, limit: int = 20) -> list[SyntaxProblem]:
-    """Where the parse tree has ERROR or MISSING nodes (tree-sitter recovers, so the rest lints)."""
-    if not tree.root_node.has_error:
-        return []
-    lines = LineIndex(source)
-    found: list[SyntaxProblem] = []
-    stack: list[Node] = [tree.root_node]
-    while stack and len(found) < limit:
-        node = stack.pop()
-        if not node.has_error:
-            continue
-        if node.is_missing or node.type == "ERROR":
-            pos = lines.position(node.start_byte)
-            what = f"missing {node.type}" if node.is_missing else "unexpected text"
-            found.append(SyntaxProblem(pos.line, pos.character, f"syntax error: {what}"))
-            if node.type == "ERROR":
-                continue
-        stack.extend(reversed(node.children))
-    return sorted(found, key=lambda s: (s.line, s.character))
 
 
 def describe(diagnostics: list[Diagnostic], syntax: list[SyntaxProblem]) -> str:

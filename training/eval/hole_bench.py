@@ -28,8 +28,8 @@ from spcopilot.diagnostics.engine import lint
 from spcopilot.diagnostics.knowledge.events import EVENT_GETTERS, EVENT_NAME_FUNCTIONS
 from spcopilot.diagnostics.model import Severity
 from spcopilot.diagnostics.parsing import compile_query, parse
+from spcopilot.diagnostics.syntax import syntax_problems
 from spcopilot.server.ai.backends.base import BackendError
-from spcopilot.server.ai.guard import syntax_problems
 from spcopilot.server.ai.inline.completer import InlineCompleter, InlineRequest
 from spcopilot.server.ai.service import Copilot
 from spcopilot.training.eval.held_out import Plugin

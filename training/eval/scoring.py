@@ -19,7 +19,8 @@ from spcopilot.diagnostics.engine import lint
 from spcopilot.diagnostics.model import Diagnostic, Severity
 from spcopilot.diagnostics.parsing import compile_query, parse
 from spcopilot.diagnostics.rules import all_rules
-from spcopilot.server.ai.guard import GuardResult, SyntaxProblem, syntax_problems
+from spcopilot.diagnostics.syntax import SyntaxProblem, syntax_problems
+from spcopilot.server.ai.guard import GuardResult
 from spcopilot.training.eval.battery import BatteryItem
 
 WRONG_API_FAMILIES = ("api", "events", "entity-props")

@@ -117,13 +117,18 @@ def from_mapping(data: Mapping[str, object], base_dir: Path | None = None, sourc
     return Config(**kwargs)  # type: ignore[arg-type]
 
 
-def load_file(path: Path) -> Config:
+def read_toml(path: Path) -> dict:
+    """A .spcopilot.toml as a dict; unreadable or invalid files are ConfigErrors that say which."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def load_file(path: Path) -> Config:
+    data = read_toml(path)
     data.pop("ai", None)  # the copilot's table (backend, model…): read by spcopilot.server.ai.config
     return from_mapping(data, base_dir=path.parent, source=path)
 

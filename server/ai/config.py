@@ -79,15 +79,9 @@ def ai_table(table: Mapping[str, Any], path: Path) -> dict[str, Any]:
 
 def ai_table_of_file(path: Path) -> dict[str, Any]:
     """The normalised `[ai]` table of one .spcopilot.toml ({} when it has none)."""
-    from spcopilot.diagnostics.config import tomllib
+    from spcopilot.diagnostics.config import read_toml
 
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    table = data.get("ai", {})
+    table = read_toml(path).get("ai", {})
     if not isinstance(table, Mapping):
         raise ConfigError(f"`ai` in {path} must be a table ([ai])")
     return ai_table(table, path)

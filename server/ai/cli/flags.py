@@ -31,13 +31,12 @@ from typing import Any
 
 from spcopilot.diagnostics import config as config_mod
 from spcopilot.diagnostics.config import Config
-from spcopilot.diagnostics.errors import ConfigError
-from spcopilot.server.ai.config import BACKENDS, ENV, AISettings, ai_settings, ai_table
+from spcopilot.server.ai.config import BACKENDS, ENV, AISettings, ai_settings, ai_table_of_file
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover
-    import tomli as tomllib
+    pass
 
 KEY_NOTE = (
     "The OpenAI key is read only from the OPENAI_API_KEY environment variable, never from a flag "
@@ -125,17 +124,7 @@ def infer_backend(flags: Mapping[str, Any]) -> str | None:
 
 def load_config_file(path: Path) -> tuple[Config, dict[str, Any]]:
     """The engine's configuration and the normalised `[ai]` table of one .spcopilot.toml."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
-    table = data.pop("ai", {})
-    if not isinstance(table, Mapping):
-        raise ConfigError(f"`ai` in {path} must be a table ([ai])")
-    config = config_mod.from_mapping(data, base_dir=path.parent, source=path)
-    return config, ai_table(table, path)
+    return config_mod.load_file(path), ai_table_of_file(path)
 
 
 def env_in_use(environ: Mapping[str, str] | None = None) -> list[str]:

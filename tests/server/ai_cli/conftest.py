@@ -5,55 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.cli_fixtures import AI_ENV, Run, clean_env, cli  # noqa: F401 (fixtures for this folder)
+
 from .answers import BROKEN_PLUGIN, CLEAN_PLUGIN, FLAWED_PLUGIN
 from .openai_standin import StandIn, running
-
-AI_ENV = (
-    "SPCOPILOT_BACKEND",
-    "SPCOPILOT_GGUF",
-    "SPCOPILOT_MODEL",
-    "SPCOPILOT_REPLAY_FILE",
-    "OPENAI_BASE_URL",
-    "OPENAI_API_KEY",
-)
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def json(self) -> object:
-        return json.loads(self.out)
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No AI settings from the machine, and a working folder without a .spcopilot.toml above it."""
-    for name in AI_ENV:
-        monkeypatch.delenv(name, raising=False)
-    work = tmp_path / "work"
-    work.mkdir()
-    monkeypatch.chdir(work)
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
-    def run(*argv: str) -> Run:
-        from spcopilot.cli import main
-
-        capsys.readouterr()
-        code = main([str(a) for a in argv])
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.cli_fixtures import AI_ENV, Run, clean_env, cli  # noqa: F401 (fixtures for this folder)
+
 HERE = Path(__file__).parent
 REPO = HERE.parents[2]
 BATTERY = REPO / "training" / "eval" / "data" / "battery.jsonl"

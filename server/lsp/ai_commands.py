@@ -95,13 +95,21 @@ async def generate_plugin(ls: SpcopilotServer, args: Any) -> dict[str, Any]:
     return {"uri": uri, "applied": applied, **_summary(result)}
 
 
-async def generate_at_cursor(ls: SpcopilotServer, args: Any) -> dict[str, Any]:
-    uri, position = get(args, "uri"), get(args, "position")
-    if not isinstance(uri, str) or position is None:
-        raise bad_params(f"{GENERATE_AT_CURSOR} needs {{uri, position, instruction?}}")
+def _open_document(ls: SpcopilotServer, args: Any, field: str, usage: str) -> tuple[str, Any, Any]:
+    """The `uri` argument's open document and the command's other argument, or a clear error."""
+    uri, value = get(args, "uri"), get(args, field)
+    if not isinstance(uri, str) or value is None:
+        raise bad_params(usage)
     document = ls.document(uri)
     if document is None:
         raise SpcopilotError(f"{uri} is not open")
+    return uri, document, value
+
+
+async def generate_at_cursor(ls: SpcopilotServer, args: Any) -> dict[str, Any]:
+    uri, document, position = _open_document(
+        ls, args, "position", f"{GENERATE_AT_CURSOR} needs {{uri, position, instruction?}}"
+    )
     pos = position_of(position)
     offset = convert.offset(document, pos)
     before = document.source[:offset].decode("utf-8", "replace")
@@ -123,12 +131,7 @@ async def generate_at_cursor(ls: SpcopilotServer, args: Any) -> dict[str, Any]:
 
 
 async def explain(ls: SpcopilotServer, args: Any) -> str:
-    uri, rng = get(args, "uri"), get(args, "range")
-    if not isinstance(uri, str) or rng is None:
-        raise bad_params(f"{EXPLAIN} needs {{uri, range}}")
-    document = ls.document(uri)
-    if document is None:
-        raise SpcopilotError(f"{uri} is not open")
+    _, document, rng = _open_document(ls, args, "range", f"{EXPLAIN} needs {{uri, range}}")
     start = convert.offset(document, position_of(get(rng, "start")))
     end = convert.offset(document, position_of(get(rng, "end")))
     code = document.source[min(start, end) : max(start, end)].decode("utf-8", "replace")
@@ -139,12 +142,7 @@ async def explain(ls: SpcopilotServer, args: Any) -> str:
 
 
 async def fix_with_model(ls: SpcopilotServer, args: Any) -> dict[str, Any]:
-    uri, diagnostic = get(args, "uri"), get(args, "diagnostic")
-    if not isinstance(uri, str) or diagnostic is None:
-        raise bad_params(f"{FIX_WITH_MODEL} needs {{uri, diagnostic}}")
-    document = ls.document(uri)
-    if document is None:
-        raise SpcopilotError(f"{uri} is not open")
+    uri, document, diagnostic = _open_document(ls, args, "diagnostic", f"{FIX_WITH_MODEL} needs {{uri, diagnostic}}")
     rng = get(diagnostic, "range")
     at = convert.offset(document, position_of(get(rng, "start")))
     start, end = enclosing_span(document.tree, document.source, at)

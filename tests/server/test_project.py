@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from spcopilot.diagnostics.document import TextChange
-from spcopilot.diagnostics.errors import SpcopilotError
+from spcopilot.diagnostics.errors import ConfigError, SpcopilotError
 from spcopilot.diagnostics.model import Position
 from spcopilot.server.project import Project
 
@@ -34,10 +34,8 @@ def test_config_file_then_client(tmp_path: Path) -> None:
 def test_bad_client_settings_keep_the_previous_ones(tmp_path: Path) -> None:
     project = Project(workspace(tmp_path), {"select": ["SPC2"]})
     generation = project.generation
-    try:
+    with pytest.raises(ConfigError, match="rule code"):
         project.configure({"select": ["nope"]})
-    except Exception as error:
-        assert "rule code" in str(error)
     assert project.config.select == ("SPC2",) and project.generation == generation
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=[s.label for s in Severity],
         help="exit 1 when a finding is at least this severe (default: warning)",
     )
+    check.add_argument(
+        "--compile",
+        action="store_true",
+        help="also compile each plugin with SourcePawn's compiler (spcomp), when one is found",
+    )
+    check.add_argument("--spcomp", type=Path, help="the compiler to use with --compile (default: searched)")
+    check.add_argument(
+        "--compile-timeout", type=float, default=60.0, metavar="SECONDS", help="stop a compile after this long"
+    )
     check.add_argument("--jobs", "-j", type=int, help="worker processes for large trees (default: all cores)")
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.set_defaults(func=run_check)
@@ -69,6 +79,7 @@ def _config(args: argparse.Namespace) -> config_mod.Config:
         game_dir=args.game_dir,
         game=args.game,
         fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
+        spcomp=getattr(args, "spcomp", None),
     )
 
 
@@ -97,6 +108,8 @@ def run_check(args: argparse.Namespace) -> int:
     finally:
         if bar:
             bar.close()
+    if args.compile:
+        _compile(args, config, results)
     for line in report.notices(results):
         print(line, file=sys.stderr)
     if args.format == "json":
@@ -109,6 +122,23 @@ def run_check(args: argparse.Namespace) -> int:
         return 2
     failing = any(d.severity <= config.fail_on for r in results for d in r.diagnostics)
     return 1 if failing else 0
+
+
+def _compile(args: argparse.Namespace, config: config_mod.Config, results: list[Any]) -> None:
+    """Add the compiler's findings; without a compiler say so once and go on (a compiler the
+    user named that cannot be used is an error)."""
+    from spcopilot.diagnostics.compiler import CompileCheck
+    from spcopilot.diagnostics.compiler.batch import add_compiler_findings
+
+    check = CompileCheck(config, timeout=args.compile_timeout)
+    search = check.search
+    if search.compiler is None:
+        if search.configured:
+            raise ConfigError(f"--compile: {search.rejected[0]}")
+        print(f"note: --compile: {search.describe()}; showing the rule findings only", file=sys.stderr)
+        return
+    for problem in add_compiler_findings(results, check, jobs=args.jobs or os.cpu_count() or 1):
+        print(f"spcomp: {problem}; the rule findings are shown", file=sys.stderr)
 
 
 class _ProgressBar:

@@ -8,6 +8,7 @@ game = "auto"                 # auto | l4d2 | l4d1 | csgo | tf2 | generic
 include-dirs = ["scripting/include"]   # relative to this file
 game-dir = "/srv/l4d2"        # an L4D2 install or dedicated server (events from its .res files)
 fail-on = "warning"           # spcopilot check exits 1 at or above this severity
+spcomp = "/opt/sourcemod/addons/sourcemod/scripting/spcomp64"  # SourcePawn's compiler (default: searched)
 
 [severity]
 SPC401 = "hint"
@@ -31,7 +32,7 @@ else:  # pragma: no cover
 
 CONFIG_FILENAME = ".spcopilot.toml"
 GAMES = ("auto", "l4d2", "l4d1", "csgo", "tf2", "generic")
-KNOWN_KEYS = {"select", "ignore", "game", "include-dirs", "game-dir", "fail-on", "severity"}
+KNOWN_KEYS = {"select", "ignore", "game", "include-dirs", "game-dir", "fail-on", "severity", "spcomp"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class Config:
     include_dirs: tuple[Path, ...] = ()
     game_dir: Path | None = None
     fail_on: Severity = Severity.WARNING
+    spcomp: Path | None = None  # the user's SourcePawn compiler; None: search (diagnostics/compiler)
     source: Path | None = None
 
     def enabled(self, code: str) -> bool:
@@ -114,6 +116,8 @@ def from_mapping(data: Mapping[str, object], base_dir: Path | None = None, sourc
         kwargs["include_dirs"] = tuple((base / str(d)).expanduser() for d in dirs)
     if data.get("game-dir"):
         kwargs["game_dir"] = (base / str(data["game-dir"])).expanduser()
+    if data.get("spcomp"):
+        kwargs["spcomp"] = (base / str(data["spcomp"])).expanduser()
     return Config(**kwargs)  # type: ignore[arg-type]
 
 

@@ -95,6 +95,9 @@ def sarif_report(results: Sequence[FileResult], root: Path | None = None) -> str
                 "properties": {"tags": [r.family]},
             }
         )
+    for code in sorted({d.code for r in results for d in r.diagnostics if d.code not in index}):
+        index[code] = len(driver_rules)
+        driver_rules.append(_compiler_rule(code))
     sarif_results = []
     for res in results:
         uri = _uri(res.path, root)
@@ -119,6 +122,19 @@ def sarif_report(results: Sequence[FileResult], root: Path | None = None) -> str
         ],
     }
     return json.dumps(doc, indent=2)
+
+
+def _compiler_rule(code: str) -> dict[str, object]:
+    """A SARIF rule for a finding of SourcePawn's compiler (`spcomp-017`)."""
+    number = code.rsplit("-", 1)[-1]
+    return {
+        "id": code,
+        "name": "spcomp",
+        "shortDescription": {"text": f"SourcePawn compiler diagnostic {number}"},
+        "helpUri": rule_docs_url("compile-validation-with-spcomp"),
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["compiler"]},
+    }
 
 
 def _uri(path: Path, root: Path) -> str:

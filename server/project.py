@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from spcopilot.diagnostics.compiler import CompileCheck
 from spcopilot.diagnostics.config import CONFIG_FILENAME, Config, discover
 from spcopilot.diagnostics.document import Document, TextChange
 from spcopilot.diagnostics.errors import SpcopilotError
@@ -29,6 +30,7 @@ from spcopilot.diagnostics.parsing import parse
 from spcopilot.diagnostics.semantics import FileModel
 from spcopilot.diagnostics.sources import read_source
 from spcopilot.diagnostics.text import LineIndex
+from spcopilot.server.compiled import CompilerFindings
 from spcopilot.server.features.view import DocumentView
 from spcopilot.server.settings import ServerSettings, engine_config, parse_server_settings, unwrap
 
@@ -72,6 +74,8 @@ class Project:
         self.documents: dict[str, OpenDocument] = {}
         self.files: dict[Path, FileResult] = {}
         self._index_by_folder: dict[Path | None, IncludeIndex] = {}
+        self.compile_check = CompileCheck()
+        self.compiled = CompilerFindings()
         self.configure(client_settings, strict=False)
 
     # -- configuration ---------------------------------------------------------------------------
@@ -97,6 +101,8 @@ class Project:
             return
         self.client_values, self.settings, self.file_config, self.config = values, settings, file_config, config
         self.linter = linter
+        self.compile_check = CompileCheck(config, timeout=settings.compile_timeout)
+        self.compiled.clear()
         self._index_by_folder.clear()
         self.files.clear()
         self.generation += 1
@@ -158,6 +164,23 @@ class Project:
         )
         doc.diagnostics, doc.diagnostics_key = found, key
         return found
+
+    def published(self, uri: str) -> list[Diagnostic]:
+        """What the editor shows for an open document: our findings and the compiler's from
+        the last compile (until the file changes)."""
+        doc = self.documents.get(uri)
+        ours = self.diagnostics(uri)
+        if doc is None or not doc.document.path:
+            return ours
+        return self.compiled.merged_into(doc.document.path, ours, self.read)
+
+    def published_file(self, path: Path) -> FileResult | None:
+        """A closed file's lint result with the compiler's findings on it merged in."""
+        result = self.lint_file(path)
+        if result is None:
+            return None
+        found = self.compiled.merged_into(str(path), result.diagnostics, self.read)
+        return result if found is result.diagnostics else replace(result, diagnostics=found)
 
     def lint(
         self,
@@ -321,6 +344,14 @@ class Project:
         result = FileResult(path, mtime, data, self.lint(data, path, parse(data)))
         self.files[path] = result
         return result
+
+    def uri_of(self, path: str | Path) -> str | None:
+        """The uri of the open document at `path` (as the client wrote it), or None."""
+        key = os.path.normcase(os.path.abspath(path))
+        for uri, doc in self.documents.items():
+            if doc.document.path and os.path.normcase(os.path.abspath(doc.document.path)) == key:
+                return uri
+        return None
 
     def is_open(self, path: Path) -> bool:
         text = str(path)

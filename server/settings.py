@@ -70,6 +70,21 @@ SETTINGS: tuple[Setting, ...] = (
         False,
     ),
     Setting(
+        "spcomp",
+        "path",
+        None,
+        "SourcePawn's compiler (`spcomp`/`spcomp64`); default: found on PATH or next to an include folder",
+        True,
+    ),
+    Setting(
+        "compile",
+        "string",
+        "onSave",
+        "`onSave`: when a file is saved, compile its plugin with spcomp (when one is found) and show the compiler's errors with ours; `off`",
+        False,
+    ),
+    Setting("compile-timeout", "number", 60, "Stop a compile after this many seconds", False),
+    Setting(
         "completion-limit",
         "integer",
         200,
@@ -156,6 +171,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 LOG_LEVELS = ("error", "warning", "info", "debug")
+COMPILE_MODES = {"off": "off", "onsave": "onSave"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +184,8 @@ class ServerSettings:
     cache_dir: Path | None = None
     completion_limit: int = 200
     log_level: str = "info"
+    compile: str = "onSave"  # "off" or "onSave"
+    compile_timeout: float = 60.0
 
     @property
     def max_file_bytes(self) -> int:
@@ -230,6 +248,10 @@ def _coerce(key: str, value: Any) -> Any:
             return value
         if setting.type == "path":
             return Path(str(value)).expanduser()
+        if key == "compile":
+            if str(value).lower() not in COMPILE_MODES:
+                raise ConfigError(f"setting `compile` = {value!r}: use `onSave` or `off`")
+            return COMPILE_MODES[str(value).lower()]
         if key == "log-level":
             if str(value).lower() not in LOG_LEVELS:
                 raise ValueError

@@ -1,8 +1,14 @@
 """The guard: every piece of model output passes the engine before anyone sees it.
 
-    code → parse → lint → apply safe fixes (until stable) → if error-severity findings or syntax
-    errors remain and a repair model is given: one repair round (the findings in the prompt) →
-    lint and fix again → code + remaining findings + what was repaired.
+    code → parse → lint → apply safe fixes (until stable) → compile (when the user has
+    SourcePawn's compiler) → if error-severity findings, compile errors or syntax errors remain
+    and a repair model is given: one repair round (all of them in the prompt) → lint, fix and
+    compile again → code + remaining findings + what was repaired.
+
+The compiler's findings join the remaining ones (a compiler error that repeats one of ours is
+dropped, see diagnostics/compiler/findings.py). A compiler that cannot run is reported in
+`compile_problem` and the guard goes on with the rules alone. Inline completions and the
+at-cursor snippet guard do not compile (a compile per suggestion is too slow).
 
 Shared by the LSP commands, inline completion, `spcopilot generate`, the dataset sanitiser and the
 evaluation battery: none of them lints on its own. Known wrong APIs are never delivered
@@ -12,8 +18,10 @@ silently: what the guard cannot fix is in `remaining`, and callers show it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
+from spcopilot.diagnostics.compiler.findings import without_duplicates
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.fixes import fix_until_stable
 from spcopilot.diagnostics.model import Diagnostic, Severity
@@ -23,7 +31,24 @@ from spcopilot.diagnostics.syntax import SyntaxProblem, syntax_problems
 Lint = Callable[[bytes, Tree], list[Diagnostic]]
 # A repair model: (code, findings as text) -> new code, or None when it gave nothing usable.
 Repair = Callable[[str, str], "str | None"]
-__all__ = ["GuardResult", "SyntaxProblem", "describe", "guard", "syntax_problems"]
+__all__ = ["Compiled", "GuardResult", "SyntaxProblem", "default_compile", "describe", "guard", "syntax_problems"]
+
+
+@dataclass(slots=True)
+class Compiled:
+    """What the compiler said about a piece of code: its findings, or why it could not run."""
+
+    findings: list[Diagnostic] = field(default_factory=list)  # on the code itself
+    problem: str = ""
+    errors_elsewhere: int = 0  # errors the compiler reported in included files
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity == Severity.ERROR for d in self.findings) + self.errors_elsewhere
+
+
+# A compile check: code -> what the compiler said.
+Compile = Callable[[str], Compiled]
 
 
 @dataclass(slots=True)
@@ -34,6 +59,8 @@ class GuardResult:
     syntax: list[SyntaxProblem] = field(default_factory=list)
     repaired_by_model: bool = False  # a repair round ran and its answer was kept
     original: str = ""
+    compiled: bool | None = None  # None: not compiled; True: the compiler reported no error
+    compile_problem: str = ""  # the compiler could not run (crashed, timed out…)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -53,6 +80,8 @@ class GuardResult:
             parts.append("repaired by the model")
         if self.syntax:
             parts.append(f"{len(self.syntax)} syntax error(s)")
+        if self.compiled is not None:
+            parts.append("compiles" if self.compiled else "does not compile")
         if self.remaining:
             parts.append("left: " + ", ".join(sorted({d.code for d in self.remaining})))
         return "; ".join(parts) or "clean"
@@ -65,6 +94,8 @@ class GuardResult:
             "fixed": [{"code": d.code, "message": d.message} for d in self.fixed],
             "syntax": [s.to_json() for s in self.syntax],
             "repaired_by_model": self.repaired_by_model,
+            "compiled": self.compiled,
+            **({"compile_problem": self.compile_problem} if self.compile_problem else {}),
         }
 
 
@@ -81,24 +112,66 @@ def default_lint(config: Config | None = None, path: str = "generated.sp") -> Li
     return lambda source, tree: lint(source, path, config, tree=tree)
 
 
-def _check(source: bytes, lint: Lint) -> tuple[bytes, list[Diagnostic], list[Diagnostic], list[SyntaxProblem]]:
+def default_compile(config: Config | None = None, path: str = "generated.sp") -> Compile | None:
+    """A compile check with the user's compiler (found as `spcopilot check --compile` finds
+    it), or None when there is none. The code is compiled from a temp copy as `path` alone."""
+    from spcopilot.diagnostics.compiler import CompileCheck
+
+    check = CompileCheck(config)
+    if check.compiler is None:
+        return None
+
+    def compile_code(code: str) -> Compiled:
+        report = check.check(Path(path), code.encode("utf-8"), standalone=True)
+        found = [replace(d, path=path) for d in report.diagnostics]
+        elsewhere = sum(
+            d.severity == Severity.ERROR for f, ds in report.by_file.items() if f != str(report.path) for d in ds
+        )
+        return Compiled(found, "; ".join(report.problems), elsewhere)
+
+    return compile_code
+
+
+@dataclass(slots=True)
+class _Checked:
+    source: bytes
+    fixed: list[Diagnostic]
+    remaining: list[Diagnostic]
+    syntax: list[SyntaxProblem]
+    compiled: Compiled | None
+
+    def result(self, original: str, fixed: list[Diagnostic], repaired: bool) -> GuardResult:
+        problem = self.compiled.problem if self.compiled else ""
+        passed = None if self.compiled is None or problem else self.compiled.errors == 0
+        return GuardResult(self.source.decode("utf-8", "replace"), self.remaining, fixed, self.syntax, repaired,
+                           original, passed, problem)  # fmt: skip
+
+
+def _check(source: bytes, lint: Lint, compile_code: Compile | None) -> _Checked:
     result = fix_until_stable(source, lambda data: lint(data, parse(data)))
     tree = parse(result.source)
-    return result.source, list(result.applied), lint(result.source, tree), syntax_problems(tree, result.source)
+    remaining = lint(result.source, tree)
+    compiled = compile_code(result.source.decode("utf-8", "replace")) if compile_code is not None else None
+    if compiled is not None and not compiled.problem:
+        remaining += without_duplicates(compiled.findings, remaining, lambda _: result.source)
+    return _Checked(result.source, list(result.applied), remaining, syntax_problems(tree, result.source), compiled)
 
 
-def guard(code: str, lint: Lint | None = None, repair: Repair | None = None) -> GuardResult:
-    """Check, fix and (when `repair` is given and errors remain) repair generated code once."""
+def guard(
+    code: str, lint: Lint | None = None, repair: Repair | None = None, compile: Compile | None = None
+) -> GuardResult:
+    """Check, fix, compile (with `compile`) and (when `repair` is given and errors remain)
+    repair generated code once."""
     lint = lint or default_lint()
-    source, fixed, remaining, syntax = _check(code.encode("utf-8"), lint)
-    result = GuardResult(source.decode("utf-8", "replace"), remaining, fixed, syntax, original=code)
+    first = _check(code.encode("utf-8"), lint, compile)
+    result = first.result(code, first.fixed, False)
     if result.clean or repair is None:
         return result
-    answer = repair(result.code, describe(result.errors, syntax))
+    answer = repair(result.code, describe(result.errors, first.syntax))
     if not answer or not answer.strip():
         return result
-    source2, fixed2, remaining2, syntax2 = _check(answer.encode("utf-8"), lint)
-    score = (len(syntax2), sum(d.severity == Severity.ERROR for d in remaining2))
-    if score >= (len(syntax), len(result.errors)):
+    second = _check(answer.encode("utf-8"), lint, compile)
+    score = (len(second.syntax), sum(d.severity == Severity.ERROR for d in second.remaining))
+    if score >= (len(first.syntax), len(result.errors)):
         return result  # the repair made nothing better: keep the engine-fixed original
-    return GuardResult(source2.decode("utf-8", "replace"), remaining2, fixed + fixed2, syntax2, True, code)
+    return second.result(code, first.fixed + second.fixed, True)

@@ -23,7 +23,7 @@ from spcopilot.server.ai.backends.base import (
 )
 from spcopilot.server.ai.config import AISettings, create_backend
 from spcopilot.server.ai.cost import Ledger, describe_cost, price_of
-from spcopilot.server.ai.guard import GuardResult, default_lint, guard
+from spcopilot.server.ai.guard import Compile, GuardResult, default_compile, default_lint, guard
 from spcopilot.server.ai.prompts import tasks
 
 log = logging.getLogger("spcopilot.ai")
@@ -59,6 +59,7 @@ class Copilot:
     _backend: Backend | None = None
     _backend_key: tuple[object, ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _compilers: dict[tuple[object, ...], Compile | None] = field(default_factory=dict)
 
     def configure(self, settings: AISettings, config: Config | None = None) -> None:
         with self._lock:
@@ -89,6 +90,15 @@ class Copilot:
                 self._backend.close()
                 self._backend = None
 
+    def compile_check(self, path: str) -> Compile | None:
+        """The guard's compile step with the user's compiler (None without one); searched once
+        per path and configuration."""
+        with self._lock:
+            key = (path, self.config.spcomp, self.config.include_dirs)
+            if key not in self._compilers:
+                self._compilers[key] = default_compile(self.config, path)
+            return self._compilers[key]
+
     # ---- accounting --------------------------------------------------------------------------
     def account(self, completion: Completion, batch: bool = False) -> tuple[float, str]:
         price = price_of(completion.model or self.backend.model, self.backend.name, self.settings.prices)
@@ -96,9 +106,12 @@ class Copilot:
         return cost, describe_cost(completion.usage, cost, price)
 
     # ---- tasks -------------------------------------------------------------------------------
-    def options(self, max_tokens: int | None = None, stop: Sequence[str] = ()) -> GenerationOptions:
-        return GenerationOptions(max_tokens=max_tokens or self.settings.max_tokens,
-                                 temperature=self.settings.temperature, stop=tuple(stop))  # fmt: skip
+    def options(
+        self, max_tokens: int | None = None, stop: Sequence[str] = (), temperature: float | None = None
+    ) -> GenerationOptions:
+        """The settings' answer length and temperature, unless the request names its own."""
+        return GenerationOptions(max_tokens=max_tokens or self.settings.max_tokens, stop=tuple(stop),
+                                 temperature=self.settings.temperature if temperature is None else temperature)  # fmt: skip
 
     def run_chat(
         self,
@@ -106,8 +119,10 @@ class Copilot:
         cancel: CancelToken = NEVER_CANCELLED,
         on_token: TokenCallback | None = None,
         max_tokens: int | None = None,
+        temperature: float | None = None,
+        stop: Sequence[str] = (),
     ) -> tuple[Completion, float, str]:
-        completion = self.backend.chat(messages, self.options(max_tokens), cancel, on_token)
+        completion = self.backend.chat(messages, self.options(max_tokens, stop, temperature), cancel, on_token)
         cost, text = self.account(completion)
         return completion, cost, text
 
@@ -118,8 +133,9 @@ class Copilot:
         on_token: TokenCallback | None,
         path: str,
         repair: bool,
+        max_tokens: int | None = None,
     ) -> GenerationResult:
-        completion = self.backend.chat(messages, self.options(), cancel, on_token)
+        completion = self.backend.chat(messages, self.options(max_tokens), cancel, on_token)
         return self.guard_answer(completion, path, repair, cancel=cancel)
 
     def guard_answer(
@@ -144,7 +160,8 @@ class Copilot:
             return tasks.extract_code(answer.text)
 
         code = tasks.extract_code(completion.text)
-        checked = guard(code, default_lint(self.config, path), repair_round if repair else None)
+        checked = guard(code, default_lint(self.config, path), repair_round if repair else None,
+                        self.compile_check(path))  # fmt: skip
         return GenerationResult(checked.code, checked, usage, cost, completion.model or self.backend.model,
                                 describe_cost(usage, cost, price), completion.finish_reason)  # fmt: skip
 
@@ -155,8 +172,9 @@ class Copilot:
         on_token: TokenCallback | None = None,
         path: str = "generated.sp",
         repair: bool = True,
+        max_tokens: int | None = None,
     ) -> GenerationResult:
-        return self._guarded(tasks.plugin_messages(instruction), cancel, on_token, path, repair)
+        return self._guarded(tasks.plugin_messages(instruction), cancel, on_token, path, repair, max_tokens)
 
     def generate_at_cursor(
         self,
@@ -166,11 +184,12 @@ class Copilot:
         notes: str = "",
         cancel: CancelToken = NEVER_CANCELLED,
         path: str = "plugin.sp",
+        max_tokens: int | None = None,
     ) -> GenerationResult:
         """Code to insert at the cursor. The guard checks it in place (the whole file with the
         insertion): only findings inside the inserted text are reported or fixed."""
         messages = tasks.at_cursor_messages(instruction, before, after, notes)
-        completion, cost, cost_text = self.run_chat(messages, cancel)
+        completion, cost, cost_text = self.run_chat(messages, cancel, max_tokens=max_tokens)
         snippet = tasks.extract_code(completion.text)
         checked = guard_insertion(before, snippet, after, self.config, path)
         return GenerationResult(checked.code, checked, completion.usage, cost, completion.model, cost_text,

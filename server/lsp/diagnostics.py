@@ -18,6 +18,7 @@ from spcopilot.server.lsp.progress import Progress
 
 if TYPE_CHECKING:
     from spcopilot.server.lsp.server import SpcopilotServer
+    from spcopilot.server.project import FileResult, Project
 
 log = logging.getLogger(__name__)
 WORKSPACE_HOLD_S = 60.0  # an unchanged workspace pull is held open this long (clients re-poll)
@@ -59,7 +60,7 @@ class DiagnosticsPublisher:
         version = document.version
         started = time.perf_counter()
         self.report_skip(uri)
-        found = project.diagnostics(uri)
+        found = project.published(uri)
         current = project.document(uri)
         if current is None or current.version != version:
             return  # a newer version is on its way; its own timer publishes it
@@ -75,6 +76,26 @@ class DiagnosticsPublisher:
             pending.cancel()
         if self.push:
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def publish_file(self, path: Path) -> None:
+        """Push a closed file's findings again (the compiler's changed on it)."""
+        if not self.push:
+            return
+        result = self.server.project.published_file(path)
+        items = (
+            []
+            if result is None
+            else convert.diagnostics(result.diagnostics, LineIndex(result.source), self.server.client.position_encoding)
+        )
+        self.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=convert.path_to_uri(path), diagnostics=items)
+        )
+
+    def refresh_pull(self) -> None:
+        """Results changed without an edit: pulling clients ask again."""
+        if not self.push and self.server.client.diagnostic_refresh:
+            self.server.workspace_diagnostic_refresh(None)
+        self.workspace_changed()
 
     def report_skip(self, uri: str) -> None:
         reason = self.server.project.skip_reason(uri)
@@ -99,21 +120,19 @@ class DiagnosticsPublisher:
         document = project.document(uri)
         if document is None:
             path = convert.uri_to_path(uri)
-            result = project.lint_file(Path(path)) if path else None
+            result = project.published_file(Path(path)) if path else None
             if result is None:
                 log.info("diagnostics asked for %s, which is neither open nor a readable file", uri)
                 return types.RelatedFullDocumentDiagnosticReport(items=[])
             items = convert.diagnostics(
                 result.diagnostics, LineIndex(result.source), self.server.client.position_encoding
             )
-            return types.RelatedFullDocumentDiagnosticReport(
-                items=items, result_id=f"file:{result.mtime_ns}:{project.generation}"
-            )
+            return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=_file_id(project, result))
         self.report_skip(uri)
-        result_id = f"{project.generation}:{document.version}"
+        result_id = _document_id(project, document.version)
         if previous_result_id == result_id and document.version is not None:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
-        found = project.diagnostics(uri)
+        found = project.published(uri)
         return types.RelatedFullDocumentDiagnosticReport(
             items=convert.diagnostics(found, document.lines, document.encoding), result_id=result_id
         )
@@ -136,11 +155,19 @@ class DiagnosticsPublisher:
         encoding = self.server.client.position_encoding
         items: list[Any] = []
         changed = False
-        for path, result in list(project.files.items()):
+        closed = dict(project.files)
+        for path_text in project.compiled.files():
+            path = Path(path_text)
+            if path not in closed and not project.is_open(path):
+                found = project.lint_file(path)
+                if found is not None:
+                    closed[path] = found
+        for path, linted in closed.items():
             if project.is_open(path):
                 continue
+            result = project.published_file(path) or linted
             uri = convert.path_to_uri(path)
-            result_id = f"file:{result.mtime_ns}:{project.generation}"
+            result_id = _file_id(project, result)
             if previous.get(uri) == result_id:
                 items.append(
                     types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, result_id=result_id, version=None)
@@ -155,7 +182,7 @@ class DiagnosticsPublisher:
             document = project.document(uri)
             if document is None:
                 continue
-            result_id = f"{project.generation}:{document.version}"
+            result_id = _document_id(project, document.version)
             if previous.get(uri) == result_id:
                 items.append(
                     types.WorkspaceUnchangedDocumentDiagnosticReport(
@@ -164,7 +191,7 @@ class DiagnosticsPublisher:
                 )
                 continue
             changed = True
-            converted = convert.diagnostics(project.diagnostics(uri), document.lines, document.encoding)
+            converted = convert.diagnostics(project.published(uri), document.lines, document.encoding)
             items.append(
                 types.WorkspaceFullDocumentDiagnosticReport(
                     uri=uri, items=converted, result_id=result_id, version=document.version
@@ -204,3 +231,11 @@ class DiagnosticsPublisher:
             self.server.workspace_diagnostic_refresh(None)
         self.workspace_changed()
         return count
+
+
+def _document_id(project: Project, version: int | None) -> str:
+    return f"{project.generation}:{version}:{project.compiled.stamp}"
+
+
+def _file_id(project: Project, result: FileResult) -> str:
+    return f"file:{result.mtime_ns}:{project.generation}:{project.compiled.stamp}"

@@ -18,6 +18,7 @@ from spcopilot.server.features.view import DocumentView
 from spcopilot.server.lsp import convert
 from spcopilot.server.lsp.ai_runtime import AiRuntime
 from spcopilot.server.lsp.capabilities import ClientFeatures
+from spcopilot.server.lsp.compile import CompileOnSave
 from spcopilot.server.lsp.diagnostics import DiagnosticsPublisher
 from spcopilot.server.lsp.log_handler import LEVELS, LspLogHandler, setup_logging
 from spcopilot.server.lsp.progress import Progress
@@ -43,6 +44,7 @@ class SpcopilotServer(LanguageServer):
         self.jobs: set[asyncio.Task[Any]] = set()
         self.ready = asyncio.Event()  # set once the client's settings are known
         self.ai = AiRuntime()
+        self.compile_on_save = CompileOnSave(self)
 
     @property
     def client(self) -> ClientFeatures:

@@ -94,12 +94,18 @@ def create_server() -> SpcopilotServer:
     def did_change(ls: SpcopilotServer, params: types.DidChangeTextDocumentParams) -> None:
         doc = params.text_document
         if ls.project.change(doc.uri, convert.text_changes(params.content_changes), doc.version) is not None:
+            ls.compile_on_save.changed(doc.uri)
             ls.diagnostics.schedule(doc.uri)
         else:
             ls.document(doc.uri)  # logs the unknown document
 
+    @feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
+    def did_save(ls: SpcopilotServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.compile_on_save.saved(params.text_document.uri)
+
     @feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SpcopilotServer, params: types.DidCloseTextDocumentParams) -> None:
+        ls.compile_on_save.closed(params.text_document.uri)
         ls.project.close(params.text_document.uri)
         ls.diagnostics.clear(params.text_document.uri)
 

@@ -123,8 +123,9 @@ def run_command(args: argparse.Namespace) -> int:
     write_run(args.out, report, render_markdown(report), {"outputs.jsonl": recorder.records()}, args.overwrite)
     for mode in modes:
         m = report["metrics"][mode]
+        compiled = f", compiles {_pct(m['compile_pass_rate'])}" if m["compile_pass_rate"] is not None else ""
         print(f"{mode}: pass {m['passed']}/{m['items']}, wrong-API avoidance {_pct(m['wrong_api_avoidance'])}, "
-              f"security {m['security_score']}/10")  # fmt: skip
+              f"security {m['security_score']}/10{compiled}")  # fmt: skip
     if report["probes"] is not None:
         p = report["probes"]
         print(f"probes: {p['correct']}/{p['probes']} right, {p['over_rejections']} over-rejection(s)")

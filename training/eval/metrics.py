@@ -33,6 +33,9 @@ def mode_metrics(results: list[ItemResult], mode: str) -> dict[str, Any]:
         "error_free_rate": _share(sum(not s.errors for s in scores), len(scores)),
         "wrong_api_avoidance": _share(sum(not s.wrong_api for s in answered), len(answered)),
         "security_score": round(10 * (1 - security_hits / len(answered)), 2) if answered else None,
+        "compile_pass_rate": _share(sum(s.compiles is True for s in scores), len(scores))
+        if any(s.compiles is not None for s in scores)
+        else None,
         "backend_errors": len(scores) - len(answered),
         "wrong_api_findings": dict(sorted(Counter(c for s in answered for c in s.wrong_api).items())),
         "security_findings": dict(sorted(Counter(c for s in answered for c in s.security).items())),
@@ -62,6 +65,8 @@ def summary(metrics: dict[str, dict[str, Any]], categories: dict[str, dict[str, 
         out[f"{mode}: security score (0-10)"] = m["security_score"]
         out[f"{mode}: parse rate"] = m["parse_rate"]
         out[f"{mode}: error-free rate"] = m["error_free_rate"]
+        if m["compile_pass_rate"] is not None:
+            out[f"{mode}: compile pass rate"] = m["compile_pass_rate"]
     if probes is not None:
         out["probes: accuracy"] = probes["accuracy"]
         out["probes: real names answered yes"] = probes["real"]["accuracy"]

@@ -30,6 +30,8 @@ DEFINITIONS = {
     "security score": "10 × (1 − share of answers with a finding of the security family SPC5xx, any severity)",
     "probe accuracy": "right yes/no answers to 'does X exist?' over all probes; an unreadable answer is wrong",
     "over-rejections": "real names answered 'no'",
+    "compile pass rate": "only when SourcePawn's compiler (spcomp) is found: share of answers the compiler "
+    "compiled without an error (raw: as written; guarded: after the guard). Not part of pass",
     "backend errors": "items whose model call failed: they fail in every mode and are left out of wrong-API "
     "avoidance and the security score",
 }
@@ -75,6 +77,7 @@ MODE_ROWS = (
     ("required patterns met", "required_met_rate", percent),
     ("no forbidden pattern", "forbidden_free_rate", percent),
     ("no error finding", "error_free_rate", percent),
+    ("compiles (spcomp)", "compile_pass_rate", percent),
     ("backend errors", "backend_errors", fmt),
 )
 

@@ -71,12 +71,14 @@ def run_item(
         completion, _, _ = copilot.run_chat(tasks.plugin_messages(item.prompt))
     except BackendError as exc:
         result.error = str(exc)
-        result.scores = {mode: score_code(item, "", [], []) for mode in modes}
+        compiles = False if copilot.compile_check(GENERATED_PATH) is not None else None
+        result.scores = {mode: score_code(item, "", [], [], compiles=compiles) for mode in modes}
         return result
     result.answer, result.finish_reason = completion.text, completion.finish_reason
     result.code = tasks.extract_code(completion.text)
+    compile_code = copilot.compile_check(GENERATED_PATH)
     if "raw" in modes:
-        result.scores["raw"] = score_raw(item, result.code, copilot.config)
+        result.scores["raw"] = score_raw(item, result.code, copilot.config, compile_code)
     if "guarded" in modes:
 
         def repair_round(bad_code: str, findings: str) -> str | None:
@@ -88,9 +90,10 @@ def run_item(
                 return None
             return tasks.extract_code(answer.text)
 
-        checked = guard(result.code, default_lint(copilot.config, GENERATED_PATH), repair_round if repair else None)
+        checked = guard(result.code, default_lint(copilot.config, GENERATED_PATH), repair_round if repair else None,
+                        compile_code)  # fmt: skip
         result.guarded_code = checked.code
-        result.scores["guarded"] = score_guarded(item, checked)
+        result.scores["guarded"] = score_guarded(item, checked, compile_code is not None)
     return result
 
 

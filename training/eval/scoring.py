@@ -7,6 +7,9 @@
   SPC3xx: a function, event, event field or property that does not exist, or one used with the
   wrong accessor or prop type), any severity. The codes are read from the rule catalogue.
 - security: a finding of the security family (SPC5xx), any severity.
+- compiles (only when the user has SourcePawn's compiler): the compiler ran and reported no
+  error. Kept apart from pass, so pass rates stay comparable between machines with and without
+  a compiler: the compiler's findings never enter `errors`.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
+from spcopilot.diagnostics.compiler import is_compiler_finding
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.engine import lint
 from spcopilot.diagnostics.model import Diagnostic, Severity
 from spcopilot.diagnostics.parsing import compile_query, parse
 from spcopilot.diagnostics.rules import all_rules
 from spcopilot.diagnostics.syntax import SyntaxProblem, syntax_problems
-from spcopilot.server.ai.guard import GuardResult
+from spcopilot.server.ai.guard import Compile, GuardResult
 from spcopilot.training.eval.battery import BatteryItem
 
 WRONG_API_FAMILIES = ("api", "events", "entity-props")
@@ -67,6 +71,7 @@ class CodeScore:
     security: list[str] = field(default_factory=list)
     fixed: list[str] = field(default_factory=list)  # what the guard's safe fixes repaired
     repaired_by_model: bool = False
+    compiles: bool | None = None  # None: no compiler; False also when the compiler could not run
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -79,6 +84,7 @@ class CodeScore:
             "security": self.security,
             "fixed": self.fixed,
             "repaired_by_model": self.repaired_by_model,
+            "compiles": self.compiles,
         }
 
 
@@ -89,7 +95,9 @@ def score_code(
     syntax: list[SyntaxProblem],
     fixed: list[Diagnostic] | None = None,
     repaired_by_model: bool = False,
+    compiles: bool | None = None,
 ) -> CodeScore:
+    findings = [d for d in findings if not is_compiler_finding(d)]
     parses = bool(code.strip()) and not syntax
     plain = without_comments(code)
     missing, forbidden = item.missing(plain), item.forbidden_found(plain)
@@ -107,15 +115,23 @@ def score_code(
         security=sorted(codes & security_codes()),
         fixed=sorted({d.code for d in fixed or ()}),
         repaired_by_model=repaired_by_model,
+        compiles=compiles,
     )
 
 
-def score_raw(item: BatteryItem, code: str, config: Config | None) -> CodeScore:
-    """The answer as the model wrote it: linted, nothing fixed."""
+def score_raw(item: BatteryItem, code: str, config: Config | None, compile: Compile | None = None) -> CodeScore:
+    """The answer as the model wrote it: linted (and compiled), nothing fixed."""
     source = code.encode("utf-8")
     tree = parse(source)
-    return score_code(item, code, lint(source, GENERATED_PATH, config, tree=tree), syntax_problems(tree, source))
+    compiles = None
+    if compile is not None:
+        compiled = compile(code)
+        compiles = not compiled.problem and compiled.errors == 0
+    findings = lint(source, GENERATED_PATH, config, tree=tree)
+    return score_code(item, code, findings, syntax_problems(tree, source), compiles=compiles)
 
 
-def score_guarded(item: BatteryItem, result: GuardResult) -> CodeScore:
-    return score_code(item, result.code, result.remaining, result.syntax, result.fixed, result.repaired_by_model)
+def score_guarded(item: BatteryItem, result: GuardResult, compiler_present: bool = False) -> CodeScore:
+    compiles = bool(result.compiled) if compiler_present else None
+    return score_code(item, result.code, result.remaining, result.syntax, result.fixed, result.repaired_by_model,
+                      compiles)  # fmt: skip

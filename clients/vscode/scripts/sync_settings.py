@@ -55,6 +55,7 @@ ENUMS: dict[str, list[str]] = {
     "backend": ["none", "openai", "llamacpp", "replay"],
     "game": ["auto", "l4d2", "l4d1", "csgo", "tf2", "generic"],
     "log-level": ["error", "warning", "info", "debug"],
+    "compile": ["onSave", "off"],
     "fim-family": ["", "qwen2.5-coder", "starcoder2", "codellama", "deepseek-coder"],
 }
 SEVERITIES = ["error", "warning", "info", "hint"]

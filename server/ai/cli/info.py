@@ -1,6 +1,7 @@
 """`spcopilot info`: which backend and model a command would use, with what settings (the key
-only as "(set)"), what the loaded backend reports (FIM family, threads, context), its price, and
-what the engine knows (events, misnamed events, nonexistent APIs, netprops, rules).
+only as "(set)"), what the loaded backend reports (FIM family, threads, context), its price,
+what the engine knows (events, misnamed events, nonexistent APIs, netprops, rules), and which
+SourcePawn compiler was found (path and version banner), or why none.
 
 Exit 0; 2 when the configured backend cannot be loaded (the reason is in the output)."""
 
@@ -42,6 +43,16 @@ def knowledge_stats(config: Config) -> dict[str, object]:
     return stats
 
 
+def compiler_info(config: Config) -> dict[str, object]:
+    """Which SourcePawn compiler `check --compile`, the editor and the guard would use."""
+    from spcopilot.diagnostics.compiler import CompileCheck
+
+    search = CompileCheck(config).search
+    if search.compiler is not None:
+        return {"found": True, **search.compiler.to_json()}
+    return {"found": False, "reason": search.describe(), "configured": search.configured}
+
+
 def collect_info(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     """Everything `info` shows, and whether the backend loaded."""
     resolved = flags.resolve(args)
@@ -73,6 +84,7 @@ def collect_info(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
             "environment": flags.env_in_use(),
         },
         "knowledge": knowledge_stats(resolved.config),
+        "compiler": compiler_info(resolved.config),
     }
     if copilot.ledger.requests:
         info["session"] = copilot.ledger.to_json()
@@ -110,4 +122,9 @@ def run_info(args: argparse.Namespace) -> int:
         print(f"  {key} = {json.dumps(value, default=str)}")
     print("environment: " + (", ".join(sources["environment"]) or "(none)") + " (values not shown)")
     print("knowledge: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in info["knowledge"].items()))
+    compiler = info["compiler"]
+    if compiler["found"]:
+        print(f"compiler:  {compiler['path']} ({compiler['banner']})")
+    else:
+        print(f"compiler:  none: {compiler['reason']}")
     return 0 if ok else 2

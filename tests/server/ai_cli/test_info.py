@@ -51,3 +51,19 @@ def test_a_backend_that_cannot_load(cli: Callable[..., Run], tmp_path: Path) -> 
 def test_no_backend_is_not_an_error(cli: Callable[..., Run]) -> None:
     run = cli("info")
     assert run.code == 0 and "backend:   none" in run.out
+
+
+def test_info_names_the_compiler_it_found(cli: Callable[..., Run], spcomp) -> None:  # type: ignore[no-untyped-def]
+    run = cli("info")
+    assert f"compiler:  {spcomp.path} (SourcePawn Compiler 1.12.0.7000 (stand-in))" in run.out
+    compiler = cli("info", "--json").json()["compiler"]  # type: ignore[index]
+    assert compiler == {"found": True, "path": str(spcomp.path), "version": "1.12.0.7000", "banner": spcomp.banner}
+
+
+def test_info_says_why_no_compiler_is_used(cli: Callable[..., Run], tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert "compiler:  none: no SourcePawn compiler found" in cli("info").out
+    (Path.cwd() / ".spcopilot.toml").write_text('spcomp = "missing/spcomp64"\n')
+    compiler = cli("info", "--json").json()["compiler"]  # type: ignore[index]
+    assert compiler["found"] is False and compiler["configured"] is True
+    assert compiler["reason"].endswith("missing/spcomp64: no such file")

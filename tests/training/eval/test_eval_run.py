@@ -7,40 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from . import answers
-from .conftest import Run, battery_prompt, fenced, read_json, write_jsonl
+from .conftest import PROMPTS, Run, battery_prompt, fenced, read_json, write_jsonl
 
-PROMPTS = {
-    "events-pounce": "Hook the hunter pounce event and print the victim's name.",
-    "props-speed": "Add a !fast command that doubles the player's speed.",
-    "sql-names": "Store the name of every player who joins in a database.",
-    "api-random": "Give every survivor 10 to 50 random extra health at round start.",
-}
-ESCAPE = ["SQL_EscapeString", ".Escape(", ".Format(", "SQL_FormatQuery"]
 GOOD = {"events-pounce": answers.POUNCE_GOOD, "props-speed": answers.SPEED_GOOD,
         "sql-names": answers.SQL_GOOD, "api-random": answers.RANDOM_GOOD}  # fmt: skip
 FLAWED = {"events-pounce": answers.POUNCE_FLAWED, "props-speed": answers.SPEED_FLAWED,
           "sql-names": answers.SQL_FLAWED, "api-random": answers.RANDOM_FLAWED}  # fmt: skip
 REPAIR_PROMPT = "The SourcePawn checker reports"  # in every repair round's user message
-
-
-@pytest.fixture
-def small_battery(tmp_path: Path) -> Path:
-    return write_jsonl(
-        tmp_path / "battery.jsonl",
-        [
-            {"id": "events-pounce", "category": "events", "prompt": PROMPTS["events-pounce"],
-             "required": ['"lunge_pounce"', "GetClientOfUserId", ["%N", "GetClientName"]], "forbidden": ['"pounce"']},
-            {"id": "props-speed", "category": "props", "prompt": PROMPTS["props-speed"],
-             "required": ['"m_flLaggedMovementValue"'], "forbidden": ['"m_flSpeed"']},
-            {"id": "sql-names", "category": "sql", "prompt": PROMPTS["sql-names"], "required": [ESCAPE],
-             "forbidden": [r"re:\bSQL_(Fast)?Query\s*\("]},
-            {"id": "api-random", "category": "api", "prompt": PROMPTS["api-random"], "required": ["GetRandomInt"],
-             "forbidden": [r"re:(?<![\w.])RandomInt\("]},
-        ],
-    )  # fmt: skip
 
 
 def replay_of(tmp_path: Path, name: str, outputs: dict[str, str], repair: str | None = None) -> Path:

@@ -1,0 +1,142 @@
+"""Compile checks as the CLI, the language server, the guard and the evaluation battery use them.
+
+A `CompileCheck` holds the compiler found for a configuration (searched once) and answers
+"what does the compiler say about this file": which plugin to compile (a part file of a
+multi-file plugin is compiled through the plugin that includes it; a lone `.inc` is not
+compiled), with which include folders (the engine's: configured, then the SourceMod layout's),
+and the findings per file, on the user's paths.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spcopilot.diagnostics.compiler.findings import ReadText, to_diagnostics
+from spcopilot.diagnostics.compiler.locate import Compiler, CompilerSearch, find_compiler
+from spcopilot.diagnostics.compiler.run import DEFAULT_TIMEOUT_S, CompileRun, compile_plugin
+from spcopilot.diagnostics.config import Config
+from spcopilot.diagnostics.errors import InputError
+from spcopilot.diagnostics.fragments import FragmentParents
+from spcopilot.diagnostics.include_index import find_include_dirs
+from spcopilot.diagnostics.model import Diagnostic
+from spcopilot.diagnostics.sources import read_source
+
+
+@dataclass(slots=True)
+class CompileReport:
+    """The compiler's findings for one request, by the user's file path (the file asked about
+    is always a key, with an empty list when it is clean)."""
+
+    path: Path
+    targets: list[Path] = field(default_factory=list)  # the plugins compiled
+    by_file: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # one sentence per failed run
+    cancelled: bool = False
+    seconds: float = 0.0
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """The findings on the file asked about."""
+        return self.by_file.get(str(self.path), [])
+
+    @property
+    def compiled(self) -> bool:
+        """The compiler ran to the end on every target."""
+        return bool(self.targets) and not self.problems and not self.cancelled
+
+
+class CompileCheck:
+    def __init__(self, config: Config | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        self.config = config or Config()
+        self.timeout = timeout
+        self._search: CompilerSearch | None = None
+        self._parents = FragmentParents()
+
+    @property
+    def search(self) -> CompilerSearch:
+        """Where the compiler was looked for and what was found (searched on first use)."""
+        if self._search is None:
+            self._search = find_compiler(self.config.spcomp, find_include_dirs(None, self.config.include_dirs))
+        return self._search
+
+    @property
+    def compiler(self) -> Compiler | None:
+        return self.search.compiler
+
+    def targets_for(self, path: Path, text: bytes | None = None) -> list[Path]:
+        """The plugins to compile to check `path`: itself, or the plugins that include it when
+        it is a part file (no `myinfo`) that others include; nothing for a lone include file.
+        A part file's unsaved changes are not seen: its plugin includes the file on disk."""
+        declares = b"myinfo" in text if text is not None else _declares_plugin(path)
+        parents = [] if declares else self._parents.parents_of(path)
+        if parents:
+            return parents
+        return [] if path.suffix.lower() == ".inc" else [path]
+
+    def check(
+        self,
+        path: Path,
+        text: bytes | None = None,
+        open_buffers: Mapping[str, bytes] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        standalone: bool = False,
+    ) -> CompileReport:
+        """Compile what `path` belongs to. `text` is the file's unsaved buffer (compiled from a
+        temp copy when `path` is itself the plugin); `open_buffers` give other files' unsaved
+        texts for placing the findings. `standalone` compiles `path` alone, as generated code
+        that no plugin includes yet."""
+        path = Path(os.path.abspath(path))
+        report = CompileReport(path, by_file={str(path): []})
+        compiler = self.compiler
+        if compiler is None:
+            return report
+        buffers = {os.path.abspath(k): v for k, v in (open_buffers or {}).items()}
+        if text is not None:
+            buffers[str(path)] = text
+        for target in [path] if standalone else self.targets_for(path, text):
+            run = compile_plugin(
+                compiler,
+                target,
+                buffers.get(str(target)),
+                find_include_dirs(target, self.config.include_dirs),
+                self.timeout,
+                should_stop,
+            )
+            report.targets.append(target)
+            report.seconds += run.seconds
+            self._add(report, run, _reader(buffers))
+            if run.cancelled:
+                report.cancelled = True
+                break
+        return report
+
+    @staticmethod
+    def _add(report: CompileReport, run: CompileRun, read_text: ReadText) -> None:
+        if run.problem:
+            report.problems.append(run.problem)
+        for d in to_diagnostics(run.messages, read_text):
+            found = report.by_file.setdefault(d.path, [])
+            if d not in found:
+                found.append(d)
+
+
+def _declares_plugin(path: Path) -> bool:
+    try:
+        return b"myinfo" in path.read_bytes()
+    except OSError:
+        return False
+
+
+def _reader(buffers: Mapping[str, bytes]) -> ReadText:
+    def read(path: str) -> bytes | None:
+        if path in buffers:
+            return buffers[path]
+        try:
+            return read_source(Path(path)).data
+        except InputError:
+            return None
+
+    return read

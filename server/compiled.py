@@ -1,0 +1,81 @@
+"""The compiler's findings the editor shows, until the files they are about change.
+
+A compile is started by saving one file (its origin) and may report on several: the plugin, its
+part files, its includes. The findings are kept per file and dropped when the origin or the
+file they are on changes (their lines would no longer match); `stamp` counts changes, so pull
+diagnostics know when to send again.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping, Sequence
+
+from spcopilot.diagnostics.compiler import merged
+from spcopilot.diagnostics.compiler.findings import ReadText
+from spcopilot.diagnostics.model import Diagnostic
+
+
+def _key(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+class CompilerFindings:
+    def __init__(self) -> None:
+        self._on: dict[str, list[Diagnostic]] = {}  # file -> findings on it
+        self._from: dict[str, set[str]] = {}  # origin (saved file) -> files its compile reported on
+        self._lock = threading.Lock()
+        self.stamp = 0
+
+    def store(self, origin: str, by_file: Mapping[str, Sequence[Diagnostic]]) -> set[str]:
+        """Replace what the last compile of `origin` found; returns the files whose shown
+        findings changed (to publish again)."""
+        with self._lock:
+            touched = self._drop_origin(_key(origin))
+            reported = {_key(p) for p, found in by_file.items() if found}
+            for path, found in by_file.items():
+                if found:
+                    self._on[_key(path)] = list(found)
+            self._from[_key(origin)] = reported
+            touched |= reported
+            self.stamp += 1
+            return touched
+
+    def changed(self, path: str) -> set[str]:
+        """`path` was edited: drop the findings on it and those of its own last compile."""
+        key = _key(path)
+        with self._lock:
+            touched = self._drop_origin(key)
+            if self._on.pop(key, None) is not None:
+                touched.add(key)
+            if touched:
+                self.stamp += 1
+            return touched
+
+    def clear(self) -> set[str]:
+        with self._lock:
+            touched = set(self._on)
+            self._on.clear()
+            self._from.clear()
+            self.stamp += 1
+            return touched
+
+    def files(self) -> list[str]:
+        """The files that have compiler findings now."""
+        with self._lock:
+            return list(self._on)
+
+    def on(self, path: str) -> list[Diagnostic]:
+        with self._lock:
+            return list(self._on.get(_key(path), ()))
+
+    def merged_into(self, path: str, ours: list[Diagnostic], read_text: ReadText) -> list[Diagnostic]:
+        found = self.on(path)
+        return merged(ours, found, read_text) if found else ours
+
+    def _drop_origin(self, origin: str) -> set[str]:
+        files = self._from.pop(origin, set())
+        for f in files:
+            self._on.pop(f, None)
+        return files

@@ -1,0 +1,82 @@
+"""`spcopilot check --compile`, with the stand-in compiler (tests/spcomp_standin.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli_fixtures import clean_env, cli  # noqa: F401 - fixtures
+from tests.spcomp_standin import listing
+
+
+def test_compiler_findings_join_ours_and_a_duplicate_of_ours_is_dropped(cli, spcomp, sm_tree: Path):  # noqa: F811
+    before = listing(sm_tree.parent)
+    run = cli("check", "--compile", "--format", "json", sm_tree)
+    assert run.code == 1, run.err
+    rows = json.loads(run.out)
+    found = sorted(
+        (Path(r["path"]).relative_to(sm_tree).as_posix(), r["range"]["start"]["line"], r["code"]) for r in rows
+    )
+    assert found == [
+        ("tank/hud.sp", 2, "spcomp-001"),  # in a part file: reported there
+        ("tank_hp.sp", 7, "SPC101"),  # RandomFloat: ours (with its fix); the compiler's 017 is dropped
+        ("tank_hp.sp", 8, "spcomp-204"),
+    ]
+    hud = next(r for r in rows if r["code"] == "spcomp-001")
+    assert hud["severity"] == "error" and hud["fix"] is None and hud["rule"] == "spcomp"
+    assert listing(sm_tree.parent) == before  # nothing written into the user's tree
+
+
+def test_text_and_sarif(cli, spcomp, sm_tree: Path):  # noqa: F811
+    text = cli("check", "--compile", sm_tree)
+    assert "tank_hp.sp:9:5: warning: spcomp-204 symbol is assigned a value that is never used" in text.out
+    sarif = json.loads(cli("check", "--compile", "--format", "sarif", sm_tree).out)
+    run = sarif["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    compiler_rule = next(r for r in rules if r["id"] == "spcomp-001")
+    assert compiler_rule["name"] == "spcomp"
+
+
+def test_a_plugin_is_compiled_once_however_many_of_its_files_are_checked(cli, spcomp, sm_tree: Path, spcomp_log: Path):  # noqa: F811
+    cli("check", "--compile", sm_tree / "tank_hp.sp", sm_tree / "tank" / "hud.sp")
+    assert len([line for line in spcomp_log.read_text().splitlines() if '"args": ["' in line]) == 1
+
+
+def test_without_a_compiler_it_says_so_and_shows_the_rule_findings(cli, sm_tree: Path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    plain = cli("check", "--format", "json", sm_tree)
+    run = cli("check", "--compile", "--format", "json", sm_tree)
+    assert "note: --compile: no SourcePawn compiler found" in run.err
+    assert run.code == plain.code == 1 and run.out == plain.out
+
+
+def test_a_named_compiler_that_cannot_be_used_is_a_usage_error(cli, sm_tree: Path, tmp_path: Path):  # noqa: F811
+    bad = tmp_path / "spcomp"
+    bad.write_text("not a program")
+    run = cli("check", "--compile", "--spcomp", bad, sm_tree)
+    assert run.code == 2
+    assert f"--compile: {bad} is not executable (chmod +x {bad})" in run.err
+
+
+def test_the_spcomp_key_of_the_config_file(cli, spcomp, sm_tree: Path, tmp_path: Path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    (sm_tree / ".spcopilot.toml").write_text(f'spcomp = "{spcomp.path}"\n')
+    run = cli("check", "--compile", "--format", "json", sm_tree)
+    assert "spcomp-204" in {r["code"] for r in json.loads(run.out)}
+
+
+@pytest.mark.parametrize("mode", ["crash", "hang"])
+def test_a_broken_compiler_is_reported_once_and_the_rule_findings_stay(cli, spcomp, sm_tree, monkeypatch, mode):  # noqa: F811
+    monkeypatch.setenv("STANDIN_MODE", mode)
+    (sm_tree / "second.sp").write_text("public Plugin myinfo = {};\n")
+    run = cli("check", "--compile", "--compile-timeout", "0.5", "--format", "json", sm_tree)
+    assert run.code == 1
+    assert {r["code"] for r in json.loads(run.out)} == {"SPC101"}
+    problems = [line for line in run.err.splitlines() if line.startswith("spcomp: ")]
+    assert len(problems) == 2  # one per plugin, each said once
+    assert all(line.endswith("; the rule findings are shown") for line in problems)
+    assert ("crashed (SIGSEGV)" if mode == "crash" else "did not finish") in problems[0]

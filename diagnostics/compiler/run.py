@@ -117,7 +117,11 @@ def _compile_in(
     reader = threading.Thread(target=_read_all, args=(process, chunks), daemon=True)
     reader.start()
     stopped = ""
-    while process.poll() is None:
+    while True:
+        reader.join(timeout=POLL_S)  # returns as soon as the compiler's output ends
+        if not reader.is_alive():
+            stopped = _wait_exit(process, timeout - (time.monotonic() - started))
+            break
         if should_stop is not None and should_stop():
             stopped = "cancelled"
         elif time.monotonic() - started > timeout:
@@ -127,7 +131,6 @@ def _compile_in(
         if stopped:
             _kill(process)
             break
-        time.sleep(POLL_S)
     process.wait()
     reader.join(timeout=5)
     run.seconds = time.monotonic() - started
@@ -167,6 +170,17 @@ def _read_all(process: subprocess.Popen[bytes], chunks: list[bytes]) -> None:
     for chunk in iter(lambda: os.read(stream.fileno(), 65536), b""):
         chunks.append(chunk)
     stream.close()
+
+
+def _wait_exit(process: subprocess.Popen[bytes], remaining: float) -> str:
+    """The output ended: wait for the exit (a compiler that closed its output and goes on
+    running is stopped at the timeout)."""
+    try:
+        process.wait(timeout=max(remaining, 0.01))
+        return ""
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        return "timeout"
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:

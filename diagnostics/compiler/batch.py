@@ -9,6 +9,7 @@ filtered by `select`/`ignore` (those name our rules): `--compile` asks for them.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,8 +28,13 @@ def add_compiler_findings(results: list[FileResult], check: CompileCheck, jobs: 
     for r in results:
         if not r.error and not r.skipped and r.path.suffix.lower() in (".sp", ".inc"):
             targets += [t for t in check.targets_for(Path(os.path.abspath(r.path))) if t not in targets]
+    stop = threading.Event()  # Ctrl-C: the compilers run in their own sessions, so kill them
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        reports = list(pool.map(lambda t: check.check(t, standalone=True), targets))
+        try:
+            reports = list(pool.map(lambda t: check.check(t, should_stop=stop.is_set, standalone=True), targets))
+        except BaseException:
+            stop.set()
+            raise
     problems: list[str] = []
     for report in reports:
         problems += [p for p in report.problems if p not in problems]

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from tests.cli_fixtures import clean_env, cli  # noqa: F401 - fixtures
-from tests.spcomp_standin import listing
+from tests.spcomp_standin import is_running, listing, runs
 
 
 def test_compiler_findings_join_ours_and_a_duplicate_of_ours_is_dropped(cli, spcomp, sm_tree: Path):  # noqa: F811
@@ -80,3 +84,21 @@ def test_a_broken_compiler_is_reported_once_and_the_rule_findings_stay(cli, spco
     assert len(problems) == 2  # one per plugin, each said once
     assert all(line.endswith("; the rule findings are shown") for line in problems)
     assert ("crashed (SIGSEGV)" if mode == "crash" else "did not finish") in problems[0]
+
+
+def test_ctrl_c_stops_the_compilers(spcomp, sm_tree: Path, spcomp_log: Path, monkeypatch):
+    monkeypatch.setenv("STANDIN_MODE", "hang")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "spcopilot", "check", "--compile", str(sm_tree)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    for _ in range(400):
+        if runs(spcomp_log):
+            break
+        time.sleep(0.05)
+    [call] = runs(spcomp_log)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and b"interrupted" in err
+    assert not is_running(call["pid"]) and not Path(call["cwd"]).exists()

@@ -2,8 +2,8 @@
 
 A compile is started by saving one file (its origin) and may report on several: the plugin, its
 part files, its includes. The findings are kept per file and dropped when the origin or the
-file they are on changes (their lines would no longer match); `stamp` counts changes, so pull
-diagnostics know when to send again.
+file they are on changes (their lines would no longer match); `stamp(path)` counts the changes
+on each file, so pull diagnostics resend only the files whose findings changed.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class CompilerFindings:
         self._on: dict[str, list[Diagnostic]] = {}  # file -> findings on it
         self._from: dict[str, set[str]] = {}  # origin (saved file) -> files its compile reported on
         self._lock = threading.Lock()
-        self.stamp = 0
+        self._stamps: dict[str, int] = {}  # file -> how often its findings changed
 
     def store(self, origin: str, by_file: Mapping[str, Sequence[Diagnostic]]) -> set[str]:
         """Replace what the last compile of `origin` found; returns the files whose shown
@@ -39,7 +39,7 @@ class CompilerFindings:
                     self._on[_key(path)] = list(found)
             self._from[_key(origin)] = reported
             touched |= reported
-            self.stamp += 1
+            self._bump(touched)
             return touched
 
     def changed(self, path: str) -> set[str]:
@@ -49,8 +49,7 @@ class CompilerFindings:
             touched = self._drop_origin(key)
             if self._on.pop(key, None) is not None:
                 touched.add(key)
-            if touched:
-                self.stamp += 1
+            self._bump(touched)
             return touched
 
     def clear(self) -> set[str]:
@@ -58,8 +57,16 @@ class CompilerFindings:
             touched = set(self._on)
             self._on.clear()
             self._from.clear()
-            self.stamp += 1
+            self._bump(touched)
             return touched
+
+    def stamp(self, path: str) -> int:
+        with self._lock:
+            return self._stamps.get(_key(path), 0)
+
+    def _bump(self, files: set[str]) -> None:
+        for f in files:
+            self._stamps[f] = self._stamps.get(f, 0) + 1
 
     def files(self) -> list[str]:
         """The files that have compiler findings now."""

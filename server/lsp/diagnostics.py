@@ -129,7 +129,7 @@ class DiagnosticsPublisher:
             )
             return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=_file_id(project, result))
         self.report_skip(uri)
-        result_id = _document_id(project, document.version)
+        result_id = _document_id(project, document.path, document.version)
         if previous_result_id == result_id and document.version is not None:
             return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
         found = project.published(uri)
@@ -182,7 +182,7 @@ class DiagnosticsPublisher:
             document = project.document(uri)
             if document is None:
                 continue
-            result_id = _document_id(project, document.version)
+            result_id = _document_id(project, document.path, document.version)
             if previous.get(uri) == result_id:
                 items.append(
                     types.WorkspaceUnchangedDocumentDiagnosticReport(
@@ -233,9 +233,9 @@ class DiagnosticsPublisher:
         return count
 
 
-def _document_id(project: Project, version: int | None) -> str:
-    return f"{project.generation}:{version}:{project.compiled.stamp}"
+def _document_id(project: Project, path: str, version: int | None) -> str:
+    return f"{project.generation}:{version}:{project.compiled.stamp(path) if path else 0}"
 
 
 def _file_id(project: Project, result: FileResult) -> str:
-    return f"file:{result.mtime_ns}:{project.generation}:{project.compiled.stamp}"
+    return f"file:{result.mtime_ns}:{project.generation}:{project.compiled.stamp(str(result.path))}"

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         "spcopilot.training.cli",
         "spcopilot.training.eval.cli",
         "spcopilot.export.cli",
+        "spcopilot.server.api.cli",
     ):
         try:
             registrar = __import__(module, fromlist=["register"])

@@ -13,6 +13,21 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Run in the clean venv: the playground's page and a script, and where they were read from.
+PLAYGROUND_PAGE = """
+from starlette.testclient import TestClient
+from spcopilot.diagnostics.config import Config
+from spcopilot.server.ai.config import AISettings
+from spcopilot.server.api.app import create_app
+from spcopilot.server.api.limits import Limits
+from spcopilot.server.api.routes.playground import PLAYGROUND
+from spcopilot.server.api.runtime import ApiRuntime
+
+app = create_app(ApiRuntime.start(AISettings(), Config(), Limits()))
+with TestClient(app, base_url="http://127.0.0.1") as client:
+    print(client.get("/").status_code, client.get("/playground/app.js").status_code)
+print(PLAYGROUND)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +72,11 @@ def test_wheel_contents(wheel: Path) -> None:
     assert "spcopilot/training/configs/a100-80gb.yaml" in names
     assert "spcopilot/training/configs/accelerate/ddp.yaml" in names
     assert "spcopilot/training/eval/data/battery.jsonl" in names
+    # the REST API and the playground's page, which is served from the installed package's files
+    assert "spcopilot/server/api/app.py" in names and "spcopilot/server/api/routes/chat.py" in names
+    playground = {n.rsplit("/", 1)[1] for n in names if n.startswith("spcopilot/server/api/playground/")}
+    shipped = {p.name for p in (REPO / "server" / "api" / "playground").iterdir() if p.is_file()}
+    assert playground == shipped >= {"index.html", "app.js", "highlight.js", "style.css"}
     assert not any(n.endswith(("parser.c", "scanner.c", "grammar.json")) for n in names), (
         "grammar sources must not ship"
     )
@@ -97,6 +117,12 @@ def test_wheel_installs_and_checks_in_a_clean_venv(wheel: Path, tmp_path: Path) 
         cwd=tmp_path,
     )
     assert str(env_dir) in located.stdout  # the installed copy, not the checkout
+    page = subprocess.run(  # the API's app, built from the installed package, serves its own page
+        [python, "-c", PLAYGROUND_PAGE], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert page.returncode == 0, page.stderr
+    statuses, folder = page.stdout.splitlines()
+    assert statuses == "200 200" and folder.startswith(str(env_dir))
     after = subprocess.run(
         [sys.executable, "-m", "pip", "show", "-f", "sourcepawn-copilot"], capture_output=True, text=True
     ).stdout

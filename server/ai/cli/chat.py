@@ -17,7 +17,7 @@ import contextlib
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -195,12 +195,17 @@ def _line_editing() -> None:
 
 class GuardedStream:
     """An answer streamed to a terminal: prose as it arrives, each code block only once it is
-    complete and has been through the guard (so unguarded code is never shown)."""
+    complete and has been through the guard (so unguarded code is never shown). `write` shows
+    text (default: stdout, flushed; the REST API streams it to its client), `end` follows the
+    answer; `blocks` are the guard's results, one per code block shown."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, write: Callable[[str], None] | None = None, end: str = "\n") -> None:
         self.config = config
         self.pending = ""
         self.in_block = False
+        self.blocks: list[GuardResult] = []
+        self._sink = write or _to_stdout
+        self._end = end
 
     def feed(self, piece: str) -> None:
         self.pending += piece
@@ -222,21 +227,29 @@ class GuardedStream:
         if close < 0:
             return False
         block, self.pending = self.pending[: close + len(FENCE)], self.pending[close + len(FENCE) :]
-        self._write(guard_answer(block, self.config).text)
+        self._write(self._guarded(block))
         self.in_block = False
         return True
 
+    def _guarded(self, text: str) -> str:
+        answer = guard_answer(text, self.config)
+        self.blocks += answer.blocks
+        return answer.text
+
     def finish(self, complete: bool = True) -> None:
-        """The rest, then a newline. A block left open by a complete answer is guarded and shown;
+        """The rest, then `end`. A block left open by a complete answer is guarded and shown;
         the open block of a cancelled answer is dropped."""
         rest = self.pending
         if self.in_block:
-            rest = guard_answer(rest, self.config).text if complete else "\n(code block cancelled)"
-        self._write(rest + "\n")
+            rest = self._guarded(rest) if complete else "\n(code block cancelled)"
+        self._write(rest + self._end)
         self.pending, self.in_block = "", False
 
-    @staticmethod
-    def _write(text: str) -> None:
+    def _write(self, text: str) -> None:
         if text:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            self._sink(text)
+
+
+def _to_stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()

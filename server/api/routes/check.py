@@ -1,0 +1,21 @@
+"""POST /v1/check: diagnostics and fixes for a text, from the engine alone (no model)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from spcopilot.server.api.checking import check_code
+from spcopilot.server.api.routes import Runtime, error_responses
+from spcopilot.server.api.schemas import CheckRequest, CheckResponse
+
+router = APIRouter(tags=["engine"])
+
+
+@router.post("/v1/check", response_model=CheckResponse, responses=error_responses(400, 401, 413))
+def check(body: CheckRequest, runtime: Runtime) -> dict[str, Any]:
+    """Lint `code` as `spcopilot check` lints a file (the same diagnostics, in `--format json`'s
+    shape); with `fix`, apply the safe fixes until stable, as `--fix`. (A plain `def`: FastAPI
+    runs it on its thread pool, so a large file never holds up the event loop.)"""
+    with runtime.engine_lock:
+        return check_code(runtime.linter, body.code, body.path, body.fix, body.unsafe_fixes)

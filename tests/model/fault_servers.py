@@ -1,5 +1,6 @@
 """Small local HTTP servers for the faults nothing real produces on demand: a server that
-answers 429 before it answers, one that never answers in time, one that rejects the key.
+answers 429 before it answers, one that never answers in time, one that rejects the key, one
+that starts an answer and then goes silent.
 (The happy path and a server killed mid-stream use the real llama_cpp.server.)"""
 
 from __future__ import annotations
@@ -75,5 +76,50 @@ def scripted(script: list[tuple[int, float, bytes]]) -> Iterator[ScriptedServer]
     try:
         yield server
     finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Stalling(BaseHTTPRequestHandler):
+    """Starts a chat stream (headers and one chunk), then says nothing until the test ends."""
+
+    server: StallingServer
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.end_headers()
+        first = sse_chat("Hello there").split(b"\n\n")[0] + b"\n\n"
+        with suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(first)
+            self.wfile.flush()
+            self.server.released.wait(120)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class StallingServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Stalling)
+        self.released = threading.Event()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+@contextmanager
+def stalling() -> Iterator[StallingServer]:
+    server = StallingServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.released.set()
         server.shutdown()
         server.server_close()

@@ -14,7 +14,7 @@ from spcopilot.server.ai.backends.openai_backend import OpenAIBackend
 from spcopilot.server.ai.prompts.fim import render_fim
 
 from tests.model.conftest import OpenAIPeer, start_peer
-from tests.model.fault_servers import error_body, scripted, sse_chat
+from tests.model.fault_servers import error_body, scripted, sse_chat, stalling
 
 KEY = "sk-test-DO-NOT-LOG-0123456789abcdef"
 OPTIONS = GenerationOptions(max_tokens=16, temperature=0.0)
@@ -92,6 +92,24 @@ def test_429_forever_ends_with_a_message() -> None:
         with pytest.raises(BackendError, match=r"rate-limiting requests \(429\)"):
             backend.chat([Message("user", "hi")], OPTIONS)
         assert len(server.requests) == 3  # bounded: one try and two retries
+
+
+def test_cancel_wakes_a_read_blocked_on_a_silent_server() -> None:
+    """A server that starts answering and then goes silent: the cancel must end the call at
+    once, not when the 60 s read timeout expires (closing the stream alone does not wake a
+    read blocked in another thread). The bound is 10 s, far from 60: a behaviour, not a speed."""
+    with stalling() as server:
+        backend = OpenAIBackend("m", api_key=KEY, base_url=server.base_url, timeout_s=60, max_retries=0)
+        cancel = CancelToken()
+
+        def first_token(_: str) -> None:
+            threading.Timer(0.3, cancel.cancel).start()  # while the next read is blocked
+
+        started = time.monotonic()
+        with pytest.raises(Cancelled) as raised:
+            backend.chat([Message("user", "hi")], OPTIONS, cancel, first_token)
+        assert time.monotonic() - started < 10
+        assert raised.value.partial == "Hello"
 
 
 def test_slow_server_times_out() -> None:

@@ -5,14 +5,17 @@ server) through the official `openai` SDK.
   given to the SDK and to nothing else: no log line, no error message, no `info` shows it.
 - Retries: the SDK's own bounded exponential backoff on 408/409/429/5xx and dropped connections
   (`max-retries`, default 2); timeouts from `timeout`.
-- Every call streams, so a cancel closes the HTTP stream at once.
+- Every call streams, so a cancel ends the HTTP stream at once (its socket is shut down, which
+  also wakes a read that waits on a server gone silent).
 - Chat models (api.openai.com) get the hole-filler prompt for inline completion; a server whose
   model has FIM tokens is used through /v1/completions when `fim-family` names its family.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -150,7 +153,7 @@ class OpenAIBackend(Backend):
         finish: str | None = None
         try:
             stream = open_stream()
-            cancel.on_cancel(stream.close)
+            cancel.on_cancel(lambda: _interrupt(stream))
             try:
                 for chunk in _chunks(stream):
                     if cancel.cancelled:
@@ -221,6 +224,18 @@ def explain_error(e: Exception, where: str, model: str, timeout_s: float) -> str
 def scrub(text: str, key: str | None) -> str:
     """Belt and braces: a server may quote the key back in an error message."""
     return text.replace(key, "***") if key and key != "none" else text
+
+
+def _interrupt(stream: Any) -> None:
+    """Stop a stream from another thread: shut its socket down, which wakes a read blocked on a
+    silent server at once (closing the stream alone does not), then close it."""
+    with contextlib.suppress(Exception):
+        network = stream.response.extensions.get("network_stream")
+        sock = network.get_extra_info("socket") if network is not None else None
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(Exception):
+        stream.close()
 
 
 def _chunks(stream: Iterable[Any]) -> Iterable[Any]:

@@ -13,6 +13,7 @@ from lsprotocol import types
 from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.server.ai.backends.base import Cancelled, CancelToken
 from spcopilot.server.ai.inline.completer import InlineRequest
+from spcopilot.server.ai.inline.request import request_from_view
 from spcopilot.server.lsp import convert
 from spcopilot.server.lsp.ai_params import ACCEPTED, FEEDBACK_METHOD, bad_params, get, position_of
 from spcopilot.server.lsp.language_server import SpcopilotServer
@@ -60,17 +61,10 @@ async def _inline(
     view = found[1] if found else None
     text = document.text
     offset = len(document.source[:byte_offset].decode("utf-8", "replace"))
-    request = InlineRequest(
-        text=text,
-        offset=offset,
-        path=document.path or "",
-        tree=document.tree,
-        game=view.game.game if view else "l4d2",
-        hooked_events=[h.event for h in view.model.hooks if h.event] if view else (),
-        lookup=view.lookup if view else None,
-        defined_here=view.model.is_defined if view else (lambda _: False),
-        scope=_scope(view),
-    )
+    if view is not None:
+        request = request_from_view(text, offset, view)
+    else:  # not analysed (e.g. too large): the completer works on the text alone
+        request = InlineRequest(text, offset, document.path or "", document.tree)
     suggestion = ai.completer.from_cache(request)
     if suggestion is None:
         await asyncio.sleep(ai.completer.debounce_ms() / 1000)
@@ -117,14 +111,6 @@ def auto_closed_overlap(suggestion: str, rest_of_line: str) -> str:
         if at == 0:
             return ""
     return rest
-
-
-def _scope(view: Any) -> Any:
-    if view is None:
-        return None
-    from spcopilot.diagnostics.linter import CombinedScope
-
-    return CombinedScope([view.scope] if view.scope is not None else [], names=set(view.model.defined))
 
 
 def feedback(ls: SpcopilotServer, params: Any) -> None:

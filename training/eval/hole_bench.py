@@ -153,7 +153,7 @@ class EditorRequests:
         self.count = 0
 
     def request(self, text: str, offset: int, plugin: Plugin) -> InlineRequest:
-        from spcopilot.diagnostics.linter import CombinedScope
+        from spcopilot.server.ai.inline.request import request_from_view
 
         self.count += 1
         uri = f"untitled:hole-{self.count}"
@@ -163,18 +163,7 @@ class EditorRequests:
         self.project.close(uri)
         if view is None:  # pragma: no cover - an open document always has a view
             return InlineRequest(text, offset, path, document.tree)
-        scope = CombinedScope([view.scope] if view.scope is not None else [], names=set(view.model.defined))
-        return InlineRequest(
-            text=text,
-            offset=offset,
-            path=path,
-            tree=document.tree,
-            game=view.game.game,
-            hooked_events=[h.event for h in view.model.hooks if h.event],
-            lookup=view.lookup,
-            defined_here=view.model.is_defined,
-            scope=scope,
-        )
+        return request_from_view(text, offset, view)
 
 
 @dataclass(slots=True)

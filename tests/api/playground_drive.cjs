@@ -10,44 +10,18 @@
 // env: SPCOPILOT_PLAYGROUND_URL, SPCOPILOT_PLAYWRIGHT, SPCOPILOT_CHROMIUM, SPCOPILOT_E2E_ARTIFACTS,
 //      SPCOPILOT_CHAT_QUESTION, SPCOPILOT_PLAYGROUND_TOKEN
 "use strict";
-const path = require("node:path");
-const { chromium } = require(process.env.SPCOPILOT_PLAYWRIGHT);
+const { run, screenshot } = require("../e2e/chromium.cjs");
 
 const url = process.env.SPCOPILOT_PLAYGROUND_URL;
-const artifacts = process.env.SPCOPILOT_E2E_ARTIFACTS;
 const report = { steps: {}, problems: [], ok: false };
 
 const PASTED = 'public void OnPluginStart()\n{\n\tHookEvent("pounce", Event_Pounce);\n}\n';
 
-async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.SPCOPILOT_CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  const page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  page.setDefaultTimeout(30_000);
+function watch(page) {
   page.on("pageerror", (error) => report.problems.push(`page error: ${error.message}`));
   page.on("console", (message) => {
     if (message.type() === "error") report.problems.push(`console: ${message.text()}`);
   });
-  try {
-    await (process.env.SPCOPILOT_PLAYGROUND_TOKEN ? tokenSession(page) : session(page));
-    report.ok = true;
-  } catch (error) {
-    report.error = String(error && error.stack ? error.stack : error);
-    await page.screenshot({ path: path.join(artifacts, "playground-failure.png") }).catch(() => {});
-  } finally {
-    await browser.close();
-  }
 }
 
 const texts = (page, selector) => page.locator(selector).allInnerTexts();
@@ -98,7 +72,7 @@ async function session(page) {
     const area = document.getElementById("code");
     return area.value.slice(area.selectionStart, area.selectionEnd);
   });
-  await page.screenshot({ path: path.join(artifacts, "playground.png") });
+  await screenshot(page, "playground.png");
 
   // Chat (streamed).
   await page.locator("#tab-chat").click();
@@ -109,7 +83,7 @@ async function session(page) {
   steps.answerFunctions = await page.$$eval(".message.assistant .tok-function", (found) => found.map((e) => e.textContent));
   steps.notes = await page.locator(".message.assistant .notes").innerText();
   steps.costAfterChat = await page.locator("#cost").innerText();
-  await page.screenshot({ path: path.join(artifacts, "playground-chat.png") });
+  await screenshot(page, "playground-chat.png");
 }
 
 async function tokenSession(page) {
@@ -127,4 +101,8 @@ async function tokenSession(page) {
   steps.checked = await texts(page, "#diagnostics li");
 }
 
-main().then(() => process.stdout.write(JSON.stringify(report) + "\n"));
+run(
+  report,
+  { viewport: { width: 1500, height: 950 }, timeout: 30_000, failureShot: "playground-failure.png", setup: watch },
+  process.env.SPCOPILOT_PLAYGROUND_TOKEN ? tokenSession : session,
+);

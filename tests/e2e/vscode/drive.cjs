@@ -9,41 +9,12 @@
 // env: SPCOPILOT_E2E_URL, SPCOPILOT_E2E_WORKSPACE, SPCOPILOT_PLAYWRIGHT, SPCOPILOT_CHROMIUM,
 //      SPCOPILOT_E2E_ARTIFACTS
 "use strict";
-const path = require("node:path");
-const { chromium } = require(process.env.SPCOPILOT_PLAYWRIGHT);
+const { run, screenshot } = require("../chromium.cjs");
 
 const url = process.env.SPCOPILOT_E2E_URL;
 const workspace = process.env.SPCOPILOT_E2E_WORKSPACE;
-const artifacts = process.env.SPCOPILOT_E2E_ARTIFACTS;
 const report = { steps: {}, ok: false };
 const mod = "Control";
-
-async function main() {
-  const browser = await chromium.launch({
-    executablePath: process.env.SPCOPILOT_CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.setDefaultTimeout(60_000);
-  try {
-    await session(page);
-    report.ok = true;
-  } catch (error) {
-    report.error = String(error && error.stack ? error.stack : error);
-    await page.screenshot({ path: path.join(artifacts, "vscode-failure.png") }).catch(() => {});
-  } finally {
-    await browser.close();
-  }
-}
 
 async function text(locator) {
   return (await locator.innerText()).replace(/\u00a0/g, " ");
@@ -122,7 +93,7 @@ async function session(page) {
   await waitForText(panel.locator(".monaco-list-row"), "SPC201");
   await waitForText(panel.locator(".monaco-list-row"), "SPC101");
   report.steps.problems = await problems(page);
-  await page.screenshot({ path: path.join(artifacts, "vscode-problems.png") });
+  await screenshot(page, "vscode-problems.png");
 
   // The quick fix: cursor on "pounce", Ctrl+., pick the fix.
   await editor.click();
@@ -131,7 +102,7 @@ async function session(page) {
   const fix = page.locator(".action-widget .monaco-list-row", { hasText: "lunge_pounce" }).first();
   await fix.waitFor();
   report.steps.quickFixMenu = await page.locator(".action-widget .monaco-list-row").allInnerTexts();
-  await page.screenshot({ path: path.join(artifacts, "vscode-quick-fix.png") });
+  await screenshot(page, "vscode-quick-fix.png");
   await fix.click();
   await waitForText(page.locator(".view-lines .view-line"), 'HookEvent("lunge_pounce"');
   await panel.locator(".monaco-list-row", { hasText: "SPC201" }).first().waitFor({ state: "detached" });
@@ -165,7 +136,7 @@ async function session(page) {
   // Around the auto-closed `")` the suggestion is shown in parts: the closers stay real text.
   report.steps.ghostParts = (await ghost.allInnerTexts()).map((part) => part.replace(/\u00a0/g, " "));
   report.steps.lineWithGhost = await lineText(page, 26);
-  await page.screenshot({ path: path.join(artifacts, "vscode-ghost-text.png") });
+  await screenshot(page, "vscode-ghost-text.png");
   await page.keyboard.press("Tab");
   await ghost.first().waitFor({ state: "detached" });
   report.steps.accepted = await lineText(page, 26);
@@ -174,7 +145,7 @@ async function session(page) {
   await page.keyboard.press(`${mod}+S`);
   await page.locator(".tab.dirty").waitFor({ state: "detached" });
   report.steps.saved = true;
-  await page.screenshot({ path: path.join(artifacts, "vscode-final.png") });
+  await screenshot(page, "vscode-final.png");
 
   // Explain selection: the Event_Incap function, explained in a markdown document beside.
   await editor.click();
@@ -199,14 +170,7 @@ async function session(page) {
   report.steps.generatedTab = await text(tab);
   const active = page.locator(".editor-group-container.active .view-lines .view-line");
   report.steps.generatedLines = (await active.allInnerTexts()).map((line) => line.replace(/\u00a0/g, " "));
-  await page.screenshot({ path: path.join(artifacts, "vscode-generated-plugin.png") });
+  await screenshot(page, "vscode-generated-plugin.png");
 }
 
-main()
-  .catch((error) => {
-    report.error = String(error && error.stack ? error.stack : error);
-  })
-  .finally(() => {
-    process.stdout.write(JSON.stringify(report) + "\n");
-    process.exit(report.ok ? 0 : 1);
-  });
+run(report, { viewport: { width: 1600, height: 1000 }, timeout: 60_000, failureShot: "vscode-failure.png" }, session);

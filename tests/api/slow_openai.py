@@ -5,13 +5,14 @@ stop the model: the backend notices the cancel at the next token and closes its 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import select
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.model.fault_servers import LocalServer, serving
 
 TOKEN_INTERVAL_S = 0.1
 
@@ -54,28 +55,16 @@ class Endless(BaseHTTPRequestHandler):
         pass
 
 
-class SlowServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class SlowServer(LocalServer):
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Endless)
+        super().__init__(Endless)
         self.received = threading.Event()  # a chat stream was started
         self.closed = threading.Event()  # its client closed the connection (or the server stopped)
         self.stopping = threading.Event()
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+    def release(self) -> None:
+        self.stopping.set()
 
 
-@contextmanager
-def slow_openai() -> Iterator[SlowServer]:
-    server = SlowServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
+def slow_openai() -> contextlib.AbstractContextManager[SlowServer]:
+    return serving(SlowServer())

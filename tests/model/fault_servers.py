@@ -5,12 +5,14 @@ that starts an answer and then goes silent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 
 
 def sse_chat(text: str) -> bytes:
@@ -23,6 +25,37 @@ def sse_chat(text: str) -> bytes:
     chunks.append({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "m",
                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})  # fmt: skip
     return b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks) + b"data: [DONE]\n\n"
+
+
+class LocalServer(ThreadingHTTPServer):
+    """An HTTP server on 127.0.0.1 with a free port; `serving` runs it for a test."""
+
+    daemon_threads = True
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(("127.0.0.1", 0), handler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+    def release(self) -> None:
+        """Let handlers that wait for the test's end go (before shutting down)."""
+
+
+Server = TypeVar("Server", bound=LocalServer)
+
+
+@contextmanager
+def serving(server: Server) -> Iterator[Server]:
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.release()
+        server.shutdown()
+        server.server_close()
 
 
 class Scripted(BaseHTTPRequestHandler):
@@ -51,33 +84,19 @@ class Scripted(BaseHTTPRequestHandler):
         pass
 
 
-class ScriptedServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class ScriptedServer(LocalServer):
     def __init__(self, script: list[tuple[int, float, bytes]]) -> None:
-        super().__init__(("127.0.0.1", 0), Scripted)
+        super().__init__(Scripted)
         self.script = script
         self.requests: list[tuple[str, dict[str, str]]] = []
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
 
 
 def error_body(message: str, kind: str) -> bytes:
     return json.dumps({"error": {"message": message, "type": kind, "code": None}}).encode()
 
 
-@contextmanager
-def scripted(script: list[tuple[int, float, bytes]]) -> Iterator[ScriptedServer]:
-    server = ScriptedServer(script)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+def scripted(script: list[tuple[int, float, bytes]]) -> contextlib.AbstractContextManager[ScriptedServer]:
+    return serving(ScriptedServer(script))
 
 
 class Stalling(BaseHTTPRequestHandler):
@@ -100,26 +119,14 @@ class Stalling(BaseHTTPRequestHandler):
         pass
 
 
-class StallingServer(ThreadingHTTPServer):
-    daemon_threads = True
-
+class StallingServer(LocalServer):
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Stalling)
+        super().__init__(Stalling)
         self.released = threading.Event()
 
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+    def release(self) -> None:
+        self.released.set()
 
 
-@contextmanager
-def stalling() -> Iterator[StallingServer]:
-    server = StallingServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.released.set()
-        server.shutdown()
-        server.server_close()
+def stalling() -> contextlib.AbstractContextManager[StallingServer]:
+    return serving(StallingServer())

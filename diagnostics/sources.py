@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,12 @@ class SourceFile:
     data: bytes  # UTF-8 (invalid bytes replaced, see `note`)
     note: str = ""  # e.g. "not valid UTF-8: decoded with replacement characters"
     original: bytes | None = None  # the bytes on disk when `data` differs from them
+
+
+def path_key(path: str | Path) -> str:
+    """One spelling per file for comparing paths: absolute, normalised, case-folded where the
+    file system folds case."""
+    return os.path.normcase(os.path.abspath(path))
 
 
 def read_source(path: Path) -> SourceFile:

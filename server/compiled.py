@@ -8,17 +8,13 @@ on each file, so pull diagnostics resend only the files whose findings changed.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Mapping, Sequence
 
 from spcopilot.diagnostics.compiler import merged
 from spcopilot.diagnostics.compiler.findings import ReadText
 from spcopilot.diagnostics.model import Diagnostic
-
-
-def _key(path: str) -> str:
-    return os.path.normcase(os.path.abspath(path))
+from spcopilot.diagnostics.sources import path_key
 
 
 class CompilerFindings:
@@ -32,19 +28,19 @@ class CompilerFindings:
         """Replace what the last compile of `origin` found; returns the files whose shown
         findings changed (to publish again)."""
         with self._lock:
-            touched = self._drop_origin(_key(origin))
-            reported = {_key(p) for p, found in by_file.items() if found}
+            touched = self._drop_origin(path_key(origin))
+            reported = {path_key(p) for p, found in by_file.items() if found}
             for path, found in by_file.items():
                 if found:
-                    self._on[_key(path)] = list(found)
-            self._from[_key(origin)] = reported
+                    self._on[path_key(path)] = list(found)
+            self._from[path_key(origin)] = reported
             touched |= reported
             self._bump(touched)
             return touched
 
     def changed(self, path: str) -> set[str]:
         """`path` was edited: drop the findings on it and those of its own last compile."""
-        key = _key(path)
+        key = path_key(path)
         with self._lock:
             touched = self._drop_origin(key)
             if self._on.pop(key, None) is not None:
@@ -62,7 +58,7 @@ class CompilerFindings:
 
     def stamp(self, path: str) -> int:
         with self._lock:
-            return self._stamps.get(_key(path), 0)
+            return self._stamps.get(path_key(path), 0)
 
     def _bump(self, files: set[str]) -> None:
         for f in files:
@@ -75,7 +71,7 @@ class CompilerFindings:
 
     def on(self, path: str) -> list[Diagnostic]:
         with self._lock:
-            return list(self._on.get(_key(path), ()))
+            return list(self._on.get(path_key(path), ()))
 
     def merged_into(self, path: str, ours: list[Diagnostic], read_text: ReadText) -> list[Diagnostic]:
         found = self.on(path)

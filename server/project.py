@@ -28,7 +28,7 @@ from spcopilot.diagnostics.linter import Linter
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.parsing import parse
 from spcopilot.diagnostics.semantics import FileModel
-from spcopilot.diagnostics.sources import read_source
+from spcopilot.diagnostics.sources import path_key, read_source
 from spcopilot.diagnostics.text import LineIndex
 from spcopilot.server.compiled import CompilerFindings
 from spcopilot.server.features.view import DocumentView
@@ -347,9 +347,9 @@ class Project:
 
     def uri_of(self, path: str | Path) -> str | None:
         """The uri of the open document at `path` (as the client wrote it), or None."""
-        key = os.path.normcase(os.path.abspath(path))
+        key = path_key(path)
         for uri, doc in self.documents.items():
-            if doc.document.path and os.path.normcase(os.path.abspath(doc.document.path)) == key:
+            if doc.document.path and path_key(doc.document.path) == key:
                 return uri
         return None
 

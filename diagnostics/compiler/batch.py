@@ -14,16 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from spcopilot.diagnostics.checker import FileResult
-from spcopilot.diagnostics.compiler.check import CompileCheck, CompileReport
+from spcopilot.diagnostics.compiler.check import CompileCheck, CompileReport, text_reader
 from spcopilot.diagnostics.compiler.findings import merged
-from spcopilot.diagnostics.errors import InputError
-from spcopilot.diagnostics.sources import read_source
+from spcopilot.diagnostics.sources import path_key
 
 
 def add_compiler_findings(results: list[FileResult], check: CompileCheck, jobs: int = 1) -> list[str]:
     """Compile the plugins behind `results` and merge what the compiler says into them (new
     results for files outside the set). Returns the problems to show, each once."""
-    by_path = {_key(r.path): r for r in results}
+    by_path = {path_key(r.path): r for r in results}
     targets: list[Path] = []
     for r in results:
         if not r.error and not r.skipped and r.path.suffix.lower() in (".sp", ".inc"):
@@ -46,19 +45,8 @@ def _merge(report: CompileReport, by_path: dict[str, FileResult], results: list[
     for path, found in report.by_file.items():
         if not found:
             continue
-        result = by_path.get(_key(Path(path)))
+        result = by_path.get(path_key(Path(path)))
         if result is None:
-            result = by_path[_key(Path(path))] = FileResult(Path(path))
+            result = by_path[path_key(Path(path))] = FileResult(Path(path))
             results.append(result)
-        result.diagnostics = merged(result.diagnostics, found, _read)
-
-
-def _key(path: Path) -> str:
-    return os.path.normcase(os.path.abspath(path))
-
-
-def _read(path: str) -> bytes | None:
-    try:
-        return read_source(Path(path)).data
-    except InputError:
-        return None
+        result.diagnostics = merged(result.diagnostics, found, text_reader())

@@ -107,7 +107,7 @@ class CompileCheck:
             )
             report.targets.append(target)
             report.seconds += run.seconds
-            self._add(report, run, _reader(buffers))
+            self._add(report, run, text_reader(buffers))
             if run.cancelled:
                 report.cancelled = True
                 break
@@ -130,7 +130,10 @@ def _declares_plugin(path: Path) -> bool:
         return False
 
 
-def _reader(buffers: Mapping[str, bytes]) -> ReadText:
+def text_reader(buffers: Mapping[str, bytes] | None = None) -> ReadText:
+    """A file's text: an unsaved buffer when one is given for it, else the disk's."""
+    buffers = buffers or {}
+
     def read(path: str) -> bytes | None:
         if path in buffers:
             return buffers[path]

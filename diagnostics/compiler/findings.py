@@ -14,12 +14,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 
 from spcopilot.diagnostics.compiler.output import CompilerMessage
 from spcopilot.diagnostics.model import Diagnostic
+from spcopilot.diagnostics.sources import path_key
 from spcopilot.diagnostics.text import LineIndex
 
 RULE = "spcomp"
@@ -37,33 +37,47 @@ def to_diagnostics(messages: Iterable[CompilerMessage], read_text: ReadText) -> 
     """Diagnostics on the files the messages name (repeats of the same message dropped)."""
     found: list[Diagnostic] = []
     seen: set[tuple[str, int, int, str]] = set()
-    texts: dict[str, bytes | None] = {}
+    read = _remembered(read_text)
+    indexes: dict[str, LineIndex] = {}
     for m in messages:
         key = (m.path, m.line, m.number, m.text)
         if key in seen:
             continue
         seen.add(key)
-        if m.path not in texts:
-            texts[m.path] = read_text(m.path)
-        source = texts[m.path] or b""
-        start, end = _line_span(source, m.line, m.end_line)
-        index = LineIndex(source)
+        source = read(m.path) or b""
+        index = indexes.get(m.path) or indexes.setdefault(m.path, LineIndex(source))
+        start, end = _line_span(source, index, m.line, m.end_line)
         found.append(Diagnostic(m.code, RULE, m.severity, m.text, start, end, index.range(start, end), path=m.path))
     return found
 
 
-def _line_span(source: bytes, first: int, last: int) -> tuple[int, int]:
-    """Byte span of 1-based lines first..last without their surrounding blanks."""
-    lines = source.split(b"\n")
-    first = max(1, min(first, len(lines)))
-    last = max(first, min(last, len(lines)))
-    starts = [0]
-    for line in lines[:-1]:
-        starts.append(starts[-1] + len(line) + 1)
-    start_line, end_line = lines[first - 1], lines[last - 1]
+def _line_span(source: bytes, index: LineIndex, first: int, last: int) -> tuple[int, int]:
+    """Byte span of 1-based lines first..last (clamped to the file) without their surrounding
+    blanks."""
+    starts = index.line_starts
+    first = max(1, min(first, len(starts)))
+    last = max(first, min(last, len(starts)))
+
+    def line(number: int) -> bytes:
+        end = starts[number] - 1 if number < len(starts) else len(source)
+        return source[starts[number - 1] : end]
+
+    start_line, end_line = line(first), line(last)
     start = starts[first - 1] + (len(start_line) - len(start_line.lstrip()))
     end = starts[last - 1] + len(end_line.rstrip())
     return (start, end) if end >= start else (start, start)
+
+
+def _remembered(read_text: ReadText) -> ReadText:
+    """`read_text` that reads each file once."""
+    texts: dict[str, bytes | None] = {}
+
+    def read(path: str) -> bytes | None:
+        if path not in texts:
+            texts[path] = read_text(path)
+        return texts[path]
+
+    return read
 
 
 def without_duplicates(
@@ -71,15 +85,16 @@ def without_duplicates(
 ) -> list[Diagnostic]:
     """The compiler's findings minus those one of ours already reports (see the module doc)."""
     kept = []
+    read = _remembered(read_text)
     for c in compiler:
         names = set(_QUOTED.findall(c.message))
-        if not names or not any(_same_finding(c, o, names, read_text) for o in ours):
+        if not names or not any(_same_finding(c, o, names, read) for o in ours):
             kept.append(c)
     return kept
 
 
 def _same_finding(c: Diagnostic, o: Diagnostic, names: set[str], read_text: ReadText) -> bool:
-    if o.path and c.path and not same_path(o.path, c.path):
+    if o.path and c.path and path_key(o.path) != path_key(c.path):
         return False
     if not c.range.start.line <= o.range.start.line <= c.range.end.line:
         return False
@@ -89,10 +104,6 @@ def _same_finding(c: Diagnostic, o: Diagnostic, names: set[str], read_text: Read
     source = read_text(c.path) or b""
     covered = source[o.start_byte : o.end_byte].decode("utf-8", "replace")
     return bool(names & set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", covered)))
-
-
-def same_path(a: str, b: str) -> bool:
-    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
 
 
 def merged(ours: Sequence[Diagnostic], compiler: Sequence[Diagnostic], read_text: ReadText) -> list[Diagnostic]:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from spcopilot.diagnostics.compiler.locate import Compiler
 from spcopilot.diagnostics.compiler.output import CompilerMessage, parse_output
+from spcopilot.diagnostics.sources import path_key
 
 DEFAULT_TIMEOUT_S = 60.0
 MAX_OUTPUT_BYTES = 4 << 20  # a compiler printing more than this is stopped: it is not compiling
@@ -57,7 +58,7 @@ _file_locks_guard = threading.Lock()
 
 
 def _lock_for(path: Path) -> threading.Lock:
-    key = os.path.normcase(os.path.abspath(path))
+    key = path_key(path)
     with _file_locks_guard:
         return _file_locks.setdefault(key, threading.Lock())
 

@@ -144,8 +144,10 @@ class BuildGrammar(build_ext):
                 extra_postargs=["-std=c11", "-O2", "-w", "-fPIC"],
             )
             ext.extra_objects = [*objects]
-            ext.depends = [*ext.depends, *sources]  # other patches: other sources, so a rebuild
             ext.define_macros = [*ext.define_macros, ("SPCOPILOT_GRAMMAR_PATCHES", f'"{identity}"')]
+            # Always link: the grammar objects were just compiled (maybe from other patches), and
+            # an existing binding newer than binding.c says nothing about which grammar it holds.
+            self.force = True
         super().build_extension(ext)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +18,8 @@ from spcopilot.diagnostics.text import LineIndex
 from tree_sitter import Node, Tree
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+_STRICT = os.environ.get("SPCOPILOT_STRICT") == "1"  # tests: a failure fails loudly
 
 
 class SymbolScope(Protocol):
@@ -78,8 +82,15 @@ class Context:
     @cached_property
     def symbols(self) -> SymbolScope:
         if callable(self.scope):
-            return self.scope(self.model)
-        if self.scope is not None:
+            try:
+                return self.scope(self.model)
+            except Exception:
+                # A failing include index must not cost every rule that asks about names their
+                # findings: the includes count as unread (rules then say "unless <x> defines it").
+                if _STRICT:
+                    raise
+                log.exception("reading the includes of %s failed; they count as unread", self.path or "<text>")
+        elif self.scope is not None:
             return self.scope
         return EmptyScope([i.name for i in self.model.includes])
 

@@ -107,6 +107,10 @@ def lint(
     file's includes define. (The editor lints through incremental.IncrementalLint, which
     returns the same, faster after an edit.)"""
     source = text.encode("utf-8") if isinstance(text, str) else text
+    if not source.isascii() and not is_utf8(source):
+        # Invalid bytes read as U+FFFD, as `spcopilot check` reads files (the query's text
+        # predicates decode UTF-8 strictly); offsets then refer to the repaired text.
+        source, tree, lines = source.decode("utf-8", "replace").encode("utf-8"), None, None
     config = config or Config()
     tree = tree or parse(source)
     ctx = Context(source, tree, path, config, events, scope)
@@ -150,6 +154,14 @@ def lint(
         if rule in active and finishes(rule):
             found += run_rule(rule, rule.finish, (ctx,), ctx)
     return finalise(found, ctx, config)
+
+
+def is_utf8(source: bytes) -> bool:
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def run_call(rule: Rule, compiled: CompiledRules, name: str, call: Node, ctx: Context) -> list[Diagnostic]:

@@ -126,6 +126,9 @@ class IncrementalLint:
         what the previous call learnt. The include scope `scope` makes is compared by identity
         on every lint (an include index hands out a new scope object when a file changed)."""
         config = config or Config()
+        if not source.isascii() and not engine.is_utf8(source):
+            self.reset()  # lint() reads the bytes repaired, so its offsets are not this text's
+            return engine.lint(source, path, config, tree=tree, scope=scope, events=events)
         lines = lines or LineIndex(source)
         setup = self._setup
         same = setup is not None and setup[0] == path and setup[1] == config and setup[2] is events

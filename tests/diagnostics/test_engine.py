@@ -258,3 +258,10 @@ def test_the_ai_table_of_the_config_file_is_not_the_engines(tmp_path: Path) -> N
     path = tmp_path / ".spcopilot.toml"
     path.write_text('ignore = ["SPC701"]\n\n[ai]\nbackend = "llamacpp"\ngguf = "m.gguf"\n', encoding="utf-8")
     assert load_file(path).ignore == ("SPC701",)
+
+
+def test_bytes_that_are_not_utf8_are_read_repaired() -> None:
+    """Found by bench/fuzz_grammar.py: the query's text predicate decoded a callee strictly."""
+    source = b"public void OnPluginStart()\n{\n    Random\xd9Float(0.0, 1.0);\n    RandomFloat(0.0, 1.0);\n}\n"
+    found = lint(source, "t.sp")
+    assert [(d.code, d.range.start.line) for d in found] == [("SPC101", 3)]

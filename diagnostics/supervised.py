@@ -9,7 +9,7 @@ the grammar fuzzer (bench/fuzz_grammar.py) and the tests that parse hostile inpu
 
 ```python
 with Worker(parse_and_describe) as worker:
-    outcome = worker.call(b"#define X /*", timeout=5.0)
+    outcome = worker.call(b"#define X /*", timeout=60.0, cpu_seconds=5.0)
     outcome.status  # "ok", "timeout", "crashed" (the signal or exit code in .detail) or "error"
 ```
 """
@@ -17,6 +17,7 @@ with Worker(parse_and_describe) as worker:
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import signal
 import traceback
@@ -25,6 +26,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
+
+try:
+    import resource
+except ImportError:  # Windows: wall-clock limits only
+    resource = None  # type: ignore[assignment]
 
 OK, TIMEOUT, CRASHED, ERROR = "ok", "timeout", "crashed", "error"
 
@@ -52,16 +58,36 @@ def _serve(
         initializer(*initargs)
     while True:
         try:
-            payload = conn.recv()
+            message = conn.recv()
         except EOFError:
             return  # the parent went away
-        if payload is None:
+        if message is None:
             return
+        payload, cpu_seconds = message
+        _limit_cpu(cpu_seconds)
         try:
             reply: tuple[str, Any, str] = (OK, function(payload), "")
         except Exception:
             reply = (ERROR, None, traceback.format_exc())
+        _limit_cpu(None)
         conn.send(reply)
+
+
+def _limit_cpu(seconds: float | None) -> None:
+    """Have the kernel stop this process (SIGXCPU) once this call has used `seconds` of CPU time
+    (None: no limit). CPU time, not wall time: a loaded machine does not make a call time out,
+    and a C loop holding the GIL is stopped all the same."""
+    if resource is None:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if seconds is None:
+        soft = hard
+    else:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        soft = math.ceil(usage.ru_utime + usage.ru_stime + seconds)
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def describe_exit(code: int | None) -> str:
@@ -93,11 +119,14 @@ class Worker:
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
         self.busy = False  # a payload was sent and its reply not yet read (see submit/collect)
+        self.cpu_seconds: float | None = None  # the CPU limit of the call in flight
         self.started = 0  # how many children this worker has started (1 + replacements)
 
     # -- one call, waited for ------------------------------------------------------------------
-    def call(self, payload: Any, timeout: float | None) -> Outcome:
-        self.submit(payload)
+    def call(self, payload: Any, timeout: float | None, cpu_seconds: float | None = None) -> Outcome:
+        """`function(payload)` in the child: at most `timeout` seconds of wall time and (where
+        the OS can limit it) `cpu_seconds` of CPU time; past either the child is stopped."""
+        self.submit(payload, cpu_seconds)
         return self.collect(timeout)
 
     # -- the same in two steps, for a pool that waits on many workers at once ----------------
@@ -107,12 +136,13 @@ class Worker:
         assert self._conn is not None
         return self._conn
 
-    def submit(self, payload: Any) -> None:
+    def submit(self, payload: Any, cpu_seconds: float | None = None) -> None:
         if self._process is None or not self._process.is_alive():
             self._start()
         assert self._conn is not None
-        self._conn.send(payload)
+        self._conn.send((payload, cpu_seconds))
         self.busy = True
+        self.cpu_seconds = cpu_seconds
 
     def collect(self, timeout: float | None = 0.0) -> Outcome:
         """The reply to the payload submitted, waiting at most `timeout` seconds; past it the child
@@ -121,12 +151,14 @@ class Worker:
         self.busy = False
         if not self._conn.poll(timeout):
             self.kill()
-            return Outcome(TIMEOUT, detail=f"no answer within {timeout:g} s")
+            return Outcome(TIMEOUT, detail=f"gave no answer within {timeout:g} s")
         try:
             status, value, detail = self._conn.recv()
         except (EOFError, OSError):
             process = self._process
             self.kill()
+            if resource is not None and process.exitcode == -signal.SIGXCPU:
+                return Outcome(TIMEOUT, detail=f"used more than {self.cpu_seconds:g} s of CPU time")
             return Outcome(CRASHED, detail=describe_exit(process.exitcode))
         return Outcome(status, value, detail)
 

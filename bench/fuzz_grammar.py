@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dirs", nargs="*", type=Path)
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--limit", type=float, default=5.0, help="seconds per input before it counts as a hang")
+    parser.add_argument("--limit", type=float, default=5.0, help="CPU seconds per input before it counts as a hang")
     parser.add_argument("--out", type=Path, default=Path("fuzz-findings"))
     args = parser.parse_args(argv)
     pool = seeds(args.dirs or [REPO / "examples", REPO / "tests" / "rules" / "fixtures"])
@@ -113,13 +113,13 @@ def main(argv: list[str] | None = None) -> int:
         while time.monotonic() < stop:
             source = mutate(rng, rng.choice(pool), pool)
             began = time.perf_counter()
-            outcome = worker.call(source, timeout=args.limit)
+            outcome = worker.call(source, timeout=args.limit * 20, cpu_seconds=args.limit)
             slowest = max(slowest, time.perf_counter() - began)
             runs += 1
             if outcome.status == OK:
                 continue
             where = outcome.detail.strip().splitlines()[-1] if outcome.status == ERROR else outcome.detail
-            key = (outcome.status, where)
+            key = (outcome.status, where if outcome.status == ERROR else f"{where}, {len(source) // 1000} KB")
             if key not in found or len(source) < len(found[key]):
                 if key not in found:
                     print(f"[{runs}] {outcome.status}: {where} ({len(source)} bytes)", flush=True)

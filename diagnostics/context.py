@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol, TypeVar
 
 from spcopilot.diagnostics import semantics
+from spcopilot.diagnostics.budget import Budget
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.game import GameInfo, detect_game
 from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES
@@ -60,6 +62,7 @@ class Context:
     # What the file's includes define: a scope, or a function of the file model that makes one
     # (so the model is built once).
     scope: SymbolScope | Callable[[semantics.FileModel], SymbolScope] | None = None
+    budget: Budget | None = None  # checked before each rule call (engine.run_rule)
 
     @cached_property
     def lines(self) -> LineIndex:
@@ -133,7 +136,17 @@ class Context:
         return self.text(fn)
 
     def enclosing_function(self, node: Node) -> Node | None:
-        return semantics.enclosing_function(node)
+        """The function or method around `node` (semantics.enclosing_function), starting from the
+        top-level item that holds it (found by bisection)."""
+        starts, items = self.memo("top-level items", self._top_level_items)
+        i = bisect_right(starts, node.start_byte) - 1
+        if i < 0 or items[i].end_byte < node.end_byte:
+            return semantics.enclosing_function(node, self.tree.root_node)
+        return semantics.enclosing_function(node, items[i])
+
+    def _top_level_items(self) -> tuple[list[int], list[Node]]:
+        items = self.tree.root_node.children
+        return [n.start_byte for n in items], items
 
     def function_name(self, function: Node) -> str:
         return semantics.function_name(function, self.source)

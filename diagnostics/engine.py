@@ -12,9 +12,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from spcopilot.diagnostics.budget import AnalysisStopped, Budget
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.context import Context, SymbolScope
 from spcopilot.diagnostics.knowledge.events import EventCatalogue
+from spcopilot.diagnostics.matching import matches, pattern_roots
 from spcopilot.diagnostics.model import Diagnostic, Severity
 from spcopilot.diagnostics.parsing import language, parse
 from spcopilot.diagnostics.rules import all_rules
@@ -41,6 +43,7 @@ class CompiledRules:
     owners: tuple[tuple[Rule, ...], ...]  # pattern index -> rules whose `check` gets the match
     by_callee: dict[str, tuple[Rule, ...]]  # callee name -> rules that subscribed to it
     call_queries: dict[str, Query]  # rule code -> its call_query, run on its subscribed calls
+    roots: frozenset[str] | None  # the node types the patterns start at (matching.py)
 
 
 def _patterns(query_text: str) -> list[str]:
@@ -71,6 +74,7 @@ def compile_rules(codes: tuple[str, ...]) -> CompiledRules:
         owners=tuple(owners),
         by_callee={k: tuple(v) for k, v in by_callee.items()},
         call_queries={r.code: Query(language(), r.call_query) for r in rules if r.call_query.strip()},
+        roots=pattern_roots(texts),
     )
 
 
@@ -101,19 +105,22 @@ def lint(
     scope: SymbolScope | Callable[[FileModel], SymbolScope] | None = None,
     events: EventCatalogue | None = None,
     lines: LineIndex | None = None,
+    budget: Budget | None = None,
 ) -> list[Diagnostic]:
     """Lint one SourcePawn file. `tree` may be a tree already parsed from `text` (the LSP's
     incrementally re-parsed tree), `lines` its line index; `scope` answers which names the
-    file's includes define. (The editor lints through incremental.IncrementalLint, which
-    returns the same, faster after an edit.)"""
+    file's includes define; `budget` (a deadline, a cancel flag) is checked while parsing,
+    querying and between rule calls: AnalysisStopped when it runs out. (The editor lints through
+    incremental.IncrementalLint, which returns the same, faster after an edit.)"""
     source = text.encode("utf-8") if isinstance(text, str) else text
     if not source.isascii() and not is_utf8(source):
         # Invalid bytes read as U+FFFD, as `spcopilot check` reads files (the query's text
         # predicates decode UTF-8 strictly); offsets then refer to the repaired text.
         source, tree, lines = source.decode("utf-8", "replace").encode("utf-8"), None, None
     config = config or Config()
-    tree = tree or parse(source)
+    tree = tree or parse(source, budget=budget)
     ctx = Context(source, tree, path, config, events, scope)
+    ctx.budget = budget
     if lines is not None:
         ctx.__dict__["lines"] = lines  # fills the Context.lines cached property
     enabled = enabled_rules(config)
@@ -124,7 +131,7 @@ def lint(
     calls: list[tuple[str, Node]] = []
     structural: list[tuple[int, dict]] = []
     model_patterns, call_index = compiled.model_patterns, compiled.call_pattern
-    for index, captures in QueryCursor(compiled.query).matches(tree.root_node):
+    for index, captures in matches(compiled.query, tree.root_node, compiled.roots, budget):
         if index < model_patterns:
             builder.add(captures)
         elif index == call_index:
@@ -203,10 +210,12 @@ def lint_config(text: str | bytes, path: str = "", config: Config | None = None)
 
 
 def run_rule(rule: Rule, method: Callable[..., Iterable[Diagnostic]], args: tuple, ctx: Context) -> list[Diagnostic]:
+    if ctx.budget is not None:
+        ctx.budget.check()
     try:
         return list(method(*args))
-    except StaleNode:
-        raise  # the incremental engine's own failure: it falls back to a plain lint
+    except (StaleNode, AnalysisStopped):
+        raise  # the incremental engine's own failure (it falls back to a plain lint); a stop
     except Exception:
         if _STRICT:
             raise

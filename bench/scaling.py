@@ -41,6 +41,7 @@ KINDS: dict[str, Callable[[int], bytes]] = {
     "string-open": lambda n: FUNCTION % (b'"' + b"(" * n),
     "comments": lambda n: _in_function(b"/* " + b"/* x " * n + b"*/"),
     "comment-open": lambda n: _in_function(b"/* " + b"( " * n),
+    "concatenations": lambda n: FUNCTION.replace(b"int x", b"char x[]") % (b'"a" ... ' * n + b'"b"'),
     "long-line": lambda n: FUNCTION % b" + ".join(b"x%d" % (i % 97) for i in range(n)),
     "functions": lambda n: b"".join(
         b"/** doc %d */\npublic void F%d(int client)\n{\n    float f = RandomFloat(0.0, 1.0);\n}\n" % (i, i)

@@ -5,7 +5,9 @@ a named one. Error recovery can leave thousands of anonymous tokens side by side
 (a line of 64,000 `(`: one root with 64,000 children), and then each visit scans all the rest:
 quadratic (4-6 s at 64,000, minutes at 300,000). A tree without errors never has such runs, so:
 
-- a subtree without errors is matched by one cursor, as before (the normal case: one pass);
+- a subtree without errors is matched by one cursor, as before (the normal case: one pass),
+  unless it is very big (`_ONE_CURSOR` nodes: then it is split like one with errors, since a cursor
+  is also superlinear on a node with very many named children, e.g. a string of 10^5 escapes);
 - in a subtree with errors, each node on the way to the errors is matched on its own (a cursor
   rooted at it, `max_start_depth` 0: the patterns that start there), unless no pattern can start
   at its type or its children hold long runs of anonymous tokens (the quadratic case: what could
@@ -32,6 +34,9 @@ Match = tuple[int, dict[str, list[Node]]]
 # A node whose children's scans (each child to the next named sibling) would cost more than this
 # many times its child count is not matched as a whole (see above).
 _SCAN_FACTOR = 8
+# Subtrees up to this many nodes get one cursor; bigger ones are split (a cursor also slows down
+# more than linearly on a node of very many named children: a string of 100,000 escapes).
+_ONE_CURSOR = 50_000
 _ROOT = re.compile(r"[(\s]*([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -58,23 +63,28 @@ def query_roots(source: str) -> frozenset[str] | None:
 
 def matches(query: Query, node: Node, roots: frozenset[str] | None, budget: Budget | None = None) -> list[Match]:
     """Every match of `query` in `node`'s subtree (see the module docs)."""
-    if not node.has_error:
+    if not node.has_error and node.descendant_count <= _ONE_CURSOR:
         return _run(query, node, budget, rooted=False)
     found: list[Match] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if not current.has_error:
+    cursor = node.walk()  # a cursor's steps cost a third of `Node.children` (deep chains)
+    while True:
+        current = cursor.node
+        assert current is not None
+        if not current.has_error and current.descendant_count <= _ONE_CURSOR:
             if current.child_count or roots is None or current.type in roots:
                 found += _run(query, current, budget, rooted=False)
+            descend = False
+        else:
+            if budget is not None:
+                budget.check()
+            if (roots is None or current.type in roots) and not _long_anonymous_runs(current.children):
+                found += _run(query, current, budget, rooted=True)
+            descend = True
+        if descend and cursor.goto_first_child():
             continue
-        if budget is not None:
-            budget.check()
-        children = current.children
-        if (roots is None or current.type in roots) and not _long_anonymous_runs(children):
-            found += _run(query, current, budget, rooted=True)
-        stack.extend(reversed(children))
-    return found
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return found
 
 
 def captures(

@@ -259,13 +259,15 @@ class IncludeIndex:
         scope = Scope()
         watched: dict[Path, Stamp] = {}
         seen: set[str] = set()
+        missing: set[str] = set()  # scope.unresolved as a set (thousands of includes: no n² scan)
         symbols: list[Symbol] = []
         queue = deque((ref, origin) for ref in refs)
         while queue:
             ref, folder = queue.popleft()
             found = self._resolve(ref, folder, watched)
             if found is None:
-                if not ref.optional and ref.name not in scope.unresolved:
+                if not ref.optional and ref.name not in missing:
+                    missing.add(ref.name)
                     scope.unresolved.append(ref.name)
                 continue
             real = os.path.realpath(found)

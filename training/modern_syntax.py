@@ -24,6 +24,7 @@ The result must parse without an error and without any old construct, or it is n
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from spcopilot.diagnostics.parsing import Node, parse
@@ -190,9 +191,9 @@ class _Converter:
         return self.source[start:end].decode("utf-8", "replace")
 
     def render(self, node: Node) -> str:
-        handler = getattr(self, "_" + node.type, None)
+        handler = _HANDLERS.get(node.type)
         if handler is not None:
-            return handler(node)  # type: ignore[no-any-return]
+            return handler(self, node)
         if node.child_count == 0:
             return self.text(node)
         return self.children(node, node.children)
@@ -291,7 +292,7 @@ class _Converter:
 
     def _struct_declaration(self, node: Node) -> str:
         colon = [c for c in node.children if c.type == ":"]
-        return self.children(node, node.children, {c.id: " " for c in colon}).replace("  ", " ")
+        return self.children(node, node.children, {c.id: " " for c in colon})
 
     def _old_type_cast(self, node: Node) -> str:
         tag = self.type_of(node.child_by_field_name("type"))
@@ -304,12 +305,12 @@ class _Converter:
 
     # -- functions ------------------------------------------------------------------------------
     def _function_definition(self, node: Node) -> str:
-        return self._function(node, definition=True)
+        return self.function(node, definition=True)
 
     def _function_declaration(self, node: Node) -> str:
-        return self._function(node, definition=False)
+        return self.function(node, definition=False)
 
-    def _function(self, node: Node, definition: bool) -> str:
+    def function(self, node: Node, definition: bool) -> str:
         returns = node.child_by_field_name("returnType")
         name = node.child_by_field_name("name")
         replaced: dict[int, str] = {}
@@ -393,6 +394,23 @@ class _Converter:
         if node.child_by_field_name("type") is not None:
             raise NotConvertible("an old enum struct (tagged enum fields)")
         return self.children(node, node.children)
+
+
+_HANDLERS: dict[str, Callable[[_Converter, Node], str]] = {
+    "old_global_variable_declaration": _Converter._old_global_variable_declaration,
+    "old_variable_declaration_statement": _Converter._old_variable_declaration_statement,
+    "old_for_loop_variable_declaration_statement": _Converter._old_for_loop_variable_declaration_statement,
+    "struct_declaration": _Converter._struct_declaration,
+    "old_type_cast": _Converter._old_type_cast,
+    "function_definition": _Converter._function_definition,
+    "function_declaration": _Converter._function_declaration,
+    "parameter_declaration": _Converter._parameter_declaration,
+    "rest_parameter": _Converter._rest_parameter,
+    "functag": _Converter._functag,
+    "funcenum": _Converter._funcenum,
+    "old_struct_field": _Converter._old_struct_field,
+    "enum_entry": _Converter._enum_entry,
+}
 
 
 def _value_kind(value: Node, text: str) -> str:

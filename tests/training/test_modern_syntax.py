@@ -20,7 +20,10 @@ new g_iCount[MAXPLAYERS + 1];
 new bool:g_bOn, Float:g_fDelay = 1.5;
 new const String:NAMES[][] = { "Coach", "Ellis" };
 
-public Plugin:myinfo = { name = "Old", author = "us", description = "old syntax", version = "1", url = "" };
+public Plugin:myinfo =
+{
+    name = "Old", author = "us", description = "old syntax", version = "1", url = ""
+};
 
 public OnPluginStart()
 {
@@ -64,7 +67,10 @@ int g_iCount[MAXPLAYERS + 1];
 bool g_bOn; float g_fDelay = 1.5;
 static const char NAMES[][] = { "Coach", "Ellis" };
 
-public Plugin myinfo = { name = "Old", author = "us", description = "old syntax", version = "1", url = "" };
+public Plugin myinfo =
+{
+    name = "Old", author = "us", description = "old syntax", version = "1", url = ""
+};
 
 public void OnPluginStart()
 {

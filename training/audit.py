@@ -385,7 +385,9 @@ def _audit_chunk(chunk: _Chunk) -> dict[str, object]:
         except json.JSONDecodeError as exc:
             return {"invalid": f"{chunk.name}:{number}: not a valid JSONL line ({exc.msg} at column {exc.colno})"}
         if not isinstance(record, dict):
-            return {"invalid": f"{chunk.name}:{number}: a JSONL line must be a JSON object, not {type(record).__name__}"}
+            return {
+                "invalid": f"{chunk.name}:{number}: a JSONL line must be a JSON object, not {type(record).__name__}"
+            }
         report.records += 1
         shape = auditor.record(number, record)
         meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
@@ -455,16 +457,16 @@ def audit(
         if "invalid" in part:
             invalid.append((index, str(part["invalid"])))
             continue
-        partial: AuditReport = part["report"]  # type: ignore[assignment]
+        partial: AuditReport = part["report"]
         report.records += partial.records
         report.shapes.update(partial.shapes)
         report.code_blocks += partial.code_blocks
         report.syntax_error_blocks += partial.syntax_error_blocks
         report.pairs.update(partial.pairs)
         report.problems += partial.problems
-        kinds[task.payload.name].update(part["kinds"])  # type: ignore[arg-type]
-        subjects["taught"].update(part["taught"])  # type: ignore[arg-type]
-        subjects["probe"].update(part["probe"])  # type: ignore[arg-type]
+        kinds[task.payload.name].update(part["kinds"])
+        subjects["taught"].update(part["taught"])
+        subjects["probe"].update(part["probe"])
     if invalid:
         raise DatasetError(min(invalid)[1])
     for name in report.files:

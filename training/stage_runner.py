@@ -109,7 +109,8 @@ class Journal:
             assert self.path is not None
             self._reader = self.path.open("rb")
         self._reader.seek(self.offsets[key])
-        return json.loads(self._reader.readline())["result"]  # type: ignore[no-any-return]
+        result: dict[str, Any] = json.loads(self._reader.readline())["result"]
+        return result
 
     def close(self) -> None:
         for handle in (self._writer, self._reader):

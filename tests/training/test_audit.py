@@ -50,11 +50,7 @@ def test_a_wrong_api_in_code_fails_and_in_prose_passes(tmp_path: Path, capsys) -
     assert "bad.jsonl:2: messages[2] block 1, code line 3: SPC101" in out
 
 
-SPEED = (
-    "public void SpeedUp(int client)\n{\n"
-    '    SetEntPropFloat(client, Prop_Send, "m_flSpeed", 2.0);\n'
-    "}\n"
-)
+SPEED = 'public void SpeedUp(int client)\n{\n    SetEntPropFloat(client, Prop_Send, "m_flSpeed", 2.0);\n}\n'
 
 
 def test_a_seed_wrong_api_fails_the_audit_whatever_its_editor_severity(tmp_path: Path, capsys) -> None:
@@ -69,7 +65,7 @@ def test_a_seed_wrong_api_fails_the_audit_whatever_its_editor_severity(tmp_path:
     assert main(["data", "check", str(bad)]) == 1
     assert "SPC301" in capsys.readouterr().out
     fixed = SPEED.replace("m_flSpeed", "m_flLaggedMovementValue")
-    prose = "There is no player `m_flSpeed`: `SetEntPropFloat(client, Prop_Send, \"m_flSpeed\", 2.0)` does nothing."
+    prose = 'There is no player `m_flSpeed`: `SetEntPropFloat(client, Prop_Send, "m_flSpeed", 2.0)` does nothing.'
     good = write(tmp_path / "good.jsonl", [chat(f"{prose}\n\n{fence(fixed)}")])
     assert main(["data", "check", str(good)]) == 0
 

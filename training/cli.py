@@ -80,6 +80,13 @@ def _register_prepare(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--eval-fraction", type=float, default=0.1, help="share of files held out, stratified by repository (0.1)"
     )
+    p.add_argument(
+        "--split",
+        choices=("stratified", "repository"),
+        default="stratified",
+        help="stratified: every repository gives its share of plugins (default); repository: whole repositories "
+        "are held out (a stricter test of generalisation; the share is then only approximate)",
+    )
     p.add_argument("--contrastive-fraction", type=float, default=0.15, help="share of anti-pattern examples (0.15)")
     p.add_argument("--min-code-bytes", type=int, default=200, help="smaller files are dropped (200)")
     p.add_argument("--near-duplicate-threshold", type=float, default=0.7, help="MinHash similarity (0.7)")
@@ -234,6 +241,7 @@ def run_prepare(args: argparse.Namespace) -> int:
             max_tokens=args.max_tokens,
             max_truncated_share=args.max_truncated_share,
             old_syntax=args.old_syntax,
+            split=args.split,
             fresh=args.fresh,
         )
     )
@@ -243,8 +251,9 @@ def run_prepare(args: argparse.Namespace) -> int:
     for name, info in stats["outputs"].items():
         print(f"  {args.out / name}: {info['records']} records")
     split = stats["split"]
+    how = "stratified by repository" if split["method"] == "stratified" else "whole repositories"
     print(f"eval: {split['eval_files']} of {split['files']} files ({100 * split['share']:.1f} %, asked "
-          f"{100 * split['asked']:.0f} %), stratified by repository")  # fmt: skip
+          f"{100 * split['asked']:.0f} %), {how}: {', '.join(split['eval_repositories']) or 'none'}")  # fmt: skip
     if split["warning"]:
         print(f"warning: {split['warning']}")
     sizing = stats["sizing"]

@@ -106,8 +106,9 @@ def _split(stats: dict[str, Any], steps: dict[str, Any]) -> list[str]:
     split = stats["split"]
     out = ["## Split and duplicates", ""]
     if "share" in split:
+        how = "Whole repositories held out" if split.get("method") == "repository" else "Stratified by repository"
         out.append(
-            f"Stratified by repository: {split['eval_files']} of {split['files']} files in eval = "
+            f"{how}: {split['eval_files']} of {split['files']} files in eval = "
             f"{100 * split['share']:.1f} % (asked {100 * split['asked']:.0f} %)."
             + (f" **Warning:** {split['warning']}" if split.get("warning") else "")
         )

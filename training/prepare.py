@@ -65,6 +65,7 @@ class PrepareOptions:
     max_tokens: int = DEFAULT_MAX_TOKENS  # no example is longer (estimated): long plugins are split
     max_truncated_share: float = DEFAULT_MAX_TRUNCATED_SHARE
     old_syntax: str = "convert"  # convert | drop | keep
+    split: str = "stratified"  # stratified (each repository gives its share) | repository (whole ones)
     fresh: bool = False  # ignore the results of an interrupted run
 
 
@@ -254,12 +255,13 @@ class Pipeline:
         return kept
 
     def _split(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
-        from spcopilot.training.split import stratified_split
+        from spcopilot.training.split import repository_split, stratified_split
 
         per_repo: dict[str, list[tuple[str, list[str]]]] = {}
         for r in rows:
             per_repo.setdefault(r["repo"], []).append((r["path"], r["includes"]))
-        result = stratified_split(per_repo, self.options.eval_fraction)
+        how = repository_split if self.options.split == "repository" else stratified_split
+        result = how(per_repo, self.options.eval_fraction)
         for r in rows:
             r["split"] = "eval" if f"{r['repo']}/{r['path']}" in result.eval_keys else "train"
         if result.warning:
@@ -385,6 +387,8 @@ class _Assembler:
 
 def prepare(options: PrepareOptions) -> dict[str, Any]:
     """Run the pipeline and write DIR (see the module docs). Returns the stats."""
+    if options.split not in ("stratified", "repository"):
+        raise DatasetError(f"split {options.split!r}: use stratified or repository")
     if options.old_syntax not in OLD_SYNTAX:
         raise DatasetError(f"old_syntax {options.old_syntax!r}: use one of {', '.join(OLD_SYNTAX)}")
     if options.out.exists() and not options.overwrite:
@@ -483,6 +487,7 @@ def _write(pipeline: Pipeline, result: dict[str, Any]) -> dict[str, Any]:
             "steps": [asdict(s) for s in pipeline.steps],
             "split": split
             | {
+                "method": options.split,
                 "eval_repositories": sorted({r["repo"] for r in rows if r["split"] == "eval"}),
                 "train_repositories": sorted({r["repo"] for r in rows if r["split"] == "train"}),
                 "functions_across_split": pipeline.cross_split,

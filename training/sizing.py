@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from spcopilot.diagnostics.parsing import Node, parse
 from spcopilot.server.ai.inline.prompt import estimate_tokens
@@ -107,6 +108,19 @@ def truncation_report(lengths: Iterable[int], max_length: int) -> Truncation:
     for length in lengths:
         report.add(int(length))
     return report
+
+
+def chat_truncation(records: Iterable[dict], tokenizer: Any, max_length: int) -> Truncation:
+    """The truncation of a chat set with the model's own chat template: what the SFT trainer's
+    `tokenize_chat` would cut at `max_length` (call it before training; `check_truncation` on the
+    result refuses a set where too much would be cut)."""
+    lengths = []
+    for record in records:
+        ids = tokenizer.apply_chat_template(record["messages"], tokenize=True)
+        if isinstance(ids, dict) or hasattr(ids, "keys"):
+            ids = ids["input_ids"]
+        lengths.append(len(ids))
+    return truncation_report(lengths, max_length)
 
 
 def check_truncation(report: Truncation, max_share: float = DEFAULT_MAX_TRUNCATED_SHARE, what: str = "the set") -> None:

@@ -120,3 +120,29 @@ def stratified_split(files: dict[str, list[tuple[str, list[str]]]], fraction: fl
             f"(±{100 * TOLERANCE:.0f} points): the corpus has too few plugins, or plugins too large, to split finer"
         )
     return result
+
+
+def repository_split(files: dict[str, list[tuple[str, list[str]]]], fraction: float) -> SplitResult:
+    """Whole repositories held out (`--split repository`: a stricter test of generalisation, at
+    the cost of the fraction): repositories in a fixed hash order until they hold `fraction` of
+    the files; at least one when there are two or more, never all."""
+    result = SplitResult(asked=fraction)
+    sizes = {repo: len(entries) for repo, entries in files.items()}
+    result.files = sum(sizes.values())
+    chosen: list[str] = []
+    if len(sizes) >= 2 and fraction > 0:
+        for repo in sorted(sizes, key=_rank):
+            if len(chosen) >= len(sizes) - 1 or (chosen and result.eval_files >= fraction * result.files):
+                break
+            chosen.append(repo)
+            result.eval_files += sizes[repo]
+    for repo, entries in files.items():
+        held = repo in chosen
+        result.eval_keys.update(f"{repo}/{p}" for p, _ in entries if held)
+        result.by_repository[repo] = {"files": sizes[repo], "eval": sizes[repo] if held else 0}
+    if fraction > 0 and abs(result.share - fraction) > TOLERANCE:
+        result.warning = (
+            f"eval holds {100 * result.share:.1f} % of the files, not the {100 * fraction:.0f} % asked "
+            f"(±{100 * TOLERANCE:.0f} points): whole repositories were held out (--split repository)"
+        )
+    return result

@@ -296,3 +296,25 @@ def test_an_interrupted_prepare_resumes_where_it_stopped(
     for name in ("train/chat.jsonl", "train/fim.jsonl", "eval/chat.jsonl", "eval/files.jsonl"):
         assert (out / name).read_bytes() == (prepared / name).read_bytes()
     assert not (tmp_path / "data.work").exists()
+
+
+def test_data_report_prints_the_quality_tables(prepared: Path, dpo_data: Path, capsys) -> None:
+    assert main(["data", "report", str(prepared)]) == 0
+    text = capsys.readouterr().out
+    for heading in ("## From corpus to training files", "## Examples per kind", "## Sizing and truncation",
+                    "## Split and duplicates", "## Preference pairs (data dpo)", "## Audit (engine, training profile)"):
+        assert heading in text  # fmt: skip
+    assert "Stratified by repository: 2 of 10 files in eval = 20.0 % (asked 20 %)." in text
+    assert "| sanitise | 10 | 10 |" not in text and "| sanitise | 11 | 10 | error_findings 1 |" in text
+    assert "| data prepare | pass |" in text and "| data dpo | pass |" in text
+    stats = json.loads((prepared / "stats.json").read_text())
+    plugins = stats["steps"][-2]["details"]["by_kind"]["train"].get("plugin", 0)
+    assert f"| whole plugin | {plugins} |" in text
+    out = prepared.parent / "report.md"
+    assert main(["data", "report", str(prepared), "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == text
+
+
+def test_data_report_needs_a_prepared_folder(tmp_path: Path, capsys) -> None:
+    assert main(["data", "report", str(tmp_path)]) == 2
+    assert "stats.json is missing" in capsys.readouterr().err

@@ -155,3 +155,24 @@ def test_prepare_writes_no_example_longer_than_the_limit(tmp_path: Path, capsys)
     sizing = json.loads((out / "stats.json").read_text())["sizing"]
     assert sizing["truncation"]["train/chat.jsonl"]["truncated"] == 0
     assert sizing["functions_too_long"] == 1 and sizing["max_tokens"] == 1500
+
+
+class WordTokenizer:
+    """A stand-in tokenizer: a chat template of role markers and one token per word."""
+
+    def apply_chat_template(self, messages: list[dict], tokenize: bool = True) -> dict[str, list[int]]:
+        words = [w for m in messages for w in ["<|im_start|>", m["role"], *m["content"].split(), "<|im_end|>"]]
+        return {"input_ids": list(range(len(words)))}
+
+
+def test_chat_truncation_counts_with_the_models_template() -> None:
+    from spcopilot.training.sizing import chat_truncation
+
+    def record(words: int) -> dict:
+        return {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x " * words}]}
+
+    report = chat_truncation([record(10), record(100), record(300)], WordTokenizer(), 110)
+    assert (report.records, report.truncated, report.longest) == (3, 1, 307)  # 4 + 303 tokens
+    assert report.tokens_lost == 307 - 110
+    with pytest.raises(DatasetError):
+        check_truncation(report, 0.1, "train/chat.jsonl")

@@ -104,3 +104,13 @@ def test_no_eval_record_is_made_from_a_duplicated_function() -> None:
     # Most of the plugin is the duplicated handler: no whole-plugin eval example either.
     assert all(r["meta"]["kind"] != "plugin" for r in deduped.chat)
     assert deduped.duplicates_skipped["plugin"] == 1
+
+
+def test_whole_repositories_on_request() -> None:
+    from spcopilot.training.split import repository_split
+
+    result = repository_split(files({"a": 30, "b": 10, "c": 5}), 0.2)
+    held = {key.split("/")[0] for key in result.eval_keys}
+    assert held and held != {"a", "b", "c"}
+    for repo, v in result.by_repository.items():
+        assert v["eval"] in (0, v["files"])  # all of a repository or none of it

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from spcopilot.server.ai.cli import flags
@@ -102,6 +103,24 @@ def _progress(number: int, total: int, text: str) -> None:
     print(f"[{number}/{total}] {text}", file=sys.stderr, flush=True)
 
 
+class _Step:
+    """Not on a terminal (a log, CI): one line when a step starts and one when it ends, instead of
+    a line per item; on a terminal the items' own lines say enough."""
+
+    def __init__(self, what: str) -> None:
+        self.what, self.quiet = what, sys.stderr.isatty()
+
+    def __enter__(self) -> _Step:
+        self.started = time.monotonic()
+        if not self.quiet:
+            print(f"eval: {self.what}…", file=sys.stderr, flush=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.quiet and exc[0] is None:
+            print(f"eval: {self.what}: done in {time.monotonic() - self.started:.1f} s", file=sys.stderr, flush=True)
+
+
 def run_command(args: argparse.Namespace) -> int:
     from spcopilot.training.eval.battery import load_battery
     from spcopilot.training.eval.errors import EvalError
@@ -119,8 +138,12 @@ def run_command(args: argparse.Namespace) -> int:
     progress = _progress if sys.stderr.isatty() else None
     copilot, recorder = open_copilot(resolved)
     try:
-        results = run_battery(copilot, recorder, items, modes, repair=not args.no_repair, progress=progress)
-        probe_results = run_probes(copilot, recorder, probes, progress) if probes is not None else None
+        with _Step(f"{len(items)} battery prompts, {', '.join(modes)}"):
+            results = run_battery(copilot, recorder, items, modes, repair=not args.no_repair, progress=progress)
+        probe_results = None
+        if probes is not None:
+            with _Step(f"{len(probes)} probes"):
+                probe_results = run_probes(copilot, recorder, probes, progress)
     finally:
         copilot.close()
     if all(r.error for r in results):
@@ -201,8 +224,9 @@ def holes_command(args: argparse.Namespace) -> int:
     resolved = resolve_settings(args, fill_tokens=args.fill_tokens)
     copilot, recorder = open_copilot(resolved)
     try:
-        hole_run = run_holes(copilot, recorder, plugins, args.per_file, kinds,
-                             _progress if sys.stderr.isatty() else None)  # fmt: skip
+        with _Step(f"holes in {len(plugins)} plugins, {args.per_file} each"):
+            hole_run = run_holes(copilot, recorder, plugins, args.per_file, kinds,
+                                 _progress if sys.stderr.isatty() else None)  # fmt: skip
     finally:
         copilot.close()
     if not hole_run.results:

@@ -58,6 +58,23 @@ def test_calls_and_events_of_a_span() -> None:
     assert {"event:witch_harasser_set", "event:witch_killed", "field:userid", "field:oneshot"} <= set(events)
 
 
+def test_no_hole_is_cut_in_a_function_the_training_data_has(tmp_path: Path) -> None:
+    """`data prepare` lists an eval plugin's functions that the train split has (a fork's copy)
+    under duplicate_functions: a fill of those would measure memory, not skill."""
+    from spcopilot.training.eval.hole_cutting import function_spans
+
+    text = WITCH.read_text(encoding="utf-8")
+    every = choose_holes(text, "witch", 50)
+    names = ("OnPluginStart", "Event_WitchHarasserSet")
+    spans = function_spans(text, names)
+    assert len(spans) == 2 and any(a <= h.start < b for h in every for a, b in spans)
+    record = {"repo": "corpus/x", "path": "witch_warning.sp", "text": text, "duplicate_functions": list(names)}
+    plugins = load_plugins([write_jsonl(tmp_path / "files.jsonl", [record])])
+    assert plugins[0].avoid == names
+    kept = choose_holes(text, "witch", 50, KINDS, plugins[0].avoid)
+    assert kept and all(not (a <= h.start < b) for h in kept for a, b in spans)
+
+
 def test_an_oracle_passes_every_hole(cli: Callable[..., Run], tmp_path: Path) -> None:
     records = oracle_records(load_plugins([HELD_OUT]), 3, KINDS)
     replay = write_jsonl(tmp_path / "oracle.jsonl", records)

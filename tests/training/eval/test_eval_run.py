@@ -237,3 +237,13 @@ def test_compare_tells_other_inputs_from_other_probes(
     run_battery(cli, other, replay, tmp_path / "c", "--probes", first)
     table = cli("eval", "compare", tmp_path / "a", tmp_path / "c").out
     assert "different inputs" in table and "Only the probes differ" not in table
+
+
+def test_a_run_says_what_it_is_doing_when_not_on_a_terminal(
+    cli: Callable[..., Run], small_battery: Path, tmp_path: Path
+) -> None:
+    replay = replay_of(tmp_path, "good.jsonl", GOOD)
+    result = cli("eval", "run", "--battery", small_battery, "--replay-file", replay, "--out", tmp_path / "r")
+    assert result.code == 0, result.err
+    assert "eval: 4 battery prompts, guarded…" in result.err
+    assert "eval: 4 battery prompts, guarded: done in " in result.err

@@ -301,8 +301,14 @@ def test_an_interrupted_prepare_resumes_where_it_stopped(
 def test_data_report_prints_the_quality_tables(prepared: Path, dpo_data: Path, capsys) -> None:
     assert main(["data", "report", str(prepared)]) == 0
     text = capsys.readouterr().out
-    for heading in ("## From corpus to training files", "## Examples per kind", "## Sizing and truncation",
-                    "## Split and duplicates", "## Preference pairs (data dpo)", "## Audit (engine, training profile)"):
+    for heading in (
+        "## From corpus to training files",
+        "## Examples per kind",
+        "## Sizing and truncation",
+        "## Split and duplicates",
+        "## Preference pairs (data dpo)",
+        "## Audit (engine, training profile)",
+    ):
         assert heading in text  # fmt: skip
     assert "Stratified by repository: 2 of 10 files in eval = 20.0 % (asked 20 %)." in text
     assert "| sanitise | 10 | 10 |" not in text and "| sanitise | 11 | 10 | error_findings 1 |" in text

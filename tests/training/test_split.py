@@ -112,5 +112,5 @@ def test_whole_repositories_on_request() -> None:
     result = repository_split(files({"a": 30, "b": 10, "c": 5}), 0.2)
     held = {key.split("/")[0] for key in result.eval_keys}
     assert held and held != {"a", "b", "c"}
-    for repo, v in result.by_repository.items():
+    for v in result.by_repository.values():
         assert v["eval"] in (0, v["files"])  # all of a repository or none of it

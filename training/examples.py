@@ -189,15 +189,17 @@ def _split_examples(
     moved = [f for f in split.moved if f.name not in duplicates]
     context = _context(split.skeleton, facts, game) if split.skeleton else ""
     room = answer_budget(" " * 400, max_tokens)  # a part's request names at most six functions
+    plugin = f"my {GAME_PHRASE.get(game, '')}SourceMod plugin" + (f' "{short(facts.name, 60)}"' if facts.name else "")
     for kind, group in _callback_groups(moved, facts):
         for part in pack(group, room):
-            request = _part_request(kind, part, facts, game)
+            what = _part_request(kind, part, facts)
             code = code_block("\n\n".join(f.code.strip() for f in part))
-            with_context = f"{context}\n\n{request}" if context else ""
+            with_context = f"{context}\n\nNow write {what}." if context else ""
+            alone = f"In {plugin}, write {what}."  # the skeleton does not fit beside this part
             if with_context and tokens(code) <= answer_budget(with_context, max_tokens):
                 user = with_context
-            elif tokens(code) <= answer_budget(request, max_tokens):
-                user = request
+            elif tokens(code) <= answer_budget(alone, max_tokens):
+                user = alone
             else:
                 out.count(out.sizing, "functions_too_long", len(part))
                 out.count(out.sizing, "tokens_lost", sum(f.tokens for f in part))
@@ -231,7 +233,8 @@ def _callback_groups(functions: list[Function], facts: PluginFacts) -> list[tupl
     return [(k, v) for k, v in groups.items() if v]
 
 
-def _part_request(kind: str, part: list[Function], facts: PluginFacts, game: str) -> str:
+def _part_request(kind: str, part: list[Function], facts: PluginFacts) -> str:
+    """What a part holds, as a user would ask for it ("the handlers of the `round_start` event")."""
     names = [f.name for f in part]
     infos = [facts.functions.get(n) for n in names]
     if kind == "event":
@@ -247,8 +250,8 @@ def _part_request(kind: str, part: list[Function], facts: PluginFacts, game: str
     else:
         what = f"the function{'s' if len(names) > 1 else ''} {listing(names, limit=6)}"
     if len(names) > 6:
-        what += f" ({len(names)} functions)"
-    return f"Now write {what}."
+        what += f", {len(names)} functions in all"
+    return what
 
 
 def _function_examples(

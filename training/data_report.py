@@ -41,6 +41,10 @@ def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.1f} %" if whole else "–"
 
 
+def _counts(table: dict[str, int] | None) -> str:
+    return ", ".join(f"{k} {v}" for k, v in (table or {}).items()) or "none"
+
+
 def _dropped(step: dict[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in step["dropped"].items() if v) or "–"
 
@@ -55,10 +59,10 @@ def render(stats: dict[str, Any], dpo: dict[str, Any] | None, name: str = "") ->
     if sanitise:
         old = sanitise.get("old_syntax", {})
         out += [
-            f"Sanitise: old syntax {old.get('policy', '?')} ({old.get('converted', 0)} files converted to modern "
-            f"syntax), `#pragma newdecls required` added to {sanitise.get('newdecls_pragma_added', 0)}, safe fixes "
-            f"{sanitise.get('files_fixed_by_rule') or '–'}, wrong-API and other errors left (dropped) "
-            f"{sanitise.get('errors_by_rule') or '–'}.",
+            f"Sanitise: old syntax `{old.get('policy', '?')}` ({old.get('converted', 0)} files converted to modern "
+            f"syntax); `#pragma newdecls required` added to {sanitise.get('newdecls_pragma_added', 0)} files; files "
+            f"repaired by the engine's safe fixes, by rule: {_counts(sanitise.get('files_fixed_by_rule'))}; files "
+            f"dropped for an error left (training profile), by rule: {_counts(sanitise.get('errors_by_rule'))}.",
             "",
         ]
     out += _examples(stats, steps)
@@ -92,10 +96,10 @@ def _sizing(stats: dict[str, Any]) -> list[str]:
     out = ["## Sizing and truncation", ""]
     out += [
         f"Limit {sizing['max_tokens']} tokens per example (estimated). Plugins split into a skeleton and parts: "
-        f"{sizing.get('plugins_split', 0)} ({sizing.get('skeletons', 0)} skeletons, {sizing.get('parts', 0)} parts; "
-        f"{sizing.get('skeletons_too_long', 0)} skeletons too long); left out for size: "
-        f"{sizing.get('functions_too_long', 0)} functions longer than the limit alone, "
-        f"{sizing.get('contrastive_too_long', 0)} contrastive examples ({sizing.get('tokens_lost', 0)} tokens).",
+        f"{sizing.get('plugins_split', 0)} ({sizing.get('skeletons', 0)} skeletons, {sizing.get('parts', 0)} parts). "
+        f"Left out for size: {sizing.get('functions_too_long', 0)} functions longer than the limit alone and "
+        f"{sizing.get('skeletons_too_long', 0)} skeletons ({sizing.get('tokens_lost', 0)} tokens), "
+        f"{sizing.get('contrastive_too_long', 0)} contrastive examples. Nothing is cut: what is written fits.",
         "",
     ]
     out += [table(["file", "records", "over the limit", "share", "tokens that would be cut", "longest"], rows), ""]

@@ -34,7 +34,7 @@ from spcopilot.training.errors import DatasetError
 from spcopilot.training.prepare_work import task_key, text_digest
 from spcopilot.training.sizing import DEFAULT_MAX_TOKENS, record_tokens
 from spcopilot.training.stage_runner import Journal, Progress, StageReport, Task, default_jobs, run_stage
-from spcopilot.training.staging import staged_dir, write_json, write_jsonl
+from spcopilot.training.staging import sha256_file, staged_dir, write_json, write_jsonl
 
 NAME_KINDS = ("event", "function")
 
@@ -243,8 +243,7 @@ def build_pairs(options: DpoOptions) -> dict[str, Any]:
         stats["audit"] = report.to_json() | {"problems": []}
         stats["stages"] = [asdict(s) for s in builder.stages]
         stats["outputs"] = {
-            name: {"records": len(records), "sha256": hashlib.sha256((stage / name).read_bytes()).hexdigest()}
-            for name, records in outputs.items()
+            name: {"records": len(records), "sha256": sha256_file(stage / name)} for name, records in outputs.items()
         }
         write_json(stage / "stats.json", stats)
     shutil.rmtree(builder.work, ignore_errors=True)

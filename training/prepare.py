@@ -38,10 +38,10 @@ from pathlib import Path
 from typing import Any
 
 from spcopilot.training.errors import DatasetError
-from spcopilot.training.prepare_work import examples_work, read_file_work, sanitise_work, task_key
+from spcopilot.training.prepare_work import examples_work, read_file_work, sanitise_work, task_key, text_digest
 from spcopilot.training.sizing import DEFAULT_MAX_TOKENS, DEFAULT_MAX_TRUNCATED_SHARE, check_truncation, record_tokens
 from spcopilot.training.stage_runner import Journal, Progress, StageReport, Task, default_jobs, run_stage
-from spcopilot.training.staging import staged_dir, write_json, write_jsonl, write_sorted_jsonl
+from spcopilot.training.staging import sha256_file, staged_dir, write_json, write_jsonl, write_sorted_jsonl
 
 KEEP_GAMES = ("l4d2", "generic")
 OLD_SYNTAX = ("convert", "drop", "keep")
@@ -296,15 +296,11 @@ class Pipeline:
                 "holes": opts.holes_per_file, "functions": opts.functions_per_file,
                 "include_dirs": [str(d) for d in opts.include_dirs], "max_tokens": opts.max_tokens, "duplicates": dups,
             }  # fmt: skip
-            key = task_key("examples", {k: v for k, v in payload.items() if k != "text"}, _digest_text(r["text"]))
+            key = task_key("examples", {k: v for k, v in payload.items() if k != "text"}, text_digest(r["text"]))
             r["examples_key"] = key
             r["duplicate_functions"] = dups
             tasks.append(Task(key, payload, len(r["text"])))
         return self.stage("examples", tasks, examples_work)
-
-
-def _digest_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _meta_rank(record: dict) -> bytes:
@@ -494,7 +490,7 @@ def _write(pipeline: Pipeline, result: dict[str, Any]) -> dict[str, Any]:
             },
             "sizing": {"max_tokens": options.max_tokens, **dict(assembler.sizing), "truncation": truncation},
             "stages": [asdict(s) for s in pipeline.stages],
-            "outputs": {name: {"records": counts[name], "sha256": _digest(stage / name)} for name in names},
+            "outputs": {name: {"records": counts[name], "sha256": sha256_file(stage / name)} for name in names},
             "audit": report.to_json() | {"problems": []},
         }
         write_json(stage / "stats.json", stats)
@@ -503,11 +499,3 @@ def _write(pipeline: Pipeline, result: dict[str, Any]) -> dict[str, Any]:
 
 def _hole_rank(record: dict) -> bytes:
     return str(record.get("id", "")).encode("utf-8")
-
-
-def _digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

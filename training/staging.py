@@ -10,6 +10,7 @@ the disk "full" by replacing that one function.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -74,6 +75,15 @@ def write_sorted_jsonl(path: Path, records: Iterable[dict], key: Callable[[dict]
     finally:
         scratch.unlink(missing_ok=True)
     return len(order)
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MB chunks (stats.json records one per output)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def write_json(path: Path, value: object) -> None:

@@ -90,6 +90,8 @@ def test_an_oracle_passes_every_hole(cli: Callable[..., Run], tmp_path: Path) ->
     # A recall with nothing to recall (no hole names an event) is n/a, not 100 %.
     assert m["call_recall"] == 1.0
     assert m["event_recall"] == (1.0 if any(i["events_expected"] for i in items) else None)
+    if m["event_recall"] is None:
+        assert "- event recall is n/a: no hole names an event or field" in (out / "report.md").read_text("utf-8")
     assert set(report["by_kind"]) == set(KINDS)
     assert all(i["fill"] == i["middle"] == i["model_output"] for i in items)
     assert "| pass rate | 100.0 % | 100.0 % | 100.0 % | 100.0 % |" in (out / "report.md").read_text(encoding="utf-8")

@@ -74,13 +74,8 @@ def test_the_spcomp_key_of_the_config_file(cli, spcomp, sm_tree: Path, tmp_path:
 
 
 @pytest.mark.parametrize("mode", ["crash", "hang", "garbage"])
-def test_a_compile_without_a_verdict_reaches_json_and_sarif_and_the_rule_findings_stay(
-    cli,
-    spcomp,
-    sm_tree,
-    monkeypatch,
-    mode,  # noqa: F811
-):
+def test_a_compile_without_a_verdict_is_in_json_and_sarif(cli, spcomp, sm_tree, monkeypatch, mode):  # noqa: F811
+    """A crash, a hang or garbage: a `spcomp` finding on each plugin; the rule findings stay."""
     monkeypatch.setenv("STANDIN_MODE", mode)
     (sm_tree / "second.sp").write_text("public Plugin myinfo = {};\n")
     run = cli("check", "--compile", "--compile-timeout", "0.5", "--format", "json", sm_tree)

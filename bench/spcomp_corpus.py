@@ -54,7 +54,7 @@ def plugins_in(sources: list[Path]) -> list[Path]:
             found += sorted(p for p in source.rglob("*.sp") if b"myinfo" in p.read_bytes())
         else:
             found.append(source)
-    return found
+    return [p.absolute() for p in found]
 
 
 def raw_messages(output: bytes, plugin: Path) -> list[tuple[str, int, int, str, str]]:
@@ -92,6 +92,7 @@ def corpus(args: argparse.Namespace) -> int:
     occurrences = Counter[str]()  # reported / replaced / missing
     distinct: dict[tuple[int, str], set[str]] = {}
     missing: list[str] = []
+    extra: list[str] = []  # findings the compiler never printed (e.g. read from a source excerpt)
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         for plugin in plugins:
@@ -109,6 +110,14 @@ def corpus(args: argparse.Namespace) -> int:
                     missing.append(f"{path}({line}) : {kind} {number:03d}: {text}")
                 ours_failed |= kind != "warning" and outcome != "missing"
             ours_failed |= any(r["code"] == "spcomp" for r in rows)
+            printed = {
+                (str(Path(path)), line - 1, f"spcomp-{number:03d}", text) for path, line, number, _, text in messages
+            }
+            for r in rows:
+                if r["code"].startswith("spcomp-") and _row_key(r) not in printed:
+                    extra.append(
+                        f"not printed by the compiler: {r['path']}:{r['range']['start']['line'] + 1} {r['code']}"
+                    )
             compiler_failed += done.returncode != 0
             if ours_failed == (done.returncode != 0):
                 agree += 1
@@ -125,9 +134,14 @@ def corpus(args: argparse.Namespace) -> int:
         f"{sum(occurrences.values())} ({occurrences['replaced']} replaced by our rules) |"
     )
     print(f"| distinct messages (number + text) reported | {fully} of {len(distinct)} ({replaced} only as our rules) |")
-    for note in disagreements + missing[:20]:
+    print(f"| compiler findings it never printed | {len(extra)} |")
+    for note in disagreements + missing[:20] + extra[:20]:
         print(f"  {note}")
-    return 0 if not disagreements and not missing else 1
+    return 0 if not disagreements and not missing and not extra else 1
+
+
+def _row_key(row: dict) -> tuple[str, int, str, str]:
+    return (str(Path(row["path"])), row["range"]["start"]["line"], row["code"], row["message"])
 
 
 def _outcome(rows: list[dict], path: str, line: int, number: int, text: str) -> str:

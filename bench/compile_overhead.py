@@ -3,7 +3,8 @@ is read.
 
     python bench/compile_overhead.py [--runs 30] [--spcomp PATH]...
 
-In one run, on the same plugin with the same compiler:
+In one run, on the same plugin with the same compiler, the four run in turn (one of each per
+round, so a load that comes and goes weighs on all alike):
 - floor: `subprocess.run([spcomp, plugin.sp, -o…, -i…])`, output captured, nothing else;
 - compile_plugin: ours from a saved file: temp dir, process group, reader thread, timeout and
   cancel checks, output parsed, paths mapped, temp dir removed;
@@ -11,7 +12,8 @@ In one run, on the same plugin with the same compiler:
 - CompileCheck.check: what the CLI, the server and the guard call (targets, include folders,
   findings as diagnostics);
 - parse: `parse_output` on 10,000 lines of real compiler output (the recorded runs in
-  tests/diagnostics/compiler/fixtures/recorded, repeated: messages, excerpts, carets, noise).
+  tests/diagnostics/compiler/fixtures/recorded, repeated: messages, excerpts, carets, noise),
+  in CPU time (it runs in-process, so a busy machine does not inflate it).
 
 Each compiler in one run: the test stand-in (tests/spcomp_standin.py, a Python script: its
 start-up dominates its floor), then every `--spcomp` given (a real spcomp; the plugin includes
@@ -56,14 +58,28 @@ public void OnTankSpawn(Event event, const char[] name, bool dontBroadcast)
 HUD = 'void ShowHud(int client)\n{\n    PrintHintText(client, "Tank!")  // standin: error 001: expected token: ";", but found "}"\n}\n'
 
 
-def median_ms(fn: Callable[[], object], runs: int) -> float:
+def median_ms(fn: Callable[[], object], runs: int, clock: Callable[[], float] = time.perf_counter) -> float:
     fn()  # warm
     times = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = clock()
         fn()
-        times.append((time.perf_counter() - start) * 1000)
+        times.append((clock() - start) * 1000)
     return statistics.median(times)
+
+
+def interleaved_medians(fns: list[Callable[[], object]], runs: int) -> list[float]:
+    """Median wall ms of each function, run in turn (one of each per round), so that a load
+    that comes and goes on a shared machine weighs on all of them alike."""
+    for fn in fns:
+        fn()  # warm
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(runs):
+        for fn, spent in zip(fns, times, strict=True):
+            start = time.perf_counter()
+            fn()
+            spent.append((time.perf_counter() - start) * 1000)
+    return [statistics.median(t) for t in times]
 
 
 def output_lines(count: int) -> str:
@@ -99,14 +115,14 @@ def measure(compiler: Compiler, root: Path, runs: int) -> list[tuple[str, float]
     raw_args = [str(compiler.path), str(plugin), f"-o{out / 'tank_hp.smx'}", f"-i{scripting}", f"-i{include[0]}"]
     check = CompileCheck(Config(spcomp=compiler.path, include_dirs=tuple(include)))
     buffer = plugin.read_bytes() + b"\n"
-    return [
-        ("floor: subprocess.run of the compiler", median_ms(lambda: subprocess.run(raw_args, capture_output=True,
-                                                                                      check=False), runs)),
-        ("compile_plugin (saved file)", median_ms(lambda: compile_plugin(compiler, plugin, None, include), runs)),
-        ("compile_plugin (unsaved buffer, temp copy)", median_ms(lambda: compile_plugin(compiler, plugin, buffer,
-                                                                                        include), runs)),
-        ("CompileCheck.check (+ targets, diagnostics)", median_ms(lambda: check.check(plugin, buffer), runs)),
-    ]  # fmt: skip
+    measures: list[tuple[str, Callable[[], object]]] = [
+        ("floor: subprocess.run of the compiler", lambda: subprocess.run(raw_args, capture_output=True, check=False)),
+        ("compile_plugin (saved file)", lambda: compile_plugin(compiler, plugin, None, include)),
+        ("compile_plugin (unsaved buffer, temp copy)", lambda: compile_plugin(compiler, plugin, buffer, include)),
+        ("CompileCheck.check (+ targets, diagnostics)", lambda: check.check(plugin, buffer)),
+    ]
+    medians = interleaved_medians([fn for _, fn in measures], runs)
+    return [(name, ms) for (name, _), ms in zip(measures, medians, strict=True)]
 
 
 def main() -> int:
@@ -133,8 +149,8 @@ def main() -> int:
                 print(f"| {name} | {ms:.1f} | {'' if ms is floor else f'{ms - floor:+.1f} ms ({ms / floor:.2f}x)'} |")
             print()
     text = output_lines(10_000)
-    parse_ms = median_ms(lambda: parse_output(text), max(5, args.runs // 3))
-    print(f"parse_output: 10,000 lines of recorded compiler output in {parse_ms:.1f} ms "
+    parse_ms = median_ms(lambda: parse_output(text), max(5, args.runs // 3), time.process_time)
+    print(f"parse_output: 10,000 lines of recorded compiler output in {parse_ms:.1f} ms of CPU time "
           f"({10_000 / parse_ms * 1000:,.0f} lines/s)")  # fmt: skip
     return 0
 

@@ -69,15 +69,17 @@ class CompileCheck:
         self._search: CompilerSearch | None = None
         self._beside: dict[Path, CompilerSearch] = {}  # plugin folder -> its search
         self._lock = threading.Lock()
+        self._searching = threading.Lock()
         self._parents = FragmentParents()
 
     @property
     def search(self) -> CompilerSearch:
         """Where the compiler was looked for and what was found, for any plugin: configured,
         on PATH, next to a configured include folder (searched on first use)."""
-        if self._search is None:
-            self._search = find_compiler(self.config.spcomp, self.config.include_dirs)
-        return self._search
+        with self._searching:  # once, also when the CLI's compile threads ask at the same time
+            if self._search is None:
+                self._search = find_compiler(self.config.spcomp, self.config.include_dirs)
+            return self._search
 
     @property
     def compiler(self) -> Compiler | None:
@@ -134,7 +136,7 @@ class CompileCheck:
             compiler = self.search_for(target).compiler
             if compiler is None:
                 continue
-            if report.compiler is None:
+            with self._lock:
                 self.ownership.add_compiler(compiler.path)
             report.compiler = compiler
             run = compile_plugin(

@@ -156,13 +156,13 @@ def test_a_message_without_a_location():
 
 def test_lines_between_a_message_and_its_excerpt_are_stray_not_text():
     out = parse_output(
-        "x.sp(26) : warning 234: symbol \"NextNative\" is marked as deprecated: Don't call this\n"
+        'x.sp(26) : warning 234: symbol "NextNative" is marked as deprecated: Don\'t call this\n'
         "native void QuotedNative(int client);\n"
         "    26 |     NextNative(3);\n"
         "-----------------------^\n"
     )
     [m] = out.messages
-    assert m.text == "symbol \"NextNative\" is marked as deprecated: Don't call this" and m.caret == 14
+    assert m.text == 'symbol "NextNative" is marked as deprecated: Don\'t call this' and m.caret == 14
     assert out.stray == ["native void QuotedNative(int client);"]
 
 

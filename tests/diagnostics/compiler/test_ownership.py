@@ -59,7 +59,9 @@ def test_warnings_in_a_vendor_include_get_the_setting_and_errors_stay(tmp_path: 
     vendor.mkdir()
     inc = vendor / "v.inc"
     inc.write_text("int a;\nint b;\n")
-    check = CompileCheck(Config(include_dirs=(vendor,), spcomp_include_severity=Severity.HINT), workspace=[tmp_path / "w"])
+    check = CompileCheck(
+        Config(include_dirs=(vendor,), spcomp_include_severity=Severity.HINT), workspace=[tmp_path / "w"]
+    )
     report = CompileReport(tmp_path / "w" / "p.sp")
     run = CompileRun(tmp_path / "w" / "p.sp", messages=[_message(inc, 1, 4), _message(inc, 2, 4, "error")])
     check._add(report, run, lambda p: Path(p).read_bytes())

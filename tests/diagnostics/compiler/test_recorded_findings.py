@@ -181,26 +181,22 @@ def test_findings_in_include_files_and_part_files_are_on_those_files(version):
     ]
 
 
-ALL = [(v, run.name) for v in VERSIONS for run in v.runs()]
-
-
-@pytest.mark.parametrize("item", ALL, ids=lambda i: f"{i[0].banner.split()[-1]}/{i[1]}")
-def test_every_range_starts_where_the_caret_points(item):
-    """Checked against the excerpt the compiler printed: from our start to the end of the line,
-    tabs written as the compiler writes them, is the excerpt from its caret on."""
-    version, name = item
-    text = on_fixtures(version, name)
-    lines = text.splitlines()
-    messages = parse_output(text).messages
-    for m, d in zip(messages, to_diagnostics(messages, disk), strict=True):
-        if m.caret is None:
-            continue
-        excerpt = _excerpt_after(lines, m)
-        source = disk(m.path) or b""
-        line_end = source.find(b"\n", d.start_byte)
-        rest = source[d.start_byte : line_end if line_end >= 0 else len(source)].rstrip(b"\r")
-        printed = excerpt.encode("utf-8", "surrogateescape")[CARET_INDENT + m.caret :]
-        assert rest.replace(b"\t", b" " * 8) == printed, (m, rest, printed)
+def test_every_range_starts_where_the_caret_points(version):
+    """Checked against the excerpt the compiler printed, for every message of every plugin:
+    from our start to the end of the line, tabs written as the compiler writes them, is the
+    excerpt from its caret on."""
+    for run in version.runs():
+        text = on_fixtures(version, run.name)
+        lines = text.splitlines()
+        messages = parse_output(text).messages
+        for m, d in zip(messages, to_diagnostics(messages, disk), strict=True):
+            if m.caret is None:
+                continue
+            source = disk(m.path) or b""
+            line_end = source.find(b"\n", d.start_byte)
+            rest = source[d.start_byte : line_end if line_end >= 0 else len(source)].rstrip(b"\r")
+            printed = _excerpt_after(lines, m).encode("utf-8", "surrogateescape")[CARET_INDENT + m.caret :]
+            assert rest.replace(b"\t", b" " * 8) == printed, (run.name, m, rest, printed)
 
 
 def _excerpt_after(lines: list[str], m: CompilerMessage) -> str:

@@ -16,11 +16,8 @@ from tests.diagnostics.compiler.recordings import Recorded, recorded_sets
 
 SETS = recorded_sets()
 RUNS = [(s, run) for s in SETS for run in s.runs()]
+BY_SET = pytest.mark.parametrize("recorded", SETS, ids=lambda s: s.folder.name)
 _SUMMARY = re.compile(r"^(\d+) (Error|Warning)s?\.$", re.M)
-
-
-def ids(item: tuple) -> str:
-    return f"{item[0].folder.name}/{item[1].name}"
 
 
 def summary(run: Recorded) -> tuple[int, int]:
@@ -38,7 +35,7 @@ def test_the_recordings_are_there():
     assert len({r.name for s in SETS if s.folder.name.startswith("corpus") for r in s.runs()}) >= 30
 
 
-@pytest.mark.parametrize("recorded", SETS, ids=lambda s: s.folder.name)
+@BY_SET
 def test_the_banner_identifies_the_compiler(recorded):
     banner = (recorded.folder / "banner.stdout").read_text(encoding="utf-8")
     parsed = parse_output(banner)
@@ -46,57 +43,56 @@ def test_the_banner_identifies_the_compiler(recorded):
     assert Compiler(recorded.folder, parsed.banner).version in ("1.12", "1.13")
 
 
-@pytest.mark.parametrize("item", RUNS, ids=ids)
-def test_every_line_is_a_message_its_excerpt_and_caret_or_noise(item):
-    _, run = item
-    out = parse_output(run.output)
-    assert out.unrecognised == [], run.output
+@BY_SET
+def test_every_line_is_a_message_its_excerpt_and_caret_or_noise(recorded):
+    for run in recorded.runs():
+        assert parse_output(run.output).unrecognised == [], (run.name, run.output)
 
 
-@pytest.mark.parametrize("item", RUNS, ids=ids)
-def test_every_message_the_compiler_counted_is_read(item):
+@BY_SET
+def test_every_message_the_compiler_counted_is_read(recorded):
     """Repeats included: four `warning 213` on one line are four (the compiler counts four)."""
-    _, run = item
-    out = parse_output(run.output)
-    errors = [m for m in out.messages if m.severity is Severity.ERROR]
-    warnings = [m for m in out.messages if m.severity is Severity.WARNING]
-    expected_errors, expected_warnings = summary(run)
-    assert len(errors) == expected_errors, run.output
-    if not expected_errors:
-        assert len(warnings) == expected_warnings, run.output
+    for run in recorded.runs():
+        out = parse_output(run.output)
+        errors = [m for m in out.messages if m.severity is Severity.ERROR]
+        warnings = [m for m in out.messages if m.severity is Severity.WARNING]
+        expected_errors, expected_warnings = summary(run)
+        assert len(errors) == expected_errors, (run.name, run.output)
+        if not expected_errors:
+            assert len(warnings) == expected_warnings, (run.name, run.output)
 
 
-@pytest.mark.parametrize("item", RUNS, ids=ids)
-def test_the_exit_code_agrees_with_the_errors_read(item):
-    _, run = item
-    assert (run.exit_code != 0) == bool(parse_output(run.output).errors)
+@BY_SET
+def test_the_exit_code_agrees_with_the_errors_read(recorded):
+    for run in recorded.runs():
+        assert (run.exit_code != 0) == bool(parse_output(run.output).errors), run.name
 
 
-@pytest.mark.parametrize("item", RUNS, ids=ids)
-def test_no_source_excerpt_is_read_as_a_message(item):
+@BY_SET
+def test_no_source_excerpt_is_read_as_a_message(recorded):
     """Every message is on a file the compiler opened (under a recorded folder) or on none;
     an excerpt line (`    10 |     PrintToServer("x.sp(3) : error 001: fake")`) never is one."""
-    recorded, run = item
     roots = tuple(recorded.roots)
-    for m in parse_output(run.output).messages:
-        assert m.path == "" or m.path.startswith(roots), m
-        assert " | " not in m.path
+    for run in recorded.runs():
+        for m in parse_output(run.output).messages:
+            assert m.path == "" or m.path.startswith(roots), (run.name, m)
+            assert " | " not in m.path
 
 
-@pytest.mark.parametrize("item", RUNS, ids=ids)
-def test_every_located_message_has_its_caret_and_the_caret_is_inside_its_excerpt(item):
-    _, run = item
-    lines = run.output.splitlines()
-    for m in parse_output(run.output).messages:
-        if not m.located:
-            assert m.caret is None
-            continue
-        assert m.caret is not None, m
-        header = next(
-            i for i, line in enumerate(lines) if line.startswith(f"{m.path}({m.line}) : ") and m.text[:20] in line
-        )
-        excerpt = next(line for line in lines[header + 1 :] if re.match(rf"^ *{m.line} \| ", line))
-        assert m.caret <= len(excerpt.encode("utf-8", "surrogateescape")) - CARET_INDENT
+@BY_SET
+def test_every_located_message_has_its_caret_and_the_caret_is_inside_its_excerpt(recorded):
+    for run in recorded.runs():
+        lines = run.output.splitlines()
+        for m in parse_output(run.output).messages:
+            if not m.located:
+                assert m.caret is None
+                continue
+            assert m.caret is not None, (run.name, m)
+            header = next(
+                i for i, line in enumerate(lines) if line.startswith(f"{m.path}({m.line}) : ") and m.text[:20] in line
+            )
+            excerpt = next(line for line in lines[header + 1 :] if re.match(rf"^ *{m.line} \| ", line))
+            assert m.caret <= len(excerpt.encode("utf-8", "surrogateescape")) - CARET_INDENT, (run.name, m)
 
 
 def test_a_stray_declaration_line_after_a_deprecation_is_not_part_of_the_message():

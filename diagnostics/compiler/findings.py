@@ -6,10 +6,10 @@
   one line are four (1.11+ tell them apart by the caret's column; 1.10 prints no column).
 - With a caret (1.11+) the range starts at the caret's column (the compiler's byte column,
   tabs counted as it prints them) and covers the token there: a name or number, a string
-  literal, else one character (nothing past the line's end). Without one (1.10, or a file we
-  cannot read as it was compiled) the range covers the reported line(s), from the first
-  non-blank character to the last. Lines past the end of the file (a fatal error at EOF)
-  clamp to the last line.
+  literal, else one character (nothing past the line's end). Without one (1.10) the range
+  covers the reported line(s), from the first non-blank character to the last. Lines past the
+  end of the file (a fatal error at EOF) clamp to the last line; a file that cannot be read
+  gets an empty range at its start.
 - A compiler finding that says the same as one of ours is dropped in favour of ours, which
   explains the L4D2 reason and usually has a fix: same file, our finding starts on one of the
   reported lines, and a name the compiler quotes (`undefined symbol "RandomFloat"`) is in our

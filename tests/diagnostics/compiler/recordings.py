@@ -144,6 +144,24 @@ def _record(spcomp: Path, plugin: Path, out_dir: Path, include_dirs: list[Path])
     }
 
 
+_EXCERPT = re.compile(rb"^( *\d+ \| )(.*)$")
+
+
+def redact_excerpts(output: bytes) -> bytes:
+    """The compiler prints the source line under each message: for other people's plugins the
+    recording keeps the line's shape (tabs, spaces, byte length, so columns and carets stay
+    true) and not its text, which is theirs."""
+    lines = []
+    for line in output.split(b"\n"):
+        m = _EXCERPT.match(line)
+        if m is not None:
+            text = m.group(2).decode("utf-8", "surrogateescape")
+            shape = "".join(c if c in " \t\r" else "x" * len(c.encode("utf-8", "surrogateescape")) for c in text)
+            line = m.group(1) + shape.encode()
+        lines.append(line)
+    return b"\n".join(lines)
+
+
 def _write(target: Path, spcomp: Path, build: str, includes: dict[str, str], roots: dict[str, str],
            runs: dict[str, dict]) -> None:  # fmt: skip
     if target.exists():
@@ -191,7 +209,9 @@ def record_corpus(spcomp: Path, include_dirs: list[Path], plugins: list[Path], b
     runs = {}
     for plugin in plugins:
         folders = find_include_dirs(plugin, include_dirs)
-        runs[_run_name(plugin, base)] = _record(spcomp, plugin, out_dir, folders)
+        run = _record(spcomp, plugin, out_dir, folders)
+        run["stdout"] = redact_excerpts(run["stdout"])
+        runs[_run_name(plugin, base)] = run
     target = RECORDED / name
     _write(target, spcomp, build, includes, {str(base): "corpus", str(out_dir): "out"}, runs)
     return target

@@ -101,7 +101,8 @@ class Project:
             return
         self.client_values, self.settings, self.file_config, self.config = values, settings, file_config, config
         self.linter = linter
-        self.compile_check = CompileCheck(config, timeout=settings.compile_timeout)
+        workspace = [self.root] if self.root is not None else []
+        self.compile_check = CompileCheck(config, timeout=settings.compile_timeout, workspace=workspace)
         self.compiled.clear()
         self._index_by_folder.clear()
         self.files.clear()

@@ -73,7 +73,14 @@ SETTINGS: tuple[Setting, ...] = (
         "spcomp",
         "path",
         None,
-        "SourcePawn's compiler (`spcomp`/`spcomp64`); default: found on PATH or next to an include folder",
+        "SourcePawn's compiler (`spcomp`/`spcomp64`); default: found on PATH, next to an include folder or in the plugin's `scripting/` folder",
+        True,
+    ),
+    Setting(
+        "spcomp-include-severity",
+        "string",
+        "info",
+        "Severity of the compiler's warnings inside include files that are not yours (configured include folders outside the workspace, the compiler's own `include/`): `error`, `warning`, `info` or `hint`",
         True,
     ),
     Setting(

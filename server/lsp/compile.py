@@ -74,7 +74,7 @@ class CompileOnSave:
         if document is None or not document.path:
             return
         check = project.compile_check
-        search = await asyncio.to_thread(lambda: check.search)
+        search = await asyncio.to_thread(check.search_for, Path(document.path))
         if search.compiler is None:
             if search.configured:
                 self._say_once(f"the configured compiler cannot be used: {search.rejected[0]}")
@@ -102,7 +102,7 @@ class CompileOnSave:
         for problem in report.problems:
             self._say_once(f"{problem}; the rule diagnostics are still shown")
         log.info("compiled %s with %s in %.2f s", ", ".join(t.name for t in report.targets),
-                 check.compiler.path if check.compiler else "?", report.seconds)  # fmt: skip
+                 report.compiler.path if report.compiler else "?", report.seconds)  # fmt: skip
         self._publish(project.compiled.store(document.path, report.by_file))
 
     async def _progress_if_slow(self, work: asyncio.Future[object], name: str) -> Progress | None:

@@ -92,6 +92,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("compile-timeout", "number", 60, "Stop a compile after this many seconds", False),
     Setting(
+        "analysis-timeout",
+        "number",
+        10,
+        "Stop linting a document after this many seconds: it gets one information diagnostic saying so, is linted again when it changes, and completion, hover and the rest keep answering",
+        False,
+    ),
+    Setting(
         "completion-limit",
         "integer",
         200,
@@ -193,6 +200,7 @@ class ServerSettings:
     log_level: str = "info"
     compile: str = "onSave"  # "off" or "onSave"
     compile_timeout: float = 60.0
+    analysis_timeout: float = 10.0
 
     @property
     def max_file_bytes(self) -> int:

@@ -43,7 +43,7 @@ class CompileOnSave:
         return self.server.project.settings.compile != "off"
 
     def saved(self, uri: str) -> None:
-        if not self.enabled or self.server.project.document(uri) is None:
+        if not self.enabled or uri not in self.server.texts:
             return
         self._cancel(uri)
         loop = asyncio.get_running_loop()
@@ -70,7 +70,7 @@ class CompileOnSave:
     async def compile(self, uri: str) -> None:
         self._pending.pop(uri, None)
         project = self.server.project
-        document = project.document(uri)
+        document = self.server.texts.get(uri)
         if document is None or not document.path:
             return
         check = project.compile_check
@@ -84,7 +84,7 @@ class CompileOnSave:
         stop = threading.Event()
         self._running[uri] = stop
         version = document.version
-        buffers = {d.document.path: d.document.source for d in project.documents.values() if d.document.path}
+        buffers = {d.path: d.source for d in self.server.texts.values() if d.path}
         work = asyncio.ensure_future(
             asyncio.to_thread(check.check, Path(document.path), document.source, buffers, stop.is_set)
         )
@@ -96,7 +96,7 @@ class CompileOnSave:
                 progress.end("done")
             if self._running.get(uri) is stop:
                 del self._running[uri]
-        current = project.document(uri)
+        current = self.server.texts.get(uri)
         if report.cancelled or stop.is_set() or current is None or current.version != version:
             return  # a newer save or an edit made this compile obsolete
         for problem in report.problems:
@@ -118,11 +118,11 @@ class CompileOnSave:
             return
         publisher = self.server.diagnostics
         for path in paths:
-            uri = self.server.project.uri_of(path)
+            uri = self.server.uri_of(path)
             if uri is not None:
                 publisher.schedule(uri, 0)
             else:
-                publisher.publish_file(Path(path))
+                self.server.start(publisher.publish_file(Path(path)))
         publisher.refresh_pull()
 
     def _say_once(self, text: str) -> None:

@@ -9,6 +9,7 @@ include-dirs = ["scripting/include"]   # relative to this file
 game-dir = "/srv/l4d2"        # an L4D2 install or dedicated server (events from its .res files)
 fail-on = "warning"           # spcopilot check exits 1 at or above this severity
 spcomp = "/opt/sourcemod/addons/sourcemod/scripting/spcomp64"  # SourcePawn's compiler (default: searched)
+spcomp-include-severity = "info"  # the compiler's warnings in include files that are not yours
 
 [severity]
 SPC401 = "hint"
@@ -32,7 +33,17 @@ else:  # pragma: no cover
 
 CONFIG_FILENAME = ".spcopilot.toml"
 GAMES = ("auto", "l4d2", "l4d1", "csgo", "tf2", "generic")
-KNOWN_KEYS = {"select", "ignore", "game", "include-dirs", "game-dir", "fail-on", "severity", "spcomp"}
+KNOWN_KEYS = {
+    "select",
+    "ignore",
+    "game",
+    "include-dirs",
+    "game-dir",
+    "fail-on",
+    "severity",
+    "spcomp",
+    "spcomp-include-severity",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +56,8 @@ class Config:
     game_dir: Path | None = None
     fail_on: Severity = Severity.WARNING
     spcomp: Path | None = None  # the user's SourcePawn compiler; None: search (diagnostics/compiler)
+    # the compiler's warnings in include files the user does not own (diagnostics/compiler/ownership.py)
+    spcomp_include_severity: Severity = Severity.INFO
     source: Path | None = None
 
     def enabled(self, code: str) -> bool:
@@ -90,11 +103,12 @@ def from_mapping(data: Mapping[str, object], base_dir: Path | None = None, sourc
         if game not in GAMES:
             raise ConfigError(f"`game` = {data['game']!r}{where}; use one of {', '.join(GAMES)}")
         kwargs["game"] = game
-    if "fail-on" in data:
-        try:
-            kwargs["fail_on"] = Severity.parse(str(data["fail-on"]))
-        except ValueError as exc:
-            raise ConfigError(f"`fail-on`{where}: {exc}") from None
+    for key in ("fail-on", "spcomp-include-severity"):
+        if key in data:
+            try:
+                kwargs[key.replace("-", "_")] = Severity.parse(str(data[key]))
+            except ValueError as exc:
+                raise ConfigError(f"`{key}`{where}: {exc}") from None
     if "severity" in data:
         table = data["severity"]
         if not isinstance(table, Mapping):

@@ -17,6 +17,10 @@ from tree_sitter import Node, Tree
 
 T = TypeVar("T")
 
+# Called whenever a lint starts: caches that hold nodes of the last lint's tree (and so the whole
+# tree) empty themselves here, so a closed document's tree is never kept alive by a cache.
+LINT_STARTS: list[Callable[[], None]] = []
+
 
 class SymbolScope(Protocol):
     """What the include index tells the engine about one file's includes."""
@@ -56,6 +60,10 @@ class Context:
     # What the file's includes define: a scope, or a function of the file model that makes one
     # (so the model is built once).
     scope: SymbolScope | Callable[[semantics.FileModel], SymbolScope] | None = None
+
+    def __post_init__(self) -> None:
+        for forget in LINT_STARTS:
+            forget()
 
     @cached_property
     def lines(self) -> LineIndex:

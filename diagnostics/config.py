@@ -166,5 +166,23 @@ def discover(start: Path) -> Config:
     return load_file(found) if found else Config()
 
 
+# Findings that mean a wrong API: a function, event, event field or netprop that does not exist
+# or is deprecated, or one read with the wrong accessor or prop type (the seeds' V6 lesson: such
+# names inside training answers teach them). The editor shows some as warnings, since the code
+# may still work somewhere (m_flSpeed is real on doors); training data holds a stricter line.
+WRONG_API_CODES = (
+    "SPC101", "SPC102", "SPC201", "SPC202", "SPC203", "SPC204", "SPC301", "SPC302", "SPC303", "SPC305",
+)  # fmt: skip
+
+
+def training_profile(base: Config | None = None) -> Config:
+    """The engine's "training" profile: `base` (default settings) with every wrong-API finding an
+    error, whatever its editor severity. The dataset sanitiser and audit lint with it; the
+    editor's severities are unchanged."""
+    base = base or Config()
+    severity = dict(base.severity) | {code: Severity.ERROR for code in WRONG_API_CODES}
+    return replace(base, severity=severity)
+
+
 def codes_in(values: Iterable[str] | None) -> tuple[str, ...]:
     return _codes(list(values or []), "codes") if values else ()

@@ -214,7 +214,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     plugins = [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.sp"))]
     work = Path(tempfile.mkdtemp(prefix="spcopilot-fuzz-api-"))
-    process, url, log = start_api(work)
+    process, url, _log = start_api(work)
     try:
         started = time.perf_counter()
         result: dict[str, Any] = {"fuzz": asyncio.run(fuzz(url, rng, plugins, args.requests))}

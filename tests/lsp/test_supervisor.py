@@ -2,10 +2,8 @@
 language server: the supervisor (server/lsp/supervisor.py) restarts it, tells the user which
 file did it, leaves that file alone until it changes, and the other files are served throughout.
 
-The faults are real native ones, injected without touching the product: a sitecustomize on the
-server's PYTHONPATH wraps the parser so that a marker in the text blocks in libc's pause()
-through ctypes.PyDLL (native code that keeps the interpreter lock, as a stuck tree-sitter
-scanner does) or reads address 0 (SIGSEGV)."""
+The faults are real native ones (tests/native_faults.py): a parser that blocks in native code
+holding the interpreter lock, as a stuck tree-sitter scanner does, and a segfault."""
 
 from __future__ import annotations
 
@@ -16,39 +14,16 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
+from ..native_faults import CRASH, HANG, fault_env
 from .conftest import Session, start, stop
 
-HANG = "/*native-hang*/"
-CRASH = "/*native-crash*/"
 PLUGIN = '#include <sourcemod>\npublic void OnPluginStart()\n{\n    HookEvent("pounce", E);\n}\n'
-
-FAULTS = f"""
-import ctypes
-import spcopilot.diagnostics.parsing as parsing
-
-_parse = parsing.parse
-
-
-def parse(source, old_tree=None):
-    if {HANG.encode()!r} in source:
-        ctypes.PyDLL(None).pause()  # blocks in native code holding the GIL, like a stuck scanner
-    if {CRASH.encode()!r} in source:
-        ctypes.string_at(0)  # SIGSEGV
-    return _parse(source, old_tree)
-
-
-parsing.parse = parse
-"""
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the supervisor is POSIX-only")
 
 
 async def faulty_server(tmp_path: Path, client: str = "neovim-0.7") -> Session:
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "sitecustomize.py").write_text(FAULTS)
-    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
-    env = {"PYTHONPATH": path, "SPCOPILOT_HANG_S": "2"}
+    env = {**fault_env(tmp_path), "SPCOPILOT_HANG_S": "2"}
     return await start(tmp_path, client, init_options={"lint-workspace": False}, env=env)
 
 

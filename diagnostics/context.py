@@ -23,6 +23,10 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 _STRICT = os.environ.get("SPCOPILOT_STRICT") == "1"  # tests: a failure fails loudly
 
+# Called whenever a lint starts: caches that hold nodes of the last lint's tree (and so the whole
+# tree) empty themselves here, so a closed document's tree is never kept alive by a cache.
+LINT_STARTS: list[Callable[[], None]] = []
+
 
 class SymbolScope(Protocol):
     """What the include index tells the engine about one file's includes."""
@@ -63,6 +67,10 @@ class Context:
     # (so the model is built once).
     scope: SymbolScope | Callable[[semantics.FileModel], SymbolScope] | None = None
     budget: Budget | None = None  # checked before each rule call (engine.run_rule)
+
+    def __post_init__(self) -> None:
+        for forget in LINT_STARTS:
+            forget()
 
     @cached_property
     def lines(self) -> LineIndex:

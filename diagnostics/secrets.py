@@ -333,8 +333,19 @@ def _value_detections(text: str, context_name: str | None) -> list[tuple[int, in
 def classify_literal(value: str, context_name: str | None = None) -> SecretKind | None:
     """The kind of secret a string literal holds, or None. `context_name` is what it is stored
     under: the variable, define or ConVar name, or the config/KeyValues key."""
-    result = _classify(value, context_name)
+    result = _classified(value, context_name)
     return result[0] if result else None
+
+
+def _classified(value: str, context_name: str | None) -> tuple[SecretKind, str] | None:
+    """The cache is for the short literals seen in file after file; a pasted blob is classified
+    without it (16,384 cached entries of a megabyte each would be 16 GB)."""
+    if len(value) > _MAX_CACHED_LITERAL:
+        return _classify.__wrapped__(value, context_name)
+    return _classify(value, context_name)
+
+
+_MAX_CACHED_LITERAL = 512
 
 
 @lru_cache(maxsize=16384)
@@ -423,7 +434,7 @@ def find_secrets(text: str) -> list[SecretFinding]:
     covered: list[tuple[int, int]] = []
     for name, start, end in _pairs(text):
         covered.append((start, end))
-        result = _classify(text[start:end], name)
+        result = _classified(text[start:end], name)
         if result:
             findings.append(SecretFinding(start, end, result[0], result[1]))
     for start, end, kind, reason in _value_detections(text, None):

@@ -1,7 +1,7 @@
 """Stopping an analysis: a deadline and a cancel flag the engine checks at its safe points.
 
 ```python
-budget = Budget(seconds=2.0)          # or Budget() and budget.cancel() from another thread
+budget = Budget(seconds=2.0, event=changed)  # changed: a threading.Event; or budget.cancel()
 try:
     found = linter.lint_source(text, path, session=session, budget=budget)
 except AnalysisStopped as stop:
@@ -21,6 +21,7 @@ child processes of diagnostics.supervised are for (engine.py's module docs have 
 
 from __future__ import annotations
 
+import threading
 import time
 
 from spcopilot.diagnostics.errors import SpcopilotError
@@ -41,12 +42,14 @@ class AnalysisStopped(SpcopilotError):
 
 
 class Budget:
-    """A deadline (`seconds` from now; None: none) and a cancel flag. `cancel()` may be called
-    from any thread; the analysis stops at its next check."""
+    """A deadline (`seconds` from now; None: none) and a cancel flag: `cancel()`, or an `event`
+    (a threading.Event the caller sets, e.g. when the document changes). Either may be set from
+    any thread; the analysis stops at its next check."""
 
-    def __init__(self, seconds: float | None = None) -> None:
+    def __init__(self, seconds: float | None = None, event: threading.Event | None = None) -> None:
         self.seconds = seconds
         self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.event = event
         self._cancelled = False
 
     def cancel(self) -> None:
@@ -54,15 +57,15 @@ class Budget:
 
     @property
     def cancelled(self) -> bool:
-        return self._cancelled
+        return self._cancelled or (self.event is not None and self.event.is_set())
 
     def exhausted(self) -> bool:
-        return self._cancelled or (self.deadline is not None and time.monotonic() >= self.deadline)
+        return self.cancelled or (self.deadline is not None and time.monotonic() >= self.deadline)
 
     def check(self) -> None:
         """Raise AnalysisStopped when cancelled or past the deadline."""
         if self.exhausted():
-            raise AnalysisStopped(CANCELLED if self._cancelled else DEADLINE, self.seconds)
+            raise AnalysisStopped(CANCELLED if self.cancelled else DEADLINE, self.seconds)
 
     def stop_requested(self, *_: object) -> bool:
         """tree-sitter's parse progress callback: True stops it."""

@@ -6,6 +6,7 @@ lands is decided by the test, not by the machine's speed."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,6 +50,18 @@ def test_a_cancelled_budget_stops_everything_at_once() -> None:
         with pytest.raises(AnalysisStopped) as stopped:
             run()
         assert stopped.value.reason == CANCELLED and "cancelled" in str(stopped.value)
+
+
+def test_an_event_set_from_another_thread_cancels() -> None:
+    changed = threading.Event()
+    budget = Budget(3600, event=changed)
+    assert lint(b"int x;", "a.sp", budget=budget) == []
+    worker = threading.Thread(target=changed.set)
+    worker.start()
+    worker.join()
+    with pytest.raises(AnalysisStopped) as stopped:
+        lint(b"int x;", "a.sp", budget=budget)
+    assert stopped.value.reason == CANCELLED
 
 
 def test_a_parse_stopped_halfway_leaves_the_parser_clean() -> None:

@@ -91,6 +91,10 @@ class AnalysisThreads:
             if self._stopped:
                 job.future.set_exception(Obsolete("the server is shutting down"))
                 return job
+            if key is None and not background:  # it waits for what runs: lints are redone after it
+                for running in self._running:
+                    if running.background:
+                        running.cancelled.set()
             self._pending.append(job)
             self._wake.notify()
         return job

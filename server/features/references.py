@@ -1,0 +1,62 @@
+"""Find references (across the workspace) and document highlight (in one file)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spcopilot.diagnostics.semantic import Decl
+from spcopilot.diagnostics.semantic import symbols as k
+from spcopilot.server.features.locations import Positions, Reader, Target
+from spcopilot.server.features.view import DocumentView
+
+
+@dataclass(frozen=True, slots=True)
+class Highlight:
+    start: int  # bytes
+    end: int
+    write: bool  # the declaration (or an assignment to it) rather than a read
+
+
+def symbol_at(view: DocumentView, offset: int) -> Decl | None:
+    """The declaration the name under the cursor stands for."""
+    if not view.analysed:
+        return None
+    _, decls = view.semantic.resolve_at(offset)
+    return decls[0] if decls else None
+
+
+def references(
+    view: DocumentView,
+    offset: int,
+    include_declaration: bool = True,
+    encoding: str = "utf-16",
+    read: Reader | None = None,
+) -> list[Target]:
+    decl = symbol_at(view, offset)
+    if decl is None or view.workspace is None:
+        return []
+    positions = Positions(view, encoding, read)
+    found = view.workspace.references(decl, include_declaration)
+    out = [positions.target(o.path, o.start, o.end) for o in found]
+    return [t for t in out if t is not None]
+
+
+def highlights(view: DocumentView, offset: int) -> list[Highlight]:
+    decl = symbol_at(view, offset)
+    if decl is None or view.workspace is None:
+        return []
+    model = view.semantic
+    return [
+        Highlight(r.start, r.end, r.role == k.DECLARATION or _assigned(view.source, r.end))
+        for r in view.workspace.refs_in(model, decl)
+    ]
+
+
+def _assigned(source: bytes, end: int) -> bool:
+    """`name =` (not `==`), `name +=`, `name++`: the reference writes the variable."""
+    rest = source[end : end + 4].lstrip(b" \t")
+    if rest[:2] in (b"++", b"--"):
+        return True
+    if rest[:1] == b"=" and rest[1:2] != b"=":
+        return True
+    return len(rest) > 1 and rest[1:2] == b"=" and rest[:1] in b"+-*/%&|^" and rest[2:3] != b"="

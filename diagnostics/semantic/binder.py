@@ -460,7 +460,7 @@ class _Binder:
                 )
             elif member.type == "enum_struct_method":
                 self.callable(member, k.METHOD, parent)
-            elif member.type not in _SKIP:
+            elif member.type not in _SKIP and member.type != "identifier":
                 self.walk(member)
         self.container = outer
 
@@ -561,6 +561,9 @@ class _Binder:
     def function_type(self, expression: Node, d: Decl | None) -> None:
         """The parameters of a typedef, typeset member, functag or funcenum member."""
         self.return_types(expression)
+        if d is not None:
+            variant = (self.reader._return_type(expression, "typedef"), self.reader._params(expression))
+            d.variants = (*d.variants, variant)
         self.scopes.append({})
         outer, self.function = self.function, d.name if d is not None else ""
         params = expression.child_by_field_name("parameters")

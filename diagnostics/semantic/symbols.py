@@ -101,6 +101,9 @@ class Decl:
     static: bool = False  # a static method or property of a methodmap
     dims: int = 0  # array dimensions of a variable
     value: str = ""  # what a #define expands to, an enum member's value
+    # A function type's signatures (typedef, functag: one; typeset, funcenum: each member):
+    # (return type, parameters as written).
+    variants: tuple[tuple[str, tuple[str, ...]], ...] = ()
     anchor: Anchor = FIXED
 
     @property

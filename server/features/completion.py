@@ -16,7 +16,6 @@ Details and docs of symbols are filled in by `resolve` (completionItem/resolve).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from spcopilot.diagnostics.knowledge.events import (
@@ -29,19 +28,19 @@ from spcopilot.diagnostics.knowledge.netprops import VALUE_OF_ACCESSOR, l4d2_net
 from spcopilot.diagnostics.semantic import Decl
 from spcopilot.diagnostics.semantic import symbols as k
 from spcopilot.server.features import docs
+from spcopilot.server.features.callback_stub import callback_candidates
+from spcopilot.server.features.completion_items import Candidate, Completions, Edit
 from spcopilot.server.features.cursor import (
     Call,
     Cursor,
     argument_text,
     cursor_at,
-    receiver_before,
     string_content_end,
     word_at,
 )
+from spcopilot.server.features.include_paths import include_paths
 from spcopilot.server.features.snippets import plain, snippets_for
 from spcopilot.server.features.view import DocumentView
-
-Edit = tuple[int, int, str]  # (start byte, end byte, new text)
 
 METHOD_FIELD_ACCESSORS = frozenset(
     {"GetInt", "GetBool", "GetFloat", "GetString", "SetInt", "SetBool", "SetFloat", "SetString"}
@@ -64,29 +63,6 @@ _ACCESSOR_CLASS = {"Int": "int", "Bool": "bool", "Float": "float", "String": "st
 _FIELD_CLASS = {**VALUE_CLASS_OF_TYPE, "uint64": "string"}
 
 
-@dataclass(slots=True)
-class Candidate:
-    label: str
-    kind: str  # function, method, property, constructor, event, field, netprop, snippet, constant, enum, class, variable, keyword
-    detail: str = ""
-    label_detail: str = ""  # shown after the label
-    documentation: str = ""  # markdown
-    insert_text: str | None = None
-    snippet: bool = False
-    replace: tuple[int, int] | None = None  # the bytes the insert text replaces
-    additional_edits: tuple[Edit, ...] = ()
-    sort_text: str | None = None
-    filter_text: str | None = None
-    resolve: dict[str, Any] | None = None  # what completionItem/resolve needs
-    deprecated: bool = False
-
-
-@dataclass(slots=True)
-class Completions:
-    items: list[Candidate] = field(default_factory=list)
-    incomplete: bool = False
-
-
 def complete(
     view: DocumentView, offset: int, *, snippets: bool = True, limit: int = 200, trigger: str | None = None
 ) -> Completions:
@@ -94,6 +70,11 @@ def complete(
     `(` only HookEvent's event names are offered, not every symbol."""
     if not view.analysed:
         return Completions()
+    workspace = view.workspace
+    dirs = workspace.include_index_for(view.path or None).include_dirs if workspace is not None else []
+    paths = include_paths(view.source, offset, view.path, dirs)
+    if paths is not None:
+        return _limited(paths, limit)
     cursor = cursor_at(view.source, offset, view.tree)
     if cursor.in_comment:
         return Completions()
@@ -108,13 +89,18 @@ def complete(
     ):
         return Completions(_event_names(view, offset, offset, quoted=True))
     start, end = word_at(view.source, offset)
-    receiver = receiver_before(view.source, start)
+    chain = receiver_chain(view.source, start)
     prefix = view.source[start:offset].decode("utf-8", "replace")
-    if receiver is not None:
-        return _limited(_members(view, receiver, offset, prefix, (start, end)), limit)
+    if chain is not None:
+        return _limited(_members(view, chain, offset, prefix, (start, end)), limit)
     if trigger == "(" or (start > 0 and view.source[start - 1 : start] in (b'"', b"'", b"#")):
         return Completions()
-    return _limited(_identifiers(view, offset, prefix, (start, end), snippets), limit)
+    items = _identifiers(view, offset, prefix, (start, end), snippets)
+    if call is not None and not argument_text(view.source, call, call.arg_index, start):
+        found = view.function_at(offset)
+        after = found[1].end_byte if found else len(view.source)
+        items = callback_candidates(view, call, offset, after) + items
+    return _limited(items, limit)
 
 
 def _limited(items: list[Candidate], limit: int) -> Completions:
@@ -264,13 +250,13 @@ def _netprops(view: DocumentView, call: Call, prop_type: str, replace: tuple[int
 
 
 # -- members and identifiers ----------------------------------------------------------------------
-def _members(view: DocumentView, receiver: str, offset: int, prefix: str, replace: tuple[int, int]) -> list[Candidate]:
-    start = word_at(view.source, offset)[0]
-    chain = receiver_chain(view.source, start)
-    type_name = chain_type(view, chain, offset) if chain else None
+def _members(
+    view: DocumentView, chain: list[str], offset: int, prefix: str, replace: tuple[int, int]
+) -> list[Candidate]:
+    type_name = chain_type(view, chain, offset)
     if not type_name:
         return []
-    static = len(chain or ()) == 1 and view.is_type(chain[0]) and chain[0] == type_name  # type: ignore[index]
+    static = len(chain) == 1 and chain[0] == type_name and view.is_type(type_name)
     out = []
     seen: set[str] = set()
     for m in view.members(type_name):

@@ -72,8 +72,6 @@ def rename(view: DocumentView, offset: int, new_name: str) -> dict[str, list[tup
     """Edits (start, end, new text) per file path."""
     target = prepare(view, offset)
     check_name(new_name)
-    if new_name == target.placeholder:
-        return {}
     workspace = view.workspace
     assert workspace is not None
     found = workspace.references(target.decl, include_declaration=True)

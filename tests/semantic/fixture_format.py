@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_MARKER = re.compile(r"^(\s*[|^][|^ ]*?)(?:\s+(\S.*))?$")
+_MARKER = re.compile(r"^(\s*[|^][|^ ]*)(?:\s+([^|^\s].*))?$")
 
 
 @dataclass(slots=True)

@@ -5,11 +5,10 @@ plugin that includes it, so names defined there are not reported as missing."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*(?:try)?include[ \t]*[<"]([^>"\r\n]+)[>"]', re.MULTILINE)
+from spcopilot.diagnostics.include_index import INCLUDE_LINE, include_candidates
 
 
 @dataclass(slots=True)
@@ -43,11 +42,14 @@ class FragmentParents:
                 continue
             if b"include" not in data:
                 continue
-            for m in _INCLUDE.finditer(data):
-                target = os.path.normpath(os.path.join(p.parent, m.group(1).decode("utf-8", "replace")))
-                targets = [target] if target.endswith((".sp", ".inc")) else [target, target + ".sp"]
-                for t in targets:
-                    listing.included_by.setdefault(t, []).append(p)
+            for m in INCLUDE_LINE.finditer(data):
+                name = m.group(3).decode("utf-8", "replace")
+                # Where the compiler would look next to the plugin (the include folders are
+                # not part files); the first candidate that exists is the one it takes.
+                for candidate in include_candidates(name, m.group(2) == b"<", p.parent, p.parent, ()):
+                    if candidate.is_file():
+                        listing.included_by.setdefault(os.path.normpath(candidate), []).append(p)
+                        break
         self._folders[folder] = listing
         return listing
 

@@ -115,9 +115,7 @@ class Project:
 
     def _new_workspace(self) -> Workspace:
         """The semantic model's workspace index (definition, references, rename...)."""
-        return Workspace(
-            lambda path: self.index_for(path), self.root, read_only_predicate(self.config.include_dirs)
-        )
+        return Workspace(lambda path: self.index_for(path), self.root, read_only_predicate(self.config.include_dirs))
 
     def config_file(self) -> Path | None:
         return self.file_config.source

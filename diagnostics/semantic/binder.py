@@ -31,6 +31,9 @@ _FUNCTION_NODES = frozenset(
         "methodmap_property_method",
     }
 )
+_OLD_DECLARERS = frozenset(
+    {"new", "decl", "static", "public", "stock", "const", "variable_storage_class", "visibility"}
+)
 _SKIP = frozenset({"comment", "string_literal", "char_literal", "int_literal", "float_literal", "bool_literal"})
 
 
@@ -332,6 +335,11 @@ class _Binder:
                 self.global_variable(declarator, node, _type_name(type_node, self.source), symbols)
 
     def _old_global_variable_declaration(self, node: Node) -> None:
+        if not any(c.type in _OLD_DECLARERS for c in node.children) and not any(
+            d.child_by_field_name("type") for d in node.named_children if d.type == "old_variable_declaration"
+        ):
+            self.walk(node)  # `FOO` alone at the top level: a macro's use, not a declaration
+            return
         symbols = {s.name: s for s in self.reader._globals(node)}
         for declarator in node.named_children:
             if declarator.type == "old_variable_declaration":
@@ -804,6 +812,9 @@ class _Binder:
             return
         elif kind in _STATEMENTS or kind in ("preproc_define", "preproc_macro", "preproc_if"):
             self.statement(node)
+        elif kind in ("old_variable_declaration", "variable_declaration"):
+            for child in node.named_children:
+                self.expression(child)
         else:
             for child in node.named_children:
                 self.expression(child)

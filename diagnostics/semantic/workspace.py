@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from spcopilot.diagnostics.include_index import IncludeIndex, stamp_of
+from spcopilot.diagnostics.include_index import INCLUDE_LINE, IncludeIndex, stamp_of
 from spcopilot.diagnostics.include_symbols import IncludeRef
 from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES
 from spcopilot.diagnostics.parsing import parse
@@ -34,7 +33,6 @@ log = logging.getLogger(__name__)
 SKIP_FOLDERS = frozenset({"node_modules", "compiled", "__pycache__", "build", "dist"})
 MAX_WORKSPACE_FILES = 5000
 MAX_FILE_BYTES = 4 * 1024 * 1024
-_INCLUDE_LINE = re.compile(rb'^[ \t]*#[ \t]*(try)?include[ \t]*([<"])([^>"\r\n]+)[>"]', re.MULTILINE)
 _GLOBAL_SCOPE_KINDS = frozenset({k.FUNCTION, k.STOCK, k.NATIVE, k.FORWARD, k.GLOBAL, k.DEFINE, k.MACRO})
 
 
@@ -180,7 +178,7 @@ class Workspace:
             return []
         return [
             IncludeRef(m.group(3).decode("utf-8", "replace").replace("\\", "/"), m.group(2) == b"<", bool(m.group(1)))
-            for m in _INCLUDE_LINE.finditer(data)
+            for m in INCLUDE_LINE.finditer(data)
         ]
 
     def program(self, path: str) -> Program:

@@ -395,7 +395,7 @@ _STATEMENT_WORDS = tuple(
     [
         (w, "keyword")
         for w in """any bool break case char const continue default delete do else false float for if int
-    new null return sizeof static switch this true view_as void while decl""".split()
+    new null return sizeof static switch this true view_as void while decl Float String""".split()
     ]
     + [(w, "constant") for w in _BUILTIN_CONSTANTS]
 )

@@ -10,10 +10,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from spcopilot.diagnostics.sources import SOURCE_SUFFIXES
 from spcopilot.server.features.completion_items import Candidate
 
 _INCLUDE_HEAD = re.compile(rb'^[ \t]*#[ \t]*(?:try)?include[ \t]*([<"])([^>"\r\n]*)$')
-_SOURCE_SUFFIXES = (".inc", ".sp")
 _MAX_ITEMS = 500
 
 
@@ -64,7 +64,7 @@ def include_paths(source: bytes, offset: int, path: str, include_dirs: Sequence[
                         sort_text="1" + name,
                     )
                 )
-            elif name.endswith(_SOURCE_SUFFIXES) and os.path.realpath(entry.path) != me:
+            elif name.endswith(SOURCE_SUFFIXES) and os.path.realpath(entry.path) != me:
                 shown = name.removesuffix(".inc") if system else name
                 if shown in seen:
                     continue

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from spcopilot.diagnostics.include_index import INCLUDE_LINE
 from spcopilot.diagnostics.include_symbols import Symbol
 from spcopilot.diagnostics.model import Range
 from spcopilot.diagnostics.semantic import Decl
@@ -17,7 +18,6 @@ from spcopilot.diagnostics.text import LineIndex
 from spcopilot.server.features.locations import Positions, Reader, Target, read_file
 from spcopilot.server.features.view import DocumentView
 
-_INCLUDE_LINE = re.compile(rb'^\s*#\s*(?:try)?include\s*([<"])([^>"]+)[>"]')
 _CONTAINERS = ("methodmap", "enum", "enum_struct")
 _GLOBAL_CALLABLES = frozenset({k.FUNCTION, k.STOCK, k.NATIVE, k.FORWARD})
 
@@ -94,10 +94,10 @@ def include_at(
     line = view.lines.line_of(offset)
     line_start = view.lines.line_starts[line]
     line_end = view.source.find(b"\n", line_start)
-    m = _INCLUDE_LINE.match(view.source[line_start : len(view.source) if line_end == -1 else line_end])
+    m = INCLUDE_LINE.match(view.source[line_start : len(view.source) if line_end == -1 else line_end])
     if m is None or resolve_include is None:
         return None
-    found = resolve_include(m.group(2).decode("utf-8", "replace"), m.group(1) == b"<")
+    found = resolve_include(m.group(3).decode("utf-8", "replace"), m.group(2) == b"<")
     return found if found is not None else False
 
 

@@ -10,27 +10,20 @@ later against the whole program.
 
 from __future__ import annotations
 
+import logging
 import re
 
 from spcopilot.diagnostics.include_symbols import _Reader, doc_comment, normalise
 from spcopilot.diagnostics.semantic import symbols as k
+from spcopilot.diagnostics.semantic.keywords import KEYWORDS
 from spcopilot.diagnostics.semantic.symbols import FIXED, Anchor, Decl, Ref, TypeExpr
 from tree_sitter import Node, Tree
 
+log = logging.getLogger(__name__)
 # Old syntax tags that are not types anyone declares.
 _BUILTIN_TAGS = frozenset({"_", "any", "bool", "Float", "String", "float", "int", "char", "void"})
 _IDENT = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _CONDITION_WORDS = frozenset({b"defined"})
-_FUNCTION_NODES = frozenset(
-    {
-        "function_definition",
-        "methodmap_method",
-        "methodmap_method_constructor",
-        "methodmap_method_destructor",
-        "enum_struct_method",
-        "methodmap_property_method",
-    }
-)
 _OLD_DECLARERS = frozenset(
     {"new", "decl", "static", "public", "stock", "const", "variable_storage_class", "visibility"}
 )
@@ -124,11 +117,18 @@ def item_keys(tree: Tree, source: bytes) -> list[tuple[Node, bytes, int, int]]:
             run_start = run_start or child
             continue
         first = run_start or child
-        run_start = None
+        # A type alone on the line above (`Handle` ⏎ `g_h = null;`) is part of the declaration.
+        run_start = child if kind == "old_global_variable_declaration" and is_bare_name(child) else None
         start = source.rfind(b"\n", 0, first.start_byte) + 1
         end = source.find(b"\n", child.end_byte)
         end = len(source) if end == -1 else end + 1
-        out.append((child, source[start:end], start, first.start_point.row))
+        # Where the item itself lies in that text is part of the key: after an edit the same
+        # line can hold an item that starts elsewhere (`void` taken by a broken item before it).
+        where = b"\0%d:%d:" % (child.start_byte - start, child.end_byte - start) + kind.encode()
+        if kind == "old_global_variable_declaration" and is_bare_name(child):
+            following = _next_item(child)  # a type when a declaration follows (see the binder)
+            where += b":type" if following is not None and _undeclared(following) else b":name"
+        out.append((child, source[start:end] + where, start, first.start_point.row))
     return out
 
 
@@ -159,6 +159,41 @@ def item_cache(index: FileIndex) -> ItemCache:
     return cache
 
 
+def bind_function(function: Node, source: bytes) -> ItemIndex:
+    """One function or method on its own: its parameters and locals with their scopes (what
+    the rules ask: which declaration does this name have here)."""
+    binder = _Binder(source, "")
+    binder.start_item(function, function.start_byte, function.start_point.row)
+    kind = function.type
+    if kind == "function_definition":
+        binder._function_definition(function)
+    elif kind in ("methodmap_method_constructor", "methodmap_native_constructor"):
+        binder.callable(function, k.CONSTRUCTOR, capture="constructor")
+    elif kind == "methodmap_property_method":
+        for part in function.named_children:
+            if part.type in ("methodmap_property_getter", "methodmap_property_setter"):
+                binder.accessor(function, part, None, "")
+    else:
+        binder.callable(function, k.METHOD, capture="method")
+    return binder.current
+
+
+def visible_locals(locals_: list[Decl], offset: int, name: str | None = None) -> dict[str, Decl]:
+    """The locals and parameters that can be named at `offset` (of one name, if given): of
+    each name the innermost, that is, the one whose scope starts last."""
+    out: dict[str, Decl] = {}
+    for d in locals_:
+        if name is not None and d.name != name:
+            continue
+        scope = d.scope
+        if scope is None or not (scope[0] <= offset <= scope[1]) or (d.kind == k.LOCAL and d.end > offset):
+            continue
+        best = out.get(d.name)
+        if best is None or scope[0] >= best.scope[0]:
+            out[d.name] = d
+    return out
+
+
 class _Binder:
     def __init__(self, source: bytes, path: str) -> None:
         self.source = source
@@ -167,11 +202,23 @@ class _Binder:
         self.reader = _Reader(source, path)
         self.scopes: list[dict[str, Decl]] = []
         self.container = ""  # the methodmap / enum struct we are in ("this")
+        self.item_end = 0
         self.function = ""
 
-    def item_index(self, node: Node, start: int, row: int) -> ItemIndex:
+    def start_item(self, node: Node, start: int, row: int) -> None:
         self.current = ItemIndex(Anchor(), start, row)
-        self.item(node)
+        self.scopes = [{}]  # statements the grammar left at the top level (broken code) get one
+        self.container = self.function = ""
+        self.item_end = node.end_byte
+
+    def item_index(self, node: Node, start: int, row: int) -> ItemIndex:
+        self.start_item(node, start, row)
+        try:
+            self.item(node)
+        except RecursionError:
+            # An expression nested thousands deep: what was read so far is kept; the rest of
+            # the item goes unbound rather than taking the server down.
+            log.warning("%s: an item at line %d is nested too deeply to bind", self.path or "<document>", row + 1)
         self.current.names = frozenset(r.name for r in self.current.refs)
         return self.current
 
@@ -335,17 +382,24 @@ class _Binder:
                 self.global_variable(declarator, node, _type_name(type_node, self.source), symbols)
 
     def _old_global_variable_declaration(self, node: Node) -> None:
-        if not any(c.type in _OLD_DECLARERS for c in node.children) and not any(
-            d.child_by_field_name("type") for d in node.named_children if d.type == "old_variable_declaration"
-        ):
-            self.walk(node)  # `FOO` alone at the top level: a macro's use, not a declaration
-            return
+        if is_bare_name(node):
+            following = _next_item(node)
+            if following is not None and _undeclared(following):
+                self.types(_declarators(node)[0].child_by_field_name("name"))  # `Handle` ⏎ `h = null;`
+                return
+            if _undeclared(node):
+                self.walk(node)  # `FOO` alone at the top level: a macro's use, not a declaration
+                return
+        split_type = ""
+        previous = _previous_item(node)
+        if _undeclared(node) and previous is not None and is_bare_name(previous):
+            split_type = self.text(_declarators(previous)[0].child_by_field_name("name"))
         symbols = {s.name: s for s in self.reader._globals(node)}
-        for declarator in node.named_children:
-            if declarator.type == "old_variable_declaration":
-                type_node = declarator.child_by_field_name("type")
-                self.types(type_node)
-                self.global_variable(declarator, node, _type_name(type_node, self.source), symbols)
+        for declarator in _declarators(node):
+            type_node = declarator.child_by_field_name("type")
+            self.types(type_node)
+            type_name = _type_name(type_node, self.source) or split_type
+            self.global_variable(declarator, node, type_name, symbols)
 
     def global_variable(self, declarator: Node, node: Node, type_name: str, symbols: dict) -> None:
         self.dimensions(declarator)
@@ -427,8 +481,7 @@ class _Binder:
                     self.walk(entry)
                 continue
             for t in entry.children_by_field_name("type"):
-                if t.type == "identifier":
-                    self.ref(t, k.TYPE)
+                self.types(t)
             value = next((v for v in entry.children_by_field_name("value") if v.is_named), None)
             self.dimensions(entry)
             if value is not None:
@@ -635,7 +688,7 @@ class _Binder:
         """Names in a macro's text (not parsed) refer to globals where it is expanded."""
         if value is None:
             return
-        self.preproc_names(value, k.NAME)
+        self.preproc_names(value, k.MACRO_TEXT)
 
     def preproc_names(self, arg: Node, role: str) -> None:
         base = arg.start_byte
@@ -646,9 +699,10 @@ class _Binder:
             word = m.group(0)
             if word in _CONDITION_WORDS or (m.start() and text[m.start() - 1 : m.start()].isdigit()):
                 continue
-            self.current.refs.append(
-                Ref(base + m.start(), base + m.end(), word.decode(), role, None, None, self.current.anchor)
-            )
+            name = word.decode()
+            if name in KEYWORDS or name in _BUILTIN_TAGS:
+                continue
+            self.current.refs.append(Ref(base + m.start(), base + m.end(), name, role, None, None, self.current.anchor))
 
     def _preproc_if(self, node: Node) -> None:
         condition = node.child_by_field_name("condition")
@@ -719,8 +773,10 @@ class _Binder:
                     self.expression(child)
 
     def block_end(self, node: Node) -> int:
+        """Where the block around a declaration ends (never past the item: broken code can leave
+        statements straight under the file)."""
         parent = node.parent
-        return parent.end_byte if parent is not None else node.end_byte
+        return min(parent.end_byte, self.item_end) if parent is not None else node.end_byte
 
     def local_declarations(self, node: Node, scope_end: int) -> None:
         type_node = node.child_by_field_name("type")
@@ -926,6 +982,43 @@ _STATEMENTS = frozenset(
 )
 
 
+def _declarators(node: Node) -> list[Node]:
+    return [d for d in node.named_children if d.type == "old_variable_declaration"]
+
+
+def _undeclared(node: Node) -> bool:
+    """An old-style global with neither `new`/`decl`/... nor a tag: what the grammar makes of
+    the second line of `Handle` ⏎ `g_h = null;`, or of a macro used alone (`FOO`)."""
+    return (
+        node.type == "old_global_variable_declaration"
+        and not any(c.type in _OLD_DECLARERS for c in node.children)
+        and not any(d.child_by_field_name("type") for d in _declarators(node))
+    )
+
+
+def is_bare_name(node: Node) -> bool:
+    """A name alone on its line at the top level, without `;` (`Handle`, `static ConVar`, or a
+    macro used alone): with an undeclared declaration after it, that declaration's type."""
+    if node.type != "old_global_variable_declaration" or any(c.type == ";" for c in node.children):
+        return False
+    declarators = _declarators(node)
+    return len(declarators) == 1 and declarators[0].named_child_count == 1
+
+
+def _next_item(node: Node) -> Node | None:
+    sibling = node.next_named_sibling
+    while sibling is not None and sibling.type == "comment":
+        sibling = sibling.next_named_sibling
+    return sibling
+
+
+def _previous_item(node: Node) -> Node | None:
+    sibling = node.prev_named_sibling
+    while sibling is not None and sibling.type == "comment":
+        sibling = sibling.prev_named_sibling
+    return sibling
+
+
 def _type_name(node: Node | None, source: bytes) -> str:
     """`Foo` of `Foo`, `Foo:`, `Foo[]`, `const Foo`; '' for none."""
     if node is None:
@@ -1019,4 +1112,4 @@ def _deprecation(node: Node, source: bytes, doc: str) -> str:
     return ""
 
 
-__all__ = ["FileIndex", "IncludeDirective", "ItemIndex", "bind", "item_cache"]
+__all__ = ["FileIndex", "IncludeDirective", "ItemIndex", "bind", "bind_function", "item_cache", "visible_locals"]

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 
 from spcopilot.diagnostics.semantic import symbols as k
-from spcopilot.diagnostics.semantic.binder import FileIndex
+from spcopilot.diagnostics.semantic.binder import FileIndex, visible_locals
 from spcopilot.diagnostics.semantic.symbols import Decl, Ref, TypeExpr
 
 _NOT_BY_NAME = k.MEMBER_KINDS | {k.GETTER, k.SETTER}
@@ -195,6 +195,8 @@ class SemanticModel:
         program = self.program
         if role in (k.NAME, k.TYPE, k.PREPROC):
             return program.lookup(ref.name, role)
+        if role == k.MACRO_TEXT:
+            return program.lookup(ref.name)
         if role == k.MEMBER:
             receiver = program.evaluate(ref.receiver)
             if receiver is None:
@@ -226,14 +228,5 @@ class SemanticModel:
         return (ref, self.resolve(ref)) if ref is not None else (None, [])
 
     def locals_at(self, offset: int) -> dict[str, Decl]:
-        """Locals and parameters that can be named at `offset`, innermost last wins."""
-        out: dict[str, Decl] = {}
-        best: dict[str, int] = {}
-        for d in self.index.locals:
-            scope = d.scope
-            if scope is None or not (scope[0] <= offset <= scope[1]) or (d.end > offset and d.kind == k.LOCAL):
-                continue
-            if d.name not in best or scope[0] >= best[d.name]:
-                best[d.name] = scope[0]
-                out[d.name] = d
-        return out
+        """Locals and parameters that can be named at `offset` (the innermost of each name)."""
+        return visible_locals(self.index.locals, offset)

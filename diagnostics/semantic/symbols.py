@@ -54,6 +54,7 @@ NAMED_ARG = "named_arg"  # `.foo = 1` in a call: a parameter of the callee
 FIELD_INIT = "field_init"  # `name = "x"` in `public Plugin myinfo = {...}`: a field of the struct
 PREPROC = "preproc"  # `#if defined FOO`, `#undef FOO`: a macro
 THIS = "this"  # `this`: the methodmap or enum struct around it
+MACRO_TEXT = "macro_text"  # a name in a #define's text: a global where the macro is used (or a local there)
 
 # A type as the binder could write it down without looking outside the file; evaluated against
 # the file's scope when asked (semantic/types.py):

@@ -12,20 +12,10 @@ from dataclasses import dataclass
 from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.diagnostics.semantic import Decl, Occurrence, Workspace
 from spcopilot.diagnostics.semantic import symbols as k
+from spcopilot.diagnostics.semantic.keywords import KEYWORDS
 from spcopilot.server.features.view import DocumentView
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-KEYWORDS = frozenset(
-    """
-    acquire as assert break builtin case cast_to catch cellsof char const continue decl default
-    defined delete do double else enum exit explicit false finally float for foreach forward
-    funcenum functag function goto if implicit import in int int16 int32 int64 int8 interface
-    intn let methodmap namespace native new null object operator package private property
-    protected public readonly return sealed sizeof static stock struct switch this throw true
-    try typedef typeof typeset uint16 uint32 uint64 uint8 uintn union using var view_as virtual
-    void volatile while bool any Float String __nullable__ enumstruct
-    """.split()
-)
 
 
 class RenameRefused(SpcopilotError):

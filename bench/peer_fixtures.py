@@ -196,12 +196,14 @@ async def ask(client: Any, capabilities: Any, fixture: Fixture, folder: Path, ch
     position = types.Position(line, character)
     try:
         if fixture.feature == "definition":
-            got = await client.text_document_definition_async(types.DefinitionParams(document, position))
+            got = await client.text_document_definition_async(
+                types.DefinitionParams(text_document=document, position=position)
+            )
             judge_definition(fixture, folder, got)
             if check_refs and not fixture.problems and _declaration_expected(fixture):
                 await judge_references(client, capabilities, fixture, folder, document, position)
         elif fixture.feature == "hover":
-            got = await client.text_document_hover_async(types.HoverParams(document, position))
+            got = await client.text_document_hover_async(types.HoverParams(text_document=document, position=position))
             judge_hover(fixture, got)
         elif fixture.feature == "completion":
             context = (
@@ -209,13 +211,17 @@ async def ask(client: Any, capabilities: Any, fixture: Fixture, folder: Path, ch
                 if fixture.trigger
                 else types.CompletionContext(types.CompletionTriggerKind.Invoked)
             )
-            got = await client.text_document_completion_async(types.CompletionParams(document, position, context))
+            got = await client.text_document_completion_async(
+                types.CompletionParams(text_document=document, position=position, context=context)
+            )
             judge_completion(fixture, got)
         elif fixture.feature == "signature":
-            got = await client.text_document_signature_help_async(types.SignatureHelpParams(document, position))
+            got = await client.text_document_signature_help_async(
+                types.SignatureHelpParams(text_document=document, position=position)
+            )
             judge_signature(fixture, got)
     finally:
-        client.text_document_did_close(types.DidCloseTextDocumentParams(document))
+        client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=document))
 
 
 # -- judging --------------------------------------------------------------------------------------
@@ -281,7 +287,9 @@ async def judge_references(
         fixture.problems.append("references: not offered by the server")
         return
     refs = await client.text_document_references_async(
-        types.ReferenceParams(document, position, types.ReferenceContext(include_declaration=True))
+        types.ReferenceParams(
+            text_document=document, position=position, context=types.ReferenceContext(include_declaration=True)
+        )
     )
     spans = {
         (_relative(r.uri, folder), r.range.start.line, r.range.start.character, r.range.end.character)
@@ -304,7 +312,9 @@ async def judge_references(
         fixture.problems.append("rename: not offered by the server")
         return
     try:
-        edit = await client.text_document_rename_async(types.RenameParams(document, position, "renamed_by_bench"))
+        edit = await client.text_document_rename_async(
+            types.RenameParams(text_document=document, position=position, new_name="renamed_by_bench")
+        )
     except Exception as error:  # a refusal comes back as an LSP error
         fixture.refused = str(error) or "refused"
         return
@@ -440,6 +450,9 @@ def main() -> int:
         for f in fixtures:
             if f.problems:
                 print(f"\n{f.feature} {f.name}:\n  " + "\n  ".join(f.problems))
+        for f in fixtures:
+            if f.refused:
+                print(f"rename refused in {f.name}: {f.refused}")
     return 0
 
 

@@ -42,6 +42,7 @@ class Occurrence:
     start: int
     end: int
     is_declaration: bool
+    keyword: bool = False  # `this` standing for its methodmap or enum struct (not its name)
 
 
 class _Entry:
@@ -250,14 +251,14 @@ class Workspace:
     def _in_file(self, model: SemanticModel, decl: Decl, include_declaration: bool) -> list[Occurrence]:
         out = []
         for ref in model.refs:
-            if ref.name != decl.name or ref.role == k.THIS:
+            if ref.name != decl.name:
                 continue
             if not any(self.same_symbol(decl, d, model.program) for d in model.resolve(ref)):
                 continue
             is_decl = ref.role == k.DECLARATION
             if is_decl and not include_declaration:
                 continue
-            out.append(Occurrence(model.path, ref.start, ref.end, is_decl))
+            out.append(Occurrence(model.path, ref.start, ref.end, is_decl, ref.role == k.THIS))
         return out
 
     def refs_in(self, model: SemanticModel, decl: Decl) -> list[Ref]:

@@ -18,11 +18,22 @@ class Highlight:
 
 
 def symbol_at(view: DocumentView, offset: int) -> Decl | None:
-    """The declaration the name under the cursor stands for."""
+    """The declaration the name under the cursor stands for (a constructor's name is its
+    methodmap's: one name, one symbol)."""
     if not view.analysed:
         return None
     _, decls = view.semantic.resolve_at(offset)
-    return decls[0] if decls else None
+    if not decls:
+        return None
+    return named_symbol(view, decls[0])
+
+
+def named_symbol(view: DocumentView, decl: Decl) -> Decl:
+    if decl.kind in (k.CONSTRUCTOR, k.DESTRUCTOR):
+        owner = view.semantic.program.type_decl(decl.parent)
+        if owner is not None:
+            return owner
+    return decl
 
 
 def references(
@@ -37,6 +48,9 @@ def references(
         return []
     positions = Positions(view, encoding, read)
     found = view.workspace.references(decl, include_declaration)
+    ref = view.semantic.ref_at(offset)
+    if ref is None or ref.role != k.THIS:  # `this` counts as its type only when asked from a `this`
+        found = [o for o in found if not o.keyword]
     out = [positions.target(o.path, o.start, o.end) for o in found]
     return [t for t in out if t is not None]
 

@@ -13,6 +13,7 @@ from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.diagnostics.semantic import Decl, Occurrence, Workspace
 from spcopilot.diagnostics.semantic import symbols as k
 from spcopilot.diagnostics.semantic.keywords import KEYWORDS
+from spcopilot.server.features.references import named_symbol
 from spcopilot.server.features.view import DocumentView
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -41,7 +42,7 @@ def prepare(view: DocumentView, offset: int) -> RenameTarget:
         raise RenameRefused("`this` cannot be renamed")
     if not decls:
         raise RenameRefused(f"`{ref.name}` is not declared in this plugin or its includes: nothing to rename")
-    decl = decls[0]
+    decl = named_symbol(view, decls[0])
     workspace = view.workspace
     assert workspace is not None
     for other in [decl, *_same_symbol(view, decl)]:
@@ -51,8 +52,6 @@ def prepare(view: DocumentView, offset: int) -> RenameTarget:
                 f"`{decl.name}` {what} in {os.path.basename(other.path)}, a read-only include "
                 "(SourceMod's or a configured include folder)"
             )
-    if decl.kind in (k.CONSTRUCTOR, k.DESTRUCTOR):
-        raise RenameRefused("a constructor is named after its methodmap: rename the methodmap")
     if decl.kind in (k.GETTER, k.SETTER):
         raise RenameRefused("`get` and `set` are keywords")
     return RenameTarget(ref.start, ref.end, ref.name, decl)
@@ -64,7 +63,7 @@ def rename(view: DocumentView, offset: int, new_name: str) -> dict[str, list[tup
     check_name(new_name)
     workspace = view.workspace
     assert workspace is not None
-    found = workspace.references(target.decl, include_declaration=True)
+    found = [o for o in workspace.references(target.decl, include_declaration=True) if not o.keyword]
     _check_conflicts(workspace, target.decl, found, new_name)
     edits: dict[str, list[tuple[int, int, str]]] = {}
     for occurrence in found:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 
 from spcopilot.diagnostics.include_symbols import _Reader, doc_comment, normalise
 from spcopilot.diagnostics.semantic import symbols as k
 from spcopilot.diagnostics.semantic.keywords import KEYWORDS
+from spcopilot.diagnostics.semantic.occurrences import Occurrences
 from spcopilot.diagnostics.semantic.symbols import FIXED, Anchor, Decl, Ref, TypeExpr
+from spcopilot.diagnostics.text import LineIndex
 from tree_sitter import Node, Tree
 
 log = logging.getLogger(__name__)
@@ -57,7 +60,7 @@ class ItemIndex:
     comments above it and the rest of its last line) stays the same; an edit elsewhere only
     moves it (its anchor)."""
 
-    __slots__ = ("anchor", "decls", "first", "includes", "key", "locals", "names", "refs", "row")
+    __slots__ = ("anchor", "decls", "first", "includes", "key", "locals", "refs", "row")
 
     def __init__(self, anchor: Anchor, first: int, row: int) -> None:
         self.anchor = anchor
@@ -67,7 +70,6 @@ class ItemIndex:
         self.locals: list[Decl] = []
         self.refs: list[Ref] = []
         self.includes: list[IncludeDirective] = []
-        self.names: frozenset[str] = frozenset()
         self.key: bytes | None = None  # kept for open documents (the next version reuses by it)
 
     def move_to(self, start: int, row: int) -> None:
@@ -81,7 +83,7 @@ class FileIndex:
     function (`locals`, each with the bytes where it can be named) and every identifier
     (`refs`, in file order)."""
 
-    __slots__ = ("_refs", "decls", "includes", "items", "locals", "names", "path", "size")
+    __slots__ = ("_occurrences", "_refs", "decls", "includes", "items", "locals", "path", "size")
 
     def __init__(self, path: str, size: int, items: list[ItemIndex]) -> None:
         self.path = path
@@ -90,8 +92,8 @@ class FileIndex:
         self.decls = [d for item in items for d in item.decls]
         self.locals = [d for item in items for d in item.locals]
         self.includes = [i for item in items for i in item.includes]
-        self.names: frozenset[str] = frozenset().union(*(item.names for item in items))
         self._refs: list[Ref] | None = None
+        self._occurrences: Occurrences | None = None
 
     @property
     def refs(self) -> list[Ref]:
@@ -100,6 +102,45 @@ class FileIndex:
             refs.sort(key=lambda r: r.start)
             self._refs = refs
         return self._refs
+
+    @property
+    def occurrences(self) -> Occurrences:
+        if self._occurrences is None:
+            self._occurrences = Occurrences(self.refs, frozenset(id(d) for d in self.locals))
+        return self._occurrences
+
+    def summary(self, source: bytes | None = None) -> FileSummary:
+        """What the workspace keeps of a file that is not open. With the file's text, the
+        occurrences get their lines and columns (and an ASCII file needs no reading to place them)."""
+        if source is None:
+            return FileSummary(self.path, self.size, self.decls, self.includes, self.occurrences, False)
+        starts = LineIndex(source).line_starts
+        occurrences = Occurrences(self.refs, frozenset(id(d) for d in self.locals), starts)
+        return FileSummary(self.path, self.size, self.decls, self.includes, occurrences, source.isascii())
+
+
+class FileSummary:
+    """What the workspace index keeps of a file that is not open: its declarations, includes
+    and the compact occurrences of the names it leaves for the global scope (no tree, no
+    reference objects, no locals)."""
+
+    __slots__ = ("ascii", "decls", "includes", "occurrences", "path", "size")
+
+    def __init__(
+        self,
+        path: str,
+        size: int,
+        decls: list[Decl],
+        includes: list[IncludeDirective],
+        occurrences: Occurrences,
+        ascii_only: bool,
+    ) -> None:
+        self.path = path
+        self.size = size
+        self.decls = decls
+        self.includes = includes
+        self.occurrences = occurrences
+        self.ascii = ascii_only  # byte columns are character columns in every encoding
 
 
 ItemCache = dict[bytes, list[ItemIndex]]
@@ -219,7 +260,6 @@ class _Binder:
             # An expression nested thousands deep: what was read so far is kept; the rest of
             # the item goes unbound rather than taking the server down.
             log.warning("%s: an item at line %d is nested too deeply to bind", self.path or "<document>", row + 1)
-        self.current.names = frozenset(r.name for r in self.current.refs)
         return self.current
 
     # -- helpers ---------------------------------------------------------------------------
@@ -228,11 +268,15 @@ class _Binder:
             return ""
         return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")
 
+    def name(self, node: Node) -> str:
+        """A name's text, interned: a workspace holds the same names many times."""
+        return sys.intern(self.source[node.start_byte : node.end_byte].decode("utf-8", "replace"))
+
     def decl(self, name_node: Node, kind: str, span_node: Node, **fields: object) -> Decl:
         point = name_node.start_point
         anchor = self.current.anchor
         d = Decl(
-            self.text(name_node),
+            self.name(name_node),
             kind,
             self.path,
             name_node.start_byte,
@@ -256,7 +300,7 @@ class _Binder:
         return d
 
     def ref(self, node: Node, role: str, receiver: TypeExpr | None = None) -> None:
-        name = self.text(node)
+        name = self.name(node)
         target = self.lookup(name) if role == k.NAME else None
         self.current.refs.append(Ref(node.start_byte, node.end_byte, name, role, target, receiver, self.current.anchor))
 
@@ -699,7 +743,7 @@ class _Binder:
             word = m.group(0)
             if word in _CONDITION_WORDS or (m.start() and text[m.start() - 1 : m.start()].isdigit()):
                 continue
-            name = word.decode()
+            name = sys.intern(word.decode())
             if name in KEYWORDS or name in _BUILTIN_TAGS:
                 continue
             self.current.refs.append(Ref(base + m.start(), base + m.end(), name, role, None, None, self.current.anchor))
@@ -1112,4 +1156,13 @@ def _deprecation(node: Node, source: bytes, doc: str) -> str:
     return ""
 
 
-__all__ = ["FileIndex", "IncludeDirective", "ItemIndex", "bind", "bind_function", "item_cache", "visible_locals"]
+__all__ = [
+    "FileIndex",
+    "FileSummary",
+    "IncludeDirective",
+    "ItemIndex",
+    "bind",
+    "bind_function",
+    "item_cache",
+    "visible_locals",
+]

@@ -45,14 +45,49 @@ class Layer:
 class Program:
     """The layers one file sees, nearest first."""
 
-    __slots__ = ("layers",)
+    __slots__ = ("_lookups", "_members", "layers")
 
     def __init__(self, layers: Sequence[Layer]) -> None:
         self.layers = list(layers)
+        # A program lives for one request: what it answered once, it answers again at once.
+        self._lookups: dict[tuple[str, str], list[Decl]] = {}
+        self._members: dict[str, list[Decl]] = {}
+
+    def resolve(self, name: str, role: str, receiver: TypeExpr | None = None) -> list[Decl]:
+        """What a reference that no local scope settles names, by its role: a global name, a
+        type, a member of the receiver's type, a constructor, a callee's parameter..."""
+        if role in (k.NAME, k.TYPE, k.PREPROC):
+            return self.lookup(name, role)
+        if role == k.MACRO_TEXT:
+            return self.lookup(name)
+        if role in (k.MEMBER, k.FIELD_INIT):
+            owner = self.evaluate(receiver)
+            m = self.member(owner, name) if owner is not None else None
+            return [m] if m is not None else []
+        if role == k.NEW:
+            ctor = self.constructor(name)
+            if ctor is not None:
+                return [ctor]
+            t = self.type_decl(name)
+            return [t] if t is not None else []
+        if role == k.NAMED_ARG:
+            callee = self.callee(receiver)
+            return [p for p in callee.param_decls if p.name == name] if callee is not None else []
+        if role == k.THIS:
+            t = self.type_decl(name)
+            return [t] if t is not None else []
+        return []
 
     def lookup(self, name: str, role: str = k.NAME) -> list[Decl]:
         """Declarations of a global name in the nearest layer that has one. Where a type is
         written, types come first; elsewhere, anything but a type first."""
+        key = (name, role)
+        found = self._lookups.get(key)
+        if found is None:
+            found = self._lookups[key] = self._lookup(name, role)
+        return found
+
+    def _lookup(self, name: str, role: str) -> list[Decl]:
         fallback: list[Decl] = []
         for layer in self.layers:
             found = layer.by_name.get(name)
@@ -74,11 +109,8 @@ class Program:
         return [d for layer in self.layers for d in layer.by_name.get(name, ())]
 
     def type_decl(self, name: str) -> Decl | None:
-        for layer in self.layers:
-            for d in layer.by_name.get(name, ()):
-                if d.kind in k.TYPE_KINDS:
-                    return d
-        return None
+        found = self.lookup(name, k.TYPE)
+        return found[0] if found and found[0].kind in k.TYPE_KINDS else None
 
     def own_members(self, type_name: str) -> list[Decl]:
         return [m for layer in self.layers for m in layer.members.get(type_name, ())]
@@ -86,6 +118,12 @@ class Program:
     def members(self, type_name: str) -> list[Decl]:
         """A type's members, then those it inherits (`methodmap X < Y`); a member redefined
         lower down hides the inherited one (constructors are not inherited)."""
+        found = self._members.get(type_name)
+        if found is None:
+            found = self._members[type_name] = self._members_of(type_name)
+        return found
+
+    def _members_of(self, type_name: str) -> list[Decl]:
         out: list[Decl] = []
         names: set[str] = set()
         seen: set[str] = set()
@@ -189,39 +227,9 @@ class SemanticModel:
 
     def resolve(self, ref: Ref) -> list[Decl]:
         """The declarations a reference names (most relevant first; [] when unknown)."""
-        role = ref.role
         if ref.target is not None:
             return [ref.target]
-        program = self.program
-        if role in (k.NAME, k.TYPE, k.PREPROC):
-            return program.lookup(ref.name, role)
-        if role == k.MACRO_TEXT:
-            return program.lookup(ref.name)
-        if role == k.MEMBER:
-            receiver = program.evaluate(ref.receiver)
-            if receiver is None:
-                return []
-            m = program.member(receiver, ref.name)
-            return [m] if m is not None else []
-        if role == k.NEW:
-            ctor = program.constructor(ref.name)
-            if ctor is not None:
-                return [ctor]
-            t = program.type_decl(ref.name)
-            return [t] if t is not None else []
-        if role == k.NAMED_ARG:
-            callee = program.callee(ref.receiver)
-            if callee is None:
-                return []
-            return [p for p in callee.param_decls if p.name == ref.name]
-        if role == k.FIELD_INIT:
-            receiver = program.evaluate(ref.receiver)
-            m = program.member(receiver, ref.name) if receiver else None
-            return [m] if m is not None else []
-        if role == k.THIS:
-            t = program.type_decl(ref.name)
-            return [t] if t is not None else []
-        return []
+        return self.program.resolve(ref.name, ref.role, ref.receiver)
 
     def resolve_at(self, offset: int) -> tuple[Ref | None, list[Decl]]:
         ref = self.ref_at(offset)

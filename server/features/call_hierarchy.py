@@ -31,8 +31,8 @@ def prepare(model: SemanticModel, offset: int) -> Decl | None:
 
 def find(workspace: Workspace, path: str, name_start: int) -> Decl | None:
     """An item handed back by the editor: the callable whose name starts there."""
-    index = workspace.index_of(path)
-    for d in index.decls if index is not None else ():
+    summary = workspace.summary_of(path)
+    for d in summary.decls if summary is not None else ():
         if d.start == name_start and d.kind in CALLABLE:
             return d
     return None
@@ -40,12 +40,12 @@ def find(workspace: Workspace, path: str, name_start: int) -> Decl | None:
 
 def incoming(workspace: Workspace, decl: Decl) -> list[Call]:
     calls: dict[tuple[str, int], Call] = {}
-    models: dict[str, SemanticModel | None] = {}
+    bodies: dict[str, list[Decl]] = {}
     for occurrence in workspace.references(decl, include_declaration=False):
-        if occurrence.path not in models:
-            models[occurrence.path] = workspace.model(occurrence.path)
-        model = models[occurrence.path]
-        caller = enclosing(model, occurrence.start) if model is not None else None
+        if occurrence.path not in bodies:
+            summary = workspace.summary_of(occurrence.path)
+            bodies[occurrence.path] = with_bodies(summary.decls if summary is not None else [])
+        caller = enclosing(bodies[occurrence.path], occurrence.start)
         if caller is None:
             continue
         call = calls.setdefault((occurrence.path, caller.start), Call(caller, path=occurrence.path))
@@ -71,9 +71,13 @@ def outgoing(workspace: Workspace, decl: Decl) -> list[Call]:
     return list(calls.values())
 
 
-def enclosing(model: SemanticModel, offset: int) -> Decl | None:
-    """The function or method whose body holds `offset`."""
-    bodies = sorted((d for d in model.index.decls if d.kind in _WITH_BODY), key=lambda d: d.span[0])
+def with_bodies(decls: list[Decl]) -> list[Decl]:
+    """The functions and methods among a file's declarations, in file order."""
+    return sorted((d for d in decls if d.kind in _WITH_BODY), key=lambda d: d.span[0])
+
+
+def enclosing(bodies: list[Decl], offset: int) -> Decl | None:
+    """The function or method (of `with_bodies`) whose body holds `offset`."""
     i = bisect_right([d.span[0] for d in bodies], offset) - 1
     while i >= 0:
         d = bodies[i]

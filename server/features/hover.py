@@ -102,8 +102,8 @@ def _symbol_hover(view: DocumentView, offset: int) -> HoverResult | None:
 def owner_of(view: DocumentView, parameter: Decl) -> Decl | None:
     """The function, method or function type a parameter belongs to."""
     workspace = view.workspace
-    index = workspace.index_of(parameter.path) if workspace is not None else None
-    for d in index.decls if index is not None else ():
+    summary = workspace.summary_of(parameter.path) if workspace is not None else None
+    for d in summary.decls if summary is not None else ():
         if parameter in d.param_decls:
             return d
     return None

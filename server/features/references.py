@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spcopilot.diagnostics.semantic import Decl
+from spcopilot.diagnostics.model import Position, Range
+from spcopilot.diagnostics.semantic import Decl, Occurrence
 from spcopilot.diagnostics.semantic import symbols as k
 from spcopilot.server.features.locations import Positions, Reader, Target
 from spcopilot.server.features.view import DocumentView
@@ -51,8 +52,16 @@ def references(
     ref = view.semantic.ref_at(offset)
     if ref is None or ref.role != k.THIS:  # `this` counts as its type only when asked from a `this`
         found = [o for o in found if not o.keyword]
-    out = [positions.target(o.path, o.start, o.end) for o in found]
-    return [t for t in out if t is not None]
+    return [t for t in (place(positions, o) for o in found) if t is not None]
+
+
+def place(positions: Positions, o: Occurrence) -> Target | None:
+    """An occurrence as a range: from its line and column when its file is ASCII and not the
+    open document (no need to read it), else through the file's text."""
+    if o.ascii and o.line >= 0 and o.path != positions.view.key:
+        width = o.end - o.start
+        return Target(o.path, Range(Position(o.line, o.column), Position(o.line, o.column + width)))
+    return positions.target(o.path, o.start, o.end)
 
 
 def highlights(view: DocumentView, offset: int) -> list[Highlight]:

@@ -63,8 +63,9 @@ def rename(view: DocumentView, offset: int, new_name: str) -> dict[str, list[tup
     check_name(new_name)
     workspace = view.workspace
     assert workspace is not None
-    found = [o for o in workspace.references(target.decl, include_declaration=True) if not o.keyword]
-    _check_conflicts(workspace, target.decl, found, new_name)
+    with workspace.batch():
+        found = [o for o in workspace.references(target.decl, include_declaration=True) if not o.keyword]
+        _check_conflicts(workspace, target.decl, found, new_name)
     edits: dict[str, list[tuple[int, int, str]]] = {}
     for occurrence in found:
         edits.setdefault(occurrence.path, []).append((occurrence.start, occurrence.end, new_name))
@@ -105,7 +106,5 @@ def _check_conflicts(workspace: Workspace, decl: Decl, found: list[Occurrence], 
                     f"`{new_name}` is already declared ({clash.kind} in {os.path.basename(clash.path)}, "
                     f"line {clash.line + 1}) where `{decl.name}` is used"
                 )
-    if decl.is_member:
-        model = workspace.model(decl.path)
-        if model is not None and model.program.member(decl.parent, new_name) is not None:
-            raise RenameRefused(f"`{decl.parent}` already has a member `{new_name}`")
+    if decl.is_member and workspace.program(decl.path).member(decl.parent, new_name) is not None:
+        raise RenameRefused(f"`{decl.parent}` already has a member `{new_name}`")

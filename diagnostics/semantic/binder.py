@@ -97,10 +97,9 @@ class FileIndex:
 
     @property
     def refs(self) -> list[Ref]:
+        """Every reference in file order (the items' own lists are sorted and items do not overlap)."""
         if self._refs is None:
-            refs = [r for item in self.items for r in item.refs]
-            refs.sort(key=lambda r: r.start)
-            self._refs = refs
+            self._refs = [r for item in self.items for r in item.refs]
         return self._refs
 
     @property
@@ -260,6 +259,7 @@ class _Binder:
             # An expression nested thousands deep: what was read so far is kept; the rest of
             # the item goes unbound rather than taking the server down.
             log.warning("%s: an item at line %d is nested too deeply to bind", self.path or "<document>", row + 1)
+        self.current.refs.sort(key=_first)
         return self.current
 
     # -- helpers ---------------------------------------------------------------------------
@@ -1024,6 +1024,10 @@ _STATEMENTS = frozenset(
         "preproc_undefine",
     }
 )
+
+
+def _first(ref: Ref) -> int:
+    return ref.first
 
 
 def _declarators(node: Node) -> list[Node]:

@@ -30,7 +30,7 @@ from spcopilot.diagnostics.include_symbols import IncludeRef
 from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES
 from spcopilot.diagnostics.parsing import parse
 from spcopilot.diagnostics.semantic import symbols as k
-from spcopilot.diagnostics.semantic.binder import FileIndex, FileSummary, bind, item_cache
+from spcopilot.diagnostics.semantic.binder import FileIndex, FileSummary, IncludeDirective, bind, item_cache
 from spcopilot.diagnostics.semantic.scope import Layer, Program, SemanticModel
 from spcopilot.diagnostics.semantic.symbols import Decl, Ref
 from tree_sitter import Tree
@@ -148,6 +148,21 @@ class Workspace:
             self._disk[path] = (stamp, summary)
         return summary
 
+    def decls_of(self, path: str) -> list[Decl]:
+        """What a file declares for the rest of its program (no occurrences needed)."""
+        entry = self._open.get(path)
+        if entry is not None:
+            return entry.index.decls
+        summary = self.summary_of(path)
+        return summary.decls if summary is not None else []
+
+    def includes_of(self, path: str) -> list[IncludeDirective]:
+        entry = self._open.get(path)
+        if entry is not None:
+            return entry.index.includes
+        summary = self.summary_of(path)
+        return summary.includes if summary is not None else []
+
     def index_of(self, path: str) -> FileIndex | None:
         """A file's full index: an open document's, else bound again from disk (a few kept)."""
         entry = self._open.get(path)
@@ -198,15 +213,15 @@ class Workspace:
         batch = self._batch
         if batch is not None and path in batch["closures"]:
             return batch["closures"][path]
-        summary = self.summary_of(path)
+        includes = self.includes_of(path)
         found: list[str] = []
-        if summary is not None and summary.includes:
+        if includes:
             # Files of one folder with the same includes reach the same files (checked once).
-            key = (os.path.dirname(path), tuple((i.name, i.system, i.optional) for i in summary.includes))
+            key = (os.path.dirname(path), tuple((i.name, i.system, i.optional) for i in includes))
             if batch is not None and key in batch["closures"]:
                 found = batch["closures"][key]
             else:
-                scope = self.include_index_for(path).scope(path, summary.includes)
+                scope = self.include_index_for(path).scope(path, includes)
                 found = [str(p) for p in scope.files]
                 if batch is not None:
                     batch["closures"][key] = found
@@ -262,14 +277,13 @@ class Workspace:
         batch = self._batch
         if batch is not None and path in batch["programs"]:
             return batch["programs"][path]
-        own = self.summary_of(path)
         root = self.plugin_root(path)
         others = [p for p in [root, *self.closure(root)] if p != path]
         if root != path:
             others += [p for p in self.closure(path) if p not in others and p != path]
         plugin = [p for p in others if not self.read_only(p)]
         includes = [p for p in others if self.read_only(p)]
-        layers = [Layer(own.decls if own is not None else ())]
+        layers = [Layer(self.decls_of(path))]
         for group in (plugin, includes):
             if group:
                 layers.append(self._layer(group))
@@ -279,11 +293,11 @@ class Workspace:
         return program
 
     def _layer(self, paths: list[str]) -> Layer:
-        summaries = [self.summary_of(p) for p in paths]
-        key = tuple(id(s) for s in summaries if s is not None)
+        decls = [self.decls_of(p) for p in paths]
+        key = tuple(id(d) for d in decls)
         layer = self._layers.get(key)
         if layer is None:
-            layer = Layer(d for s in summaries if s is not None for d in s.decls)
+            layer = Layer(d for group in decls for d in group)
             with self._lock:
                 if len(self._layers) > 64:
                     self._layers.clear()

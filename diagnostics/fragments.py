@@ -35,6 +35,16 @@ class FragmentParents:
         if cached is not None and cached.stamp == stamp:
             return cached
         listing = _Listing(stamp)
+        names_in: dict[Path, frozenset[str]] = {}  # a folder's entries, listed once per build
+
+        def exists(candidate: Path) -> bool:
+            if candidate.parent not in names_in:
+                try:
+                    names_in[candidate.parent] = frozenset(os.listdir(candidate.parent))
+                except OSError:
+                    names_in[candidate.parent] = frozenset()
+            return candidate.name in names_in[candidate.parent] and candidate.is_file()
+
         for p in files:
             try:
                 data = p.read_bytes()
@@ -47,7 +57,7 @@ class FragmentParents:
                 # Where the compiler would look next to the plugin (the include folders are
                 # not part files); the first candidate that exists is the one it takes.
                 for candidate in include_candidates(name, m.group(2) == b"<", p.parent, p.parent, ()):
-                    if candidate.is_file():
+                    if exists(candidate):
                         listing.included_by.setdefault(os.path.normpath(candidate), []).append(p)
                         break
         self._folders[folder] = listing

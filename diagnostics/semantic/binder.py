@@ -203,6 +203,7 @@ def bind_function(function: Node, source: bytes) -> ItemIndex:
     """One function or method on its own: its parameters and locals with their scopes (what
     the rules ask: which declaration does this name have here)."""
     binder = _Binder(source, "")
+    binder.locals_only = True
     binder.start_item(function, function.start_byte, function.start_point.row)
     kind = function.type
     if kind == "function_definition":
@@ -238,6 +239,8 @@ class _Binder:
     def __init__(self, source: bytes, path: str) -> None:
         self.source = source
         self.path = path
+        # Only declarations and their scopes (the rules' question): no references, no docs.
+        self.locals_only = False
         self.current = ItemIndex(FIXED, 0, 0)
         self.reader = _Reader(source, path)
         self.scopes: list[dict[str, Decl]] = []
@@ -300,6 +303,8 @@ class _Binder:
         return d
 
     def ref(self, node: Node, role: str, receiver: TypeExpr | None = None) -> None:
+        if self.locals_only:
+            return
         name = self.name(node)
         target = self.lookup(name) if role == k.NAME else None
         self.current.refs.append(Ref(node.start_byte, node.end_byte, name, role, target, receiver, self.current.anchor))
@@ -348,6 +353,9 @@ class _Binder:
         """A function, native, forward or method: its declaration, parameters and body."""
         self.return_types(node)
         name = node.child_by_field_name("name")
+        if self.locals_only:
+            self.function_body(node, None, name)
+            return None
         reader_kind = kind if kind in (k.FUNCTION, k.STOCK, k.NATIVE, k.FORWARD) else k.METHOD
         d = self.global_decl(
             name,
@@ -410,7 +418,7 @@ class _Binder:
             p,
             parent=self.function,
             type=_type_name(type_node, self.source),
-            signature=self.written(p),
+            signature="" if self.locals_only else self.written(p),
             dims=_dims(p),
         )
         self.declare_local(d, scope_end)
@@ -860,6 +868,8 @@ class _Binder:
 
     # -- expressions -----------------------------------------------------------------------
     def expression(self, node: Node) -> None:
+        if self.locals_only:
+            return  # declarations are statements; an expression holds none
         kind = node.type
         if kind == "identifier":
             self.ref(node, k.NAME)

@@ -94,6 +94,8 @@ class Workspace:
             return entry.index
         reuse = item_cache(entry.index) if entry is not None else {}
         index = bind(tree if tree is not None else parse(source), source, path, reuse)
+        if entry is None and self._files is not None and path not in self._files:
+            self._files = self._roots = None  # a file the last listing did not have (a new one)
         self._open[path] = _Open(version, index)
         return index
 

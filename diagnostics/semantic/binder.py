@@ -242,7 +242,7 @@ class _Binder:
         # Only declarations and their scopes (the rules' question): no references, no docs.
         self.locals_only = False
         self.current = ItemIndex(FIXED, 0, 0)
-        self.reader = _Reader(source, path)
+        self.reader = _Reader(source, path, [])  # (the binder knows its containers itself)
         self.scopes: list[dict[str, Decl]] = []
         self.container = ""  # the methodmap / enum struct we are in ("this")
         self.item_end = 0
@@ -362,7 +362,7 @@ class _Binder:
             kind,
             node,
             parent=parent,
-            type=self.reader._return_type(node, capture),
+            type=parent if kind == k.CONSTRUCTOR else self.reader._return_type(node, capture),
             signature=self.reader.signature(node, reader_kind),
             params=self.reader._params(node),
             static=_is_static(node),

@@ -34,7 +34,7 @@ class DocumentView:
     diagnostics: list[Diagnostic] = field(default_factory=list)  # the latest lint of this text
     # The semantic model's workspace (the project's); a view of its own when None.
     workspace: Workspace | None = None
-    version: int | None = None
+    version: int | None = None  # the document version it is of
 
     def __post_init__(self) -> None:
         if self.lines is None:

@@ -11,6 +11,12 @@ other files of its plugin (a part file is seen from the plugin that includes it)
 include closure, which the include index resolves exactly as the compiler does.
 
 Within `batch()` (one request), each file's stamp and include closure are checked once.
+
+Threads: the server asks about different documents at once (one analysis thread each) and
+about the whole workspace alone. The tables are changed under a lock and iterated as copies;
+the batch is per thread. An open document's items move (their anchors) when that document is
+bound again, on its own thread: another thread reading its declarations meanwhile may see a
+position of either version, never an error.
 """
 
 from __future__ import annotations
@@ -84,7 +90,7 @@ class Workspace:
         self._lock = threading.RLock()
         self._files: list[str] | None = None
         self._roots: dict[str, list[str]] | None = None
-        self._batch: dict[str, dict[Any, Any]] | None = None
+        self._local = threading.local()  # the current thread's batch
 
     # -- files -----------------------------------------------------------------------------
     def update(self, path: str, source: bytes, tree: Tree | None, version: object = None) -> FileIndex:
@@ -94,20 +100,27 @@ class Workspace:
             return entry.index
         reuse = item_cache(entry.index) if entry is not None else {}
         index = bind(tree if tree is not None else parse(source), source, path, reuse)
-        if entry is None and self._files is not None and path not in self._files:
-            self._files = self._roots = None  # a file the last listing did not have (a new one)
-        self._open[path] = _Open(version, index)
+        with self._lock:
+            if entry is None and self._files is not None and path not in self._files:
+                self._files = self._roots = None  # a file the last listing did not have (a new one)
+            self._open[path] = _Open(version, index)
         return index
 
     def close(self, path: str) -> None:
-        self._open.pop(path, None)
+        with self._lock:
+            self._open.pop(path, None)
 
     def forget(self, path: str) -> None:
         """A file changed on disk (or appeared, or went)."""
-        self._disk.pop(path, None)
-        self._full.pop(path, None)
-        self._files = None
-        self._roots = None
+        with self._lock:
+            self._disk.pop(path, None)
+            self._full.pop(path, None)
+            self._files = None
+            self._roots = None
+
+    @property
+    def _batch(self) -> dict[str, dict[Any, Any]] | None:
+        return getattr(self._local, "batch", None)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -115,11 +128,11 @@ class Workspace:
         if self._batch is not None:
             yield
             return
-        self._batch = {"stamps": {}, "closures": {}, "programs": {}}
+        self._local.batch = {"stamps": {}, "closures": {}, "programs": {}}
         try:
             yield
         finally:
-            self._batch = None
+            self._local.batch = None
 
     def _stamp(self, path: str) -> object:
         batch = self._batch
@@ -143,7 +156,8 @@ class Workspace:
             return known[1]
         found = self._read(path, stamp)
         if found is None:
-            self._disk.pop(path, None)
+            with self._lock:
+                self._disk.pop(path, None)
             return None
         summary = found[0].summary(found[1])
         with self._lock:
@@ -171,10 +185,11 @@ class Workspace:
         if entry is not None:
             return entry.index
         stamp = self._stamp(path)
-        known = self._full.get(path)
-        if known is not None and known[0] == stamp:
-            self._full.move_to_end(path)
-            return known[1]
+        with self._lock:
+            known = self._full.get(path)
+            if known is not None and known[0] == stamp:
+                self._full.move_to_end(path)
+                return known[1]
         found = self._read(path, stamp)
         if found is None:
             return None
@@ -315,7 +330,8 @@ class Workspace:
     # -- references ------------------------------------------------------------------------
     def candidate_files(self) -> list[str]:
         """Open documents, the workspace's files and the includes they reach."""
-        seen: dict[str, None] = dict.fromkeys(self._open)
+        with self._lock:
+            seen: dict[str, None] = dict.fromkeys(list(self._open))
         for path in self.workspace_files():
             seen.setdefault(path)
         for path in list(seen):

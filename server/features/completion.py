@@ -67,7 +67,8 @@ def complete(
     view: DocumentView, offset: int, *, snippets: bool = True, limit: int = 200, trigger: str | None = None
 ) -> Completions:
     """What fits at `offset`. `trigger` is the character that opened the list, if any: after
-    `(` only HookEvent's event names are offered, not every symbol."""
+    `(` only HookEvent's event names are offered, not every symbol; after `<` and `/` only
+    include paths."""
     if not view.analysed:
         return Completions()
     workspace = view.workspace
@@ -75,6 +76,8 @@ def complete(
     paths = include_paths(view.source, offset, view.path, dirs)
     if paths is not None:
         return _limited(paths, limit)
+    if trigger in ("<", "/"):  # typed for an include path; elsewhere a comparison or a division
+        return Completions()
     cursor = cursor_at(view.source, offset, view.tree)
     if cursor.in_comment:
         return Completions()

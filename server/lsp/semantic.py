@@ -1,13 +1,18 @@
 """The semantic model's features on the server: declaration, type definition, references,
 document highlight, rename, semantic tokens, call hierarchy and inlay hints. Thin handlers over
-the pure functions of `spcopilot.server.features`; `register` adds them (server.py calls it)."""
+the pure functions of `spcopilot.server.features`; `register` adds them (server.py calls it).
+
+Questions about one document run on its lane of the analysis threads (`ls.on_document`); those
+that read the whole workspace (references, rename, the call hierarchy) run as work on no
+document, alone (`on_workspace`), so no document changes under them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types
+from spcopilot.diagnostics.document import Document
 from spcopilot.diagnostics.semantic import Decl
 from spcopilot.server.features import (
     call_hierarchy,
@@ -18,8 +23,13 @@ from spcopilot.server.features import (
     semantic_tokens,
 )
 from spcopilot.server.features.locations import Positions
+from spcopilot.server.features.view import DocumentView
 from spcopilot.server.lsp import convert
+from spcopilot.server.lsp.analysis import Obsolete
 from spcopilot.server.lsp.language_server import SpcopilotServer
+
+T = TypeVar("T")
+TOKENS_KEPT = 32  # documents whose last tokens are kept for a delta
 
 LEGEND = types.SemanticTokensLegend(
     token_types=list(semantic_tokens.TOKEN_TYPES), token_modifiers=list(semantic_tokens.TOKEN_MODIFIERS)
@@ -35,97 +45,96 @@ _CALL_KIND = {
 }
 
 
-class RenameRefusedError(Exception):
-    """Carried to the client as an LSP error with the refusal's reason."""
+async def on_workspace(ls: SpcopilotServer, uri: str, answer: Callable[[Document, DocumentView], T]) -> T | None:
+    """`answer(document, view)` as work on the whole project: alone on the analysis threads."""
+
+    def run() -> T | None:
+        view = ls.project.view(uri)
+        document = ls.project.document(uri)
+        if view is None or not view.analysed or document is None:
+            return None
+        return answer(document, view)
+
+    try:
+        return await ls.analysis.ask(run, None)
+    except Obsolete:
+        return None
 
 
 def register(server: SpcopilotServer, feature: Callable[..., Any]) -> None:
     tokens: dict[str, tuple[str, list[int]]] = {}  # uri -> (result id, data) for deltas
     counter = [0]
 
-    def located(ls: SpcopilotServer, uri: str, position: types.Position) -> Any:
-        found = ls.view(uri)
-        if found is None:
-            return None
-        document, view = found
-        return document, view, convert.offset(document, position)
-
     def locations(targets: list[Any]) -> list[types.Location]:
         return [convert.location(t) for t in targets]
 
     @feature(types.TEXT_DOCUMENT_DECLARATION)
-    def declaration(ls: SpcopilotServer, params: types.DeclarationParams) -> list[types.Location] | None:
-        found = located(ls, params.text_document.uri, params.position)
-        if found is None:
-            return None
-        document, view, at = found
-        return locations(navigation.declaration(view, at, document.encoding, ls.project.read))
+    async def declaration(ls: SpcopilotServer, params: types.DeclarationParams) -> list[types.Location] | None:
+        def answer(document: Document, view: DocumentView) -> list[types.Location]:
+            at = convert.offset(document, params.position)
+            return locations(navigation.declaration(view, at, document.encoding, ls.project.read))
+
+        return await ls.on_document(params.text_document.uri, answer)
 
     @feature(types.TEXT_DOCUMENT_TYPE_DEFINITION)
-    def type_definition(ls: SpcopilotServer, params: types.TypeDefinitionParams) -> list[types.Location] | None:
-        found = located(ls, params.text_document.uri, params.position)
-        if found is None:
-            return None
-        document, view, at = found
-        return locations(navigation.type_definition(view, at, document.encoding, ls.project.read))
+    async def type_definition(ls: SpcopilotServer, params: types.TypeDefinitionParams) -> list[types.Location] | None:
+        def answer(document: Document, view: DocumentView) -> list[types.Location]:
+            at = convert.offset(document, params.position)
+            return locations(navigation.type_definition(view, at, document.encoding, ls.project.read))
+
+        return await ls.on_document(params.text_document.uri, answer)
 
     @feature(types.TEXT_DOCUMENT_REFERENCES)
-    def find_references(ls: SpcopilotServer, params: types.ReferenceParams) -> list[types.Location] | None:
-        found = located(ls, params.text_document.uri, params.position)
-        if found is None:
-            return None
-        document, view, at = found
+    async def find_references(ls: SpcopilotServer, params: types.ReferenceParams) -> list[types.Location] | None:
         include = params.context.include_declaration if params.context else True
-        return locations(references.references(view, at, include, document.encoding, ls.project.read))
+
+        def answer(document: Document, view: DocumentView) -> list[types.Location]:
+            at = convert.offset(document, params.position)
+            return locations(references.references(view, at, include, document.encoding, ls.project.read))
+
+        return await on_workspace(ls, params.text_document.uri, answer)
 
     @feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
-    def highlight(ls: SpcopilotServer, params: types.DocumentHighlightParams) -> list[types.DocumentHighlight] | None:
-        found = located(ls, params.text_document.uri, params.position)
-        if found is None:
-            return None
-        document, view, at = found
-        return [
-            types.DocumentHighlight(
-                range=convert.byte_range(document.lines, h.start, h.end, document.encoding),
-                kind=types.DocumentHighlightKind.Write if h.write else types.DocumentHighlightKind.Read,
-            )
-            for h in references.highlights(view, at)
-        ]
+    async def highlight(
+        ls: SpcopilotServer, params: types.DocumentHighlightParams
+    ) -> list[types.DocumentHighlight] | None:
+        def answer(document: Document, view: DocumentView) -> list[types.DocumentHighlight]:
+            at = convert.offset(document, params.position)
+            return [
+                types.DocumentHighlight(
+                    range=convert.byte_range(document.lines, h.start, h.end, document.encoding),
+                    kind=types.DocumentHighlightKind.Write if h.write else types.DocumentHighlightKind.Read,
+                )
+                for h in references.highlights(view, at)
+            ]
+
+        return await ls.on_document(params.text_document.uri, answer)
 
     @feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
-    def prepare_rename(ls: SpcopilotServer, params: types.PrepareRenameParams) -> Any:
-        found = located(ls, params.text_document.uri, params.position)
-        if found is None:
-            return None
-        document, view, at = found
-        try:
-            target = rename.prepare(view, at)
-        except rename.RenameRefused as refused:
-            raise _refusal(refused) from None
-        return types.PrepareRenamePlaceholder(
-            range=convert.byte_range(document.lines, target.start, target.end, document.encoding),
-            placeholder=target.placeholder,
-        )
+    async def prepare_rename(ls: SpcopilotServer, params: types.PrepareRenameParams) -> Any:
+        def answer(document: Document, view: DocumentView) -> Any:
+            target = rename.prepare(view, convert.offset(document, params.position))
+            return types.PrepareRenamePlaceholder(
+                range=convert.byte_range(document.lines, target.start, target.end, document.encoding),
+                placeholder=target.placeholder,
+            )
+
+        return await on_workspace(ls, params.text_document.uri, answer)
 
     @feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
-    def do_rename(ls: SpcopilotServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
-        found = located(ls, params.text_document.uri, params.position)
-        if found is None:
-            return None
-        document, view, at = found
-        try:
-            edits = rename.rename(view, at, params.new_name)
-        except rename.RenameRefused as refused:
-            raise _refusal(refused) from None
-        positions = Positions(view, document.encoding, ls.project.read)
-        changes: dict[str, list[types.TextEdit]] = {}
-        for path, ranges in edits.items():
-            uri = ls.project.uri_of(path) or convert.path_to_uri(path)
-            for start, end, text in ranges:
-                r = positions.range(path, start, end)
-                if r is not None:
-                    changes.setdefault(uri, []).append(types.TextEdit(range=convert.lsp_range(r), new_text=text))
-        if ls.client.document_changes:
+    async def do_rename(ls: SpcopilotServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+        def answer(document: Document, view: DocumentView) -> types.WorkspaceEdit:
+            edits = rename.rename(view, convert.offset(document, params.position), params.new_name)
+            positions = Positions(view, document.encoding, ls.project.read)
+            changes: dict[str, list[types.TextEdit]] = {}
+            for path, ranges in edits.items():
+                uri = ls.project.uri_of(path) or convert.path_to_uri(path)
+                for start, end, text in ranges:
+                    r = positions.range(path, start, end)
+                    if r is not None:
+                        changes.setdefault(uri, []).append(types.TextEdit(range=convert.lsp_range(r), new_text=text))
+            if not ls.client.document_changes:
+                return types.WorkspaceEdit(changes=changes)
             return types.WorkspaceEdit(
                 document_changes=[
                     types.TextDocumentEdit(
@@ -135,29 +144,37 @@ def register(server: SpcopilotServer, feature: Callable[..., Any]) -> None:
                     for uri, text_edits in changes.items()
                 ]
             )
-        return types.WorkspaceEdit(changes=changes)
+
+        return await on_workspace(ls, params.text_document.uri, answer)
 
     tokens_options = types.SemanticTokensRegistrationOptions(
         legend=LEGEND, full=types.SemanticTokensFullDelta(delta=True), range=False
     )
 
-    @feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, tokens_options)
-    def tokens_full(ls: SpcopilotServer, params: types.SemanticTokensParams) -> types.SemanticTokens | None:
-        found = ls.view(params.text_document.uri)
-        if found is None:
+    async def full_tokens(ls: SpcopilotServer, uri: str) -> types.SemanticTokens | None:
+        def answer(document: Document, view: DocumentView) -> list[int]:
+            return semantic_tokens.encode(view, document.encoding)
+
+        data = await ls.on_document(uri, answer)
+        if data is None:
             return None
-        document, view = found
-        data = semantic_tokens.encode(view, document.encoding)
         counter[0] += 1
         result_id = str(counter[0])
-        tokens[params.text_document.uri] = (result_id, data)
+        tokens.pop(uri, None)
+        tokens[uri] = (result_id, data)
+        while len(tokens) > TOKENS_KEPT:  # the documents asked about longest ago (closed ones) go
+            tokens.pop(next(iter(tokens)))
         return types.SemanticTokens(data=data, result_id=result_id)
 
+    @feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, tokens_options)
+    async def tokens_full(ls: SpcopilotServer, params: types.SemanticTokensParams) -> types.SemanticTokens | None:
+        return await full_tokens(ls, params.text_document.uri)
+
     @feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA)
-    def tokens_delta(ls: SpcopilotServer, params: types.SemanticTokensDeltaParams) -> Any:
+    async def tokens_delta(ls: SpcopilotServer, params: types.SemanticTokensDeltaParams) -> Any:
         uri = params.text_document.uri
         previous = tokens.get(uri)
-        full = tokens_full(ls, types.SemanticTokensParams(text_document=params.text_document))
+        full = await full_tokens(ls, uri)
         if full is None or previous is None or previous[0] != params.previous_result_id:
             return full
         return types.SemanticTokensDelta(
@@ -169,90 +186,67 @@ def register(server: SpcopilotServer, feature: Callable[..., Any]) -> None:
         )
 
     @feature(types.TEXT_DOCUMENT_PREPARE_CALL_HIERARCHY)
-    def prepare_calls(ls: SpcopilotServer, params: types.CallHierarchyPrepareParams) -> Any:
-        found = located(ls, params.text_document.uri, params.position)
-        if found is None:
-            return None
-        document, view, at = found
-        decl = call_hierarchy.prepare(view.semantic, at)
-        if decl is None:
-            return None
-        item = _call_item(ls, view, decl, document.encoding)
-        return [item] if item is not None else None
+    async def prepare_calls(ls: SpcopilotServer, params: types.CallHierarchyPrepareParams) -> Any:
+        uri = params.text_document.uri
 
-    def from_item(ls: SpcopilotServer, item: types.CallHierarchyItem) -> tuple[Any, Any] | None:
+        def answer(document: Document, view: DocumentView) -> Any:
+            decl = call_hierarchy.prepare(view.semantic, convert.offset(document, params.position))
+            item = _call_item(ls, view, decl, document.encoding, uri) if decl is not None else None
+            return [item] if item is not None else None
+
+        return await ls.on_document(uri, answer)
+
+    async def calls(ls: SpcopilotServer, item: types.CallHierarchyItem, outgoing: bool) -> Any:
         data = item.data if isinstance(item.data, dict) else {}
         path, start, uri = str(data.get("path", "")), int(data.get("start", -1)), str(data.get("uri", ""))
-        found = ls.view(uri)
-        if found is None:
-            return None
-        document, view = found
-        workspace = view.workspace
-        decl = call_hierarchy.find(workspace, path, start) if workspace is not None else None
-        return (view, document, decl) if decl is not None else None  # type: ignore[return-value]
+
+        def answer(document: Document, view: DocumentView) -> Any:
+            workspace = view.workspace
+            decl = call_hierarchy.find(workspace, path, start) if workspace is not None else None
+            if decl is None or workspace is None:
+                return None
+            positions = Positions(view, document.encoding, ls.project.read)
+            found = call_hierarchy.outgoing(workspace, decl) if outgoing else call_hierarchy.incoming(workspace, decl)
+            out: list[Any] = []
+            for call in found:
+                other = _call_item(ls, view, call.decl, document.encoding, uri)
+                ranges = [r for r in (positions.range(call.path, a, b) for a, b in call.spans) if r is not None]
+                if other is None:
+                    continue
+                lsp_ranges = [convert.lsp_range(r) for r in ranges]
+                if outgoing:
+                    out.append(types.CallHierarchyOutgoingCall(to=other, from_ranges=lsp_ranges))
+                else:
+                    out.append(types.CallHierarchyIncomingCall(from_=other, from_ranges=lsp_ranges))
+            return out
+
+        return await on_workspace(ls, uri, answer)
 
     @feature(types.CALL_HIERARCHY_INCOMING_CALLS)
-    def incoming(ls: SpcopilotServer, params: types.CallHierarchyIncomingCallsParams) -> Any:
-        found = from_item(ls, params.item)
-        if found is None:
-            return None
-        view, document, decl = found  # type: ignore[misc]
-        positions = Positions(view, document.encoding, ls.project.read)
-        out = []
-        for call in call_hierarchy.incoming(view.workspace, decl):
-            item = _call_item(ls, view, call.decl, document.encoding)
-            ranges = [positions.range(call.path, a, b) for a, b in call.spans]
-            if item is not None:
-                out.append(
-                    types.CallHierarchyIncomingCall(
-                        from_=item, from_ranges=[convert.lsp_range(r) for r in ranges if r is not None]
-                    )
-                )
-        return out
+    async def incoming(ls: SpcopilotServer, params: types.CallHierarchyIncomingCallsParams) -> Any:
+        return await calls(ls, params.item, outgoing=False)
 
     @feature(types.CALL_HIERARCHY_OUTGOING_CALLS)
-    def outgoing(ls: SpcopilotServer, params: types.CallHierarchyOutgoingCallsParams) -> Any:
-        found = from_item(ls, params.item)
-        if found is None:
-            return None
-        view, document, decl = found  # type: ignore[misc]
-        positions = Positions(view, document.encoding, ls.project.read)
-        out = []
-        for call in call_hierarchy.outgoing(view.workspace, decl):
-            item = _call_item(ls, view, call.decl, document.encoding)
-            ranges = [positions.range(call.path, a, b) for a, b in call.spans]
-            if item is not None:
-                out.append(
-                    types.CallHierarchyOutgoingCall(
-                        to=item, from_ranges=[convert.lsp_range(r) for r in ranges if r is not None]
-                    )
-                )
-        return out
+    async def outgoing(ls: SpcopilotServer, params: types.CallHierarchyOutgoingCallsParams) -> Any:
+        return await calls(ls, params.item, outgoing=True)
 
     @feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
-    def inlay(ls: SpcopilotServer, params: types.InlayHintParams) -> list[types.InlayHint] | None:
-        if not ls.project.settings.inlay_hints:
-            return []
-        found = ls.view(params.text_document.uri)
-        if found is None:
-            return None
-        document, view = found
-        start, end = convert.offset(document, params.range.start), convert.offset(document, params.range.end)
-        return [
-            types.InlayHint(
-                position=document.position(h.offset),
-                label=h.label,
-                kind=types.InlayHintKind.Parameter,
-                padding_right=True,
-            )
-            for h in inlay_hints.hints(view, start, end)
-        ]
+    async def inlay(ls: SpcopilotServer, params: types.InlayHintParams) -> list[types.InlayHint] | None:
+        def answer(document: Document, view: DocumentView) -> list[types.InlayHint]:
+            if not ls.project.settings.inlay_hints:
+                return []
+            start, end = convert.offset(document, params.range.start), convert.offset(document, params.range.end)
+            return [
+                types.InlayHint(
+                    position=document.position(h.offset),
+                    label=h.label,
+                    kind=types.InlayHintKind.Parameter,
+                    padding_right=True,
+                )
+                for h in inlay_hints.hints(view, start, end)
+            ]
 
-
-def _refusal(refused: rename.RenameRefused) -> Exception:
-    from spcopilot.server.lsp.server import RequestFailed
-
-    return RequestFailed(str(refused))
+        return await ls.on_document(params.text_document.uri, answer)
 
 
 def _version(ls: SpcopilotServer, uri: str) -> int | None:
@@ -260,7 +254,9 @@ def _version(ls: SpcopilotServer, uri: str) -> int | None:
     return document.version if document is not None else None
 
 
-def _call_item(ls: SpcopilotServer, view: Any, decl: Decl, encoding: str) -> types.CallHierarchyItem | None:
+def _call_item(
+    ls: SpcopilotServer, view: DocumentView, decl: Decl, encoding: str, asked_from: str
+) -> types.CallHierarchyItem | None:
     positions = Positions(view, encoding, ls.project.read)
     selection = positions.range(decl.path, decl.start, decl.end)
     whole = positions.range(decl.path, *decl.span)
@@ -274,10 +270,6 @@ def _call_item(ls: SpcopilotServer, view: Any, decl: Decl, encoding: str) -> typ
         range=convert.lsp_range(whole),
         selection_range=convert.lsp_range(selection),
         detail=decl.signature or None,
-        data={"path": decl.path, "start": decl.start, "uri": view_uri(ls, view)},
+        # the open document the question came from: its view answers the follow-up requests
+        data={"path": decl.path, "start": decl.start, "uri": asked_from},
     )
-
-
-def view_uri(ls: SpcopilotServer, view: Any) -> str:
-    """The uri of the open document a request came from (call hierarchy items carry it)."""
-    return ls.project.uri_of(view.path) or convert.path_to_uri(view.path)

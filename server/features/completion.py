@@ -452,7 +452,7 @@ def resolve(view: DocumentView, data: dict[str, Any]) -> tuple[str, str]:
         return ("event", docs.event_markdown(info)) if info else ("", "")
     name = str(data.get("name", ""))
     parent = str(data.get("parent") or "")
-    found = [m for m in view.members(parent) if m.name == name] if parent else view.lookup(name)
+    found = [m for m in view.members(parent) if m.name == name] if parent else view.semantic.program.lookup(name)
     if not found:
         return "", ""
     symbol = found[0]

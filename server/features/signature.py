@@ -55,7 +55,7 @@ def _callables(view: DocumentView, name: str, receiver: str | None, at: int) -> 
         type_name = chain_type(view, chain, at)
         found = [m for m in view.members(type_name) if m.name == name] if type_name else []
     else:
-        found = view.lookup(name)
+        found = view.semantic.program.lookup(name)
         if any(s.kind == "methodmap" for s in found):  # new ArrayList(...)
             found = [m for m in view.members(name) if m.kind == "constructor" and m.parent == name]
     return [s for s in found if s.kind in CALLABLE]

@@ -99,11 +99,18 @@ class DocumentView:
         return []
 
     # -- symbols --------------------------------------------------------------------------------
-    def lookup(self, name: str) -> list[Decl]:
-        """Declarations of a global name: the document's own first, then its plugin's and its includes'."""
+    def lookup(self, name: str) -> list[Decl] | list[Symbol]:
+        """Declarations of a global name: the document's own first, then its plugin's and its
+        includes'. Read from the semantic model; when it is not built (inline completion reads
+        the latest view off the analysis threads, and must neither wait for a bind nor touch
+        the workspace), from what the include index and the document's declarations say."""
         if self.tree is None:
             return []
-        return self.semantic.program.lookup(name)
+        if "semantic" in self.__dict__:
+            return self.semantic.program.lookup(name)
+        own = [s for s in self.own_symbols if s.name == name and not s.is_member]
+        scope = self.scope
+        return own + ([s for s in scope.symbols.get(name, ()) if not s.is_member] if scope is not None else [])
 
     def members(self, type_name: str) -> list[Decl]:
         if self.tree is None or not type_name:

@@ -28,6 +28,8 @@ from spcopilot.diagnostics.incremental import IncrementalLint
 from spcopilot.diagnostics.linter import Linter
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.parsing import parse
+from spcopilot.diagnostics.semantic import Workspace
+from spcopilot.diagnostics.semantic.workspace import read_only_predicate
 from spcopilot.diagnostics.semantics import FileModel
 from spcopilot.diagnostics.sources import path_key, read_source
 from spcopilot.diagnostics.text import LineIndex
@@ -90,6 +92,7 @@ class Project:
         self._index_by_folder: dict[Path | None, IncludeIndex] = {}
         self.compile_check = CompileCheck()
         self.compiled = CompilerFindings()
+        self.workspace = self._new_workspace()
         self.configure(client_settings, strict=False)
 
     # -- configuration ---------------------------------------------------------------------------
@@ -120,9 +123,14 @@ class Project:
         self.compiled.clear()
         self._index_by_folder.clear()
         self.files.clear()
+        self.workspace = self._new_workspace()
         self.generation += 1
         for doc in list(self.documents.values()):
             doc.document.parse_limit = settings.max_file_bytes
+
+    def _new_workspace(self) -> Workspace:
+        """The semantic model's workspace index (definition, references, rename...)."""
+        return Workspace(lambda path: self.index_for(path), self.root, read_only_predicate(self.config.include_dirs))
 
     def config_file(self) -> Path | None:
         return self.file_config.source
@@ -141,8 +149,10 @@ class Project:
         return doc.document
 
     def close(self, uri: str) -> None:
-        self.documents.pop(uri, None)
+        doc = self.documents.pop(uri, None)
         self.quarantined.pop(uri, None)
+        if doc is not None:
+            self.workspace.close(doc.document.path or "<document>")
 
     def quarantine(self, uri: str, version: int | None, sticky: bool, reason: str) -> None:
         self.quarantined[uri] = Quarantine(version, sticky, reason)
@@ -277,6 +287,7 @@ class Project:
             document.lines,
             scope_of=self._scope_for(path),
             events=self._events(),
+            workspace=self.workspace,
             version=document.version,
         )
         if doc.diagnostics_key == key and doc.diagnostics is not None:
@@ -354,6 +365,7 @@ class Project:
         for index in {id(i): i for i in self._index_by_folder.values()}.values():
             index.invalidate(path)
         self.files.pop(path, None)
+        self.workspace.forget(str(path))
         self.generation += 1
         return False
 

@@ -105,6 +105,13 @@ SETTINGS: tuple[Setting, ...] = (
         "At most this many completion items per request (the list is marked incomplete beyond it)",
         False,
     ),
+    Setting(
+        "inlay-hints",
+        "boolean",
+        False,
+        "Show each argument's parameter name before it in calls (`PrintToChat(client: client, …)`) where the editor shows inlay hints",
+        False,
+    ),
     # ---- AI (the copilot half; every feature above works with backend "none") ----
     Setting(
         "backend",
@@ -197,6 +204,7 @@ class ServerSettings:
     max_file_mb: float = 4
     cache_dir: Path | None = None
     completion_limit: int = 200
+    inlay_hints: bool = False
     log_level: str = "info"
     compile: str = "onSave"  # "off" or "onSave"
     compile_timeout: float = 60.0

@@ -181,3 +181,28 @@ def test_install_script(series: str, tmp_path: Path) -> None:
         timeout=60,
     )
     assert out.read_text() == "sourcepawn true"
+
+
+@SERIES
+def test_references_rename_and_semantic_highlighting(series: str, tmp_path: Path) -> None:
+    """`grr` lists the references of a local in the quickfix list, `grn` renames it everywhere
+    (0.11 has both keys built in, the plugin maps them on 0.7); 0.11 colours names by what they
+    are (semantic tokens; 0.7 has none)."""
+    report = run_neovim(series, tmp_path, "navigation")
+    assert report["ok"], f"{report['error']}\n--- messages\n{report['messages']}\n--- lsp.log\n{report['lsp_log']}"
+    done = steps(report)
+    text = (tools.FIXTURES / "workspace" / PLUGIN).read_text(encoding="utf-8").splitlines()
+    uses = [(row + 1, col + 1) for row, line in enumerate(text) for col in _columns(line, "hunter")]
+    assert sorted((r["lnum"], r["col"]) for r in done["references"]) == uses
+    assert done["rename"]["count"] == len(uses)
+    assert done["rename"]["line"]["text"].strip().startswith("int pouncer = GetClientOfUserId(")
+    if series == "0.11":
+        assert done["semantic token"] == {"type": "variable", "modifiers": ["global"]}
+    else:
+        assert done["semantic token"] is None
+
+
+def _columns(line: str, word: str) -> list[int]:
+    import re
+
+    return [m.start() for m in re.finditer(rf"\b{word}\b", line)]

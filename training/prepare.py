@@ -109,7 +109,7 @@ def _analyse(row: dict[str, Any], min_code_bytes: int) -> dict[str, Any]:
 def _sanitise(row: dict[str, Any]) -> dict[str, Any]:
     from spcopilot.server.ai.guard import default_lint, guard
 
-    result = guard(row["text"], lint=default_lint(path=Path(row["path"]).name))
+    result = guard(row["text"], lint=default_lint(path=Path(row["path"]).name), unsafe_fixes=False)  # people's code
     errors = sorted({d.code for d in result.errors})
     return {
         "text": result.code,

@@ -32,7 +32,7 @@ def test_no_include_at_all_puts_it_on_top_and_an_existing_one_is_kept() -> None:
 
 
 def test_arguments_that_do_not_fit_get_no_fix() -> None:
-    for call in ("TakeDamage(c)", "TakeDamage(c, GetDamage())", "TakeDamage(c, 0, 0, n)", "TakeDamage(c, \"x\")"):
+    for call in ("TakeDamage(c)", "TakeDamage(c, GetDamage())", "TakeDamage(c, 0, 0, n)", 'TakeDamage(c, "x")'):
         source = f"int n;\nfloat GetDamage() {{ return 1.0; }}\nvoid F(int c) {{ {call}; }}\n"
         found = [d for d in lint(source, "t.sp", SPC101) if d.code == "SPC101"]
         assert len(found) == 1 and found[0].fix is None, call

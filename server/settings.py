@@ -105,7 +105,7 @@ SETTINGS: tuple[Setting, ...] = (
         "threads",
         "integer",
         0,
-        "CPU threads for llama.cpp; 0: half the cores (at least 1, at most 8), so the editor, the language server and the compiler keep the rest: llama.cpp's threads spin while they wait, and on a busy 2-core machine all-cores generation fell below 1 token/s where 1 thread kept ~10 (see Benchmarks)",
+        "CPU threads for llama.cpp; 0: half the cores (at least 1, at most 8), so the editor, the language server and the compiler keep the rest: llama.cpp's threads spin while they wait, and on a busy 2-core machine all-cores generation fell to 0.4 token/s where 1 thread kept 5.4 (see Benchmarks)",
         False,
         "ai",
     ),

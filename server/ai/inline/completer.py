@@ -3,10 +3,11 @@
 The guard for a suggestion lints the enclosing top-level item of the document with the
 suggestion inserted (a whole 10 000-line file per keystroke would cost more than the model);
 names the rest of the file and its includes define are known through the scope, so a call to
-the file's own `RandomFloat` stock is not reported. Safe fixes inside the suggestion are
-applied (the user gets `GetRandomFloat`, not `RandomFloat`); a suggestion that still has an
-error-severity finding, or that adds syntax errors to its enclosing item, is not shown (a ghost
-text cannot carry a warning), and why is logged.
+the file's own `RandomFloat` stock is not reported. The fixes inside the suggestion (unsafe
+ones too: it is generated code) are applied (the user gets `GetRandomFloat`, not
+`RandomFloat`); a suggestion that still has an error-severity finding, or that adds syntax
+errors to its enclosing item, is not shown (a ghost text cannot carry a warning), and why is
+logged.
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ class InlineCompleter:
         # (closers an editor auto-inserted after the cursor are replaced by the suggestion, not kept)
         covered = auto_closed_overlap(checked.code, after.split("\n", 1)[0])
         broken = _syntax_errors(before + checked.code + after[len(covered) :]) - _syntax_errors(before + after)
-        if broken > 0:  # (SmolLM2 writes C++ such as `Client::SetName(name);` into SourcePawn)
+        if broken > 0:  # (SmolLM2 writes C++ lambdas, `[](int client) {`, into SourcePawn)
             log.info("inline suggestion withheld: it adds %d syntax error(s) to its function", broken)
             return None
         return checked.code, tuple(sorted({d.code for d in checked.fixed}))

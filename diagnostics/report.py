@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -48,6 +49,9 @@ def text_report(results: Sequence[FileResult], fix: bool = False, color: bool = 
         line += (
             f"; {'would apply' if any(r.diff for r in results) else 'applied'} {fixed} fix{'es' if fixed != 1 else ''}"
         )
+    added = sum(r.ignores_added for r in results)
+    if added:
+        line += f"; added suppression comments on {added} line{'s' if added != 1 else ''}"
     if out:
         out.append("")
     out.append(line)
@@ -211,3 +215,105 @@ class _Style:
     def severity(self, s: Severity) -> str:
         colours = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36", Severity.HINT: "2"}
         return self._wrap(colours[s], s.label + ":")
+
+
+# -- statistics and CI annotations ---------------------------------------------------------------
+def statistics(results: Sequence[FileResult]) -> list[dict[str, object]]:
+    """Findings counted per code, most frequent first: {code, name, count, fixable}."""
+    counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    fixable: Counter[str] = Counter()
+    for r in results:
+        for d in r.diagnostics:
+            counts[d.code] += 1
+            names.setdefault(d.code, d.rule)
+            if d.fix and d.fix.applicability is Applicability.SAFE:
+                fixable[d.code] += 1
+    return [
+        {"code": code, "name": names[code], "count": n, "fixable": fixable[code]}
+        for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def statistics_report(results: Sequence[FileResult], as_json: bool = False) -> str:
+    rows = statistics(results)
+    if as_json:
+        return json.dumps(rows, indent=2)
+    if not rows:
+        return "no findings"
+    width = max(len(str(r["count"])) for r in rows)
+    code_width = max(len(str(r["code"])) for r in rows)
+    out = []
+    for r in rows:
+        marker = "[*]" if r["fixable"] == r["count"] else "[-]" if r["fixable"] else "   "
+        out.append(f"{r['count']:>{width}}  {r['code']:<{code_width}}  {marker} {r['name']}")
+    return "\n".join(out)
+
+
+def _github_escape(text: str, property_value: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+
+
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice", Severity.HINT: "notice"}
+
+
+def github_report(results: Sequence[FileResult]) -> str:
+    """GitHub Actions workflow commands: one `::error file=…,line=…::message` line a finding,
+    shown as annotations on the pull request's diff (lines and columns 1-based)."""
+    out = []
+    for r in sorted(results, key=lambda r: str(r.path)):
+        for d in r.diagnostics:
+            start, end = d.range.start, d.range.end
+            props = [
+                f"file={_github_escape(str(r.path), True)}",
+                f"line={start.line + 1}",
+                f"col={start.character + 1}",
+                f"endLine={end.line + 1}",
+            ]
+            if end.line == start.line:
+                props.append(f"endColumn={end.character + 1}")
+            props.append(f"title={_github_escape(f'{d.code} {d.rule}', True)}")
+            out.append(f"::{_GITHUB_LEVEL[d.severity]} {','.join(props)}::{_github_escape(f'{d.code} {d.message}')}")
+    return "\n".join(out)
+
+
+_GITLAB_SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info", Severity.HINT: "info"}
+
+
+def gitlab_report(results: Sequence[FileResult], root: Path | None = None) -> str:
+    """GitLab's code quality report (a JSON list for `artifacts: reports: codequality`): paths
+    relative to the repository root, 1-based lines, and a fingerprint that stays the same while
+    the finding does (path, code, message and its rank among identical ones, not its line)."""
+    root = (root or Path.cwd()).resolve()
+    rows = []
+    seen: Counter[tuple[str, str, str]] = Counter()
+    for r in sorted(results, key=lambda r: str(r.path)):
+        path = _relative(r.path, root)
+        for d in r.diagnostics:
+            key = (path, d.code, d.message)
+            seen[key] += 1
+            fingerprint = hashlib.sha256("\x00".join([*key, str(seen[key])]).encode()).hexdigest()
+            rows.append(
+                {
+                    "description": f"{d.code} {d.message}",
+                    "check_name": d.code,
+                    "fingerprint": fingerprint,
+                    "severity": _GITLAB_SEVERITY[d.severity],
+                    "location": {
+                        "path": path,
+                        "positions": {
+                            "begin": {"line": d.range.start.line + 1, "column": d.range.start.character + 1},
+                            "end": {"line": d.range.end.line + 1, "column": d.range.end.character + 1},
+                        },
+                    },
+                }
+            )
+    return json.dumps(rows, indent=2)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -71,6 +71,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.set_defaults(func=run_check)
 
+    logs = subparsers.add_parser(
+        "logs",
+        help="SourceMod's error logs on the source lines they blame",
+        description="Read SourceMod error logs (files, or a logs folder's *.log) and show every runtime error "
+        "and load failure on the line of the workspace's plugin source it blames.",
+    )
+    logs.add_argument("paths", nargs="+", type=Path, help="error log files or logs folders")
+    logs.add_argument(
+        "--source",
+        action="append",
+        type=Path,
+        default=[],
+        help="a folder (or file) with the plugins' sources (repeatable; default: .)",
+    )
+    logs.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text")
+    logs.add_argument("--config", type=Path, help="a .spcopilot.toml (default: the nearest one)")
+    logs.set_defaults(func=run_logs)
+
     rules = subparsers.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     rules.set_defaults(func=run_rules)
@@ -152,7 +170,7 @@ def _check_once(args: argparse.Namespace, config: config_mod.Config, check_paths
     return 1 if failing else 0
 
 
-def render(fmt: str, results: list[Any], fix: bool = False, statistics: bool = False) -> str:
+def render(fmt: str, results: list[Any], fix: bool = False, statistics: bool = False, fix_hint: bool = True) -> str:
     """The results as `--format` asks (with `--statistics`: counts per rule instead of findings)."""
     from spcopilot.diagnostics import report
 
@@ -166,7 +184,7 @@ def render(fmt: str, results: list[Any], fix: bool = False, statistics: bool = F
         return report.github_report(results)
     if fmt == "gitlab":
         return report.gitlab_report(results)
-    return report.text_report(results, fix=fix, color=sys.stdout.isatty())
+    return report.text_report(results, fix=fix, color=sys.stdout.isatty(), fix_hint=fix_hint)
 
 
 def _compile(args: argparse.Namespace, config: config_mod.Config, results: list[Any]) -> None:
@@ -222,6 +240,27 @@ class _ProgressBar:
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def run_logs(args: argparse.Namespace) -> int:
+    from spcopilot.diagnostics import report
+    from spcopilot.diagnostics.runtime.check import check_logs
+
+    roots = args.source or [Path(".")]
+    for root in roots:
+        if not root.exists():
+            raise ConfigError(f"--source {root}: no such file or folder")
+    config = config_mod.load_file(args.config) if args.config else config_mod.discover(roots[0])
+    checked = check_logs(args.paths, roots, config)
+    for line in report.notices(checked.results):
+        print(line, file=sys.stderr)
+    if checked.summary.dropped:
+        print(f"note: {checked.summary.dropped} errors past the first {len(checked.summary.groups)} different ones were "
+              "counted but not shown", file=sys.stderr)  # fmt: skip
+    print(render(args.format, checked.results, fix_hint=False), flush=True)
+    if any(r.error for r in checked.results):
+        return 2
+    return 1 if any(r.diagnostics for r in checked.results) else 0
 
 
 def run_rules(args: argparse.Namespace) -> int:

@@ -23,7 +23,8 @@ def rule_docs_url(code: str) -> str:
     return DOCS_URL + code.lower()
 
 
-def text_report(results: Sequence[FileResult], fix: bool = False, color: bool = False) -> str:
+def text_report(results: Sequence[FileResult], fix: bool = False, color: bool = False, fix_hint: bool = True) -> str:
+    """`fix_hint`: say how to apply the fixes (`check` can; `logs` cannot)."""
     out: list[str] = []
     style = _Style(color)
     diagnostics = [d for r in results for d in r.diagnostics]
@@ -35,6 +36,7 @@ def text_report(results: Sequence[FileResult], fix: bool = False, color: bool = 
                 f"{style.bold(str(r.path))}:{pos.line + 1}:{pos.character + 1}: "
                 f"{style.severity(d.severity)} {style.bold(d.code)}{marker} {d.message}"
             )
+            out += [f"    {rel.path}:{rel.range.start.line + 1}: {rel.message}" for rel in d.related]
         if r.diff:
             out.append(r.diff.rstrip("\n"))
     counts = Counter(d.severity for d in diagnostics)
@@ -42,7 +44,7 @@ def text_report(results: Sequence[FileResult], fix: bool = False, color: bool = 
     summary = ", ".join(f"{counts[s]} {s.label}{'s' if counts[s] != 1 else ''}" for s in Severity if counts[s])
     fixable = sum(1 for d in diagnostics if d.fix and d.fix.applicability is Applicability.SAFE)
     line = f"Checked {files} file{'s' if files != 1 else ''}: " + (summary or "no findings")
-    if fixable and not fix:
+    if fixable and not fix and fix_hint:
         line += f"; {fixable} fixable with --fix ([*]); [~] = fix available with --unsafe-fixes"
     fixed = sum(r.fixed for r in results)
     if fixed:
@@ -176,6 +178,18 @@ def _sarif_result(d: Diagnostic, uri: str, index: dict[str, int]) -> dict[str, o
         "message": {"text": d.message},
         "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": region}}],
     }
+    if d.related:
+        result["relatedLocations"] = [
+            {
+                "id": i,
+                "message": {"text": rel.message},
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(Path(rel.path), Path.cwd().resolve())},
+                    "region": {"startLine": rel.range.start.line + 1, "startColumn": rel.range.start.character + 1},
+                },
+            }
+            for i, rel in enumerate(d.related)
+        ]
     if d.fix:
         result["fixes"] = [
             {

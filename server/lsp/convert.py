@@ -139,6 +139,8 @@ _COMPLETION_KIND = {
     "class": types.CompletionItemKind.Class,
     "variable": types.CompletionItemKind.Variable,
     "keyword": types.CompletionItemKind.Keyword,
+    "phrase": types.CompletionItemKind.Text,
+    "convar": types.CompletionItemKind.Variable,
 }
 
 

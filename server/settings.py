@@ -101,7 +101,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "error-logs",
         "list of paths",
-        [],
+        (),
         "SourceMod error logs to follow (`addons/sourcemod/logs` folders or log files; relative to the workspace root): each runtime error and load failure shows on the plugin source line it blames, with its count, times and call stack, as new lines are written",
         False,
     ),
@@ -310,7 +310,7 @@ def settings_markdown() -> str:
     """The README's settings table."""
     rows = ["| Setting | Type | Default | What it does |", "|---|---|---|---|"]
     for s in SETTINGS:
-        default = "" if s.default in (None, [], {}) else f"`{_json(s.default)}`"
+        default = "" if s.default in (None, [], {}, ()) else f"`{_json(s.default)}`"
         also = " (also in `.spcopilot.toml`)" if s.engine else ""
         rows.append(f"| `{SECTION}.{s.name}` | {s.type} | {default} | {s.description}{also} |")
     return "\n".join(rows) + "\n"

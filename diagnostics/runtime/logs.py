@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import BinaryIO
 
 CHUNK = 1 << 20
@@ -15,7 +16,8 @@ MAX_LINE = 1 << 16  # SourceMod writes at most 3,072 bytes a line
 # `L 12/06/2026 - 21:14:03: message` (SourceMod's Logger; the time format can be changed in
 # core.cfg, so anything up to the first ": " is taken as the time).
 _LOG_LINE = re.compile(r"^L (?P<time>.+?): (?P<message>.*)$")
-TIME_FORMAT = "%m/%d/%Y - %H:%M:%S"
+TIME_FORMAT = "%m/%d/%Y - %H:%M:%S"  # SourceMod's default; read by _DEFAULT_TIME (strptime is slow)
+_DEFAULT_TIME = re.compile(r"^(\d\d)/(\d\d)/(\d{4}) - (\d\d):(\d\d):(\d\d)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +68,17 @@ def parse_line(raw: bytes, number: int) -> LogLine | None:
     if m is None:
         return None
     time_text = m.group("time")
+    return LogLine(number, time_text, _time(time_text), m.group("message"))
+
+
+@lru_cache(maxsize=64)  # the lines of one error share their time
+def _time(text: str) -> datetime | None:
+    """The time of SourceMod's default format (`12/06/2026 - 21:14:03`), None for another."""
+    m = _DEFAULT_TIME.match(text)
+    if m is None:
+        return None
+    month, day, year, hour, minute, second = (int(g) for g in m.groups())
     try:
-        time = datetime.strptime(time_text, TIME_FORMAT)
+        return datetime(year, month, day, hour, minute, second)
     except ValueError:
-        time = None
-    return LogLine(number, time_text, time, m.group("message"))
+        return None

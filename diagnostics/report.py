@@ -105,7 +105,7 @@ def sarif_report(results: Sequence[FileResult], root: Path | None = None) -> str
     findings = [(r, d) for r in results for d in r.diagnostics if not is_compile_problem(d)]
     for code in sorted({d.code for _, d in findings if d.code not in index}):
         index[code] = len(driver_rules)
-        driver_rules.append(_compiler_rule(code))
+        driver_rules.append(_runtime_rule(code) if code in RUNTIME_CODES else _compiler_rule(code))
     sarif_results = [_sarif_result(d, _uri(r.path, root), index) for r, d in findings]
     notifications = [
         _sarif_notification(d, _uri(r.path, root)) for r in results for d in r.diagnostics if is_compile_problem(d)
@@ -130,6 +130,24 @@ def sarif_report(results: Sequence[FileResult], root: Path | None = None) -> str
         ],
     }
     return json.dumps(doc, indent=2)
+
+
+RUNTIME_CODES = {
+    "sourcemod-exception": "A runtime error SourceMod logged for this line",
+    "sourcemod-load": "SourceMod could not load this plugin",
+}
+
+
+def _runtime_rule(code: str) -> dict[str, object]:
+    """A SARIF rule for the errors `spcopilot logs` reads from SourceMod's error logs."""
+    return {
+        "id": code,
+        "name": code,
+        "shortDescription": {"text": RUNTIME_CODES[code]},
+        "helpUri": rule_docs_url(code),
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["runtime"]},
+    }
 
 
 def _compiler_rule(code: str) -> dict[str, object]:

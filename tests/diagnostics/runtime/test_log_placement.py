@@ -149,6 +149,8 @@ def test_logs_cli_text_json_sarif(workspace: Path, cli) -> None:  # type: ignore
     sarif = json.loads(cli(*args, "--output-format", "sarif").out)
     result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == EXCEPTION_CODE)
     assert result["relatedLocations"]
+    rule = sarif["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"]]
+    assert rule["id"] == EXCEPTION_CODE and rule["properties"]["tags"] == ["runtime"]
     assert cli("logs", workspace / "nope", "--source", workspace / "workspace").code == 2
 
 

@@ -108,7 +108,11 @@ def hostile_requests(rng: random.Random, plugins: list[str], count: int) -> list
         elif endpoint == "/v1/generate-plugin":
             body = {"prompt": code[:2000], "max_tokens": 32}
         else:
-            body = {"messages": [{"role": "user", "content": code[:4000]}], "max_tokens": 32, "stream": rng.random() < 0.5}
+            body = {
+                "messages": [{"role": "user", "content": code[:4000]}],
+                "max_tokens": 32,
+                "stream": rng.random() < 0.5,
+            }
         out.append((endpoint, body))
     return out
 
@@ -122,7 +126,9 @@ async def fuzz(url: str, rng: random.Random, plugins: list[str], count: int) -> 
 
         async def send(endpoint: str, content: bytes, headers: dict[str, str]) -> None:
             try:
-                answer = await http.post(endpoint, content=content, headers={"Content-Type": "application/json", **headers})
+                answer = await http.post(
+                    endpoint, content=content, headers={"Content-Type": "application/json", **headers}
+                )
                 code = answer.status_code
             except httpx.TimeoutException:
                 hangs.append(endpoint)

@@ -68,6 +68,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="severity of the compiler's warnings in include files that are not yours (default: info)",
     )
     check.add_argument("--jobs", "-j", type=int, help="worker processes for large trees (default: all cores)")
+    check.add_argument(
+        "--file-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="give up on a file after this long and report it (default: 60; 0: no limit)",
+    )
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.set_defaults(func=run_check)
 
@@ -155,6 +162,7 @@ def _check_once(args: argparse.Namespace, config: config_mod.Config, check_paths
             jobs=args.jobs,
             progress=progress,
             add_ignore=args.add_ignore,
+            file_timeout=args.file_timeout or None,
         )
     finally:
         if bar:

@@ -170,12 +170,20 @@ _FILE_EXTENSIONS = frozenset(
 _COMMAND_OR_CVAR = re.compile(r"(sv|sm|mp|rcon|z|cl|host|net|nb)_[a-z0-9_]+|[+-][a-z_]+")
 
 
+_LONGEST_WORD = max(map(len, _PLACEHOLDER_VOCABULARY))
+
+
 @lru_cache(maxsize=4096)
 def _only_vocabulary(run: str) -> bool:
-    """Whether a lowercase alphanumeric run splits entirely into placeholder words."""
-    if not run:
-        return True
-    return any(run.startswith(w) and _only_vocabulary(run[len(w) :]) for w in _PLACEHOLDER_VOCABULARY)
+    """Whether a lowercase alphanumeric run splits entirely into placeholder words (word break,
+    iteratively: linear in the run, whatever its length)."""
+    ends = [True] + [False] * len(run)  # ends[i]: run[:i] splits into words
+    for i in range(len(run)):
+        if ends[i]:
+            for size in range(1, min(_LONGEST_WORD, len(run) - i) + 1):
+                if run[i : i + size] in _PLACEHOLDER_VOCABULARY:
+                    ends[i + size] = True
+    return ends[len(run)]
 
 
 def is_placeholder(value: str) -> bool:

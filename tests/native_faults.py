@@ -19,12 +19,12 @@ import spcopilot.diagnostics.parsing as parsing
 _parse = parsing.parse
 
 
-def parse(source, old_tree=None):
+def parse(source, old_tree=None, **options):  # options: the engine's budget
     if {HANG.encode()!r} in source:
         ctypes.PyDLL(None).pause()  # blocks in native code holding the GIL, like a stuck scanner
     if {CRASH.encode()!r} in source:
         ctypes.string_at(0)  # SIGSEGV
-    return _parse(source, old_tree)
+    return _parse(source, old_tree, **options)
 
 
 parsing.parse = parse

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,23 +33,25 @@ FOLDER = "translations"
 _ARGUMENT = re.compile(r"\{(\d+)(?::[^}]*)?\}")
 _CONVERSION = re.compile(r"%(?:%|[-+ 0#]*\d*(?:\.\d+)?([a-zA-Z]))")  # `%%` consumes nothing
 LEVELS_UP = 3
+RESCAN_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
     name: str
-    format: str | None  # the #format line, None when the phrase takes no arguments
+    format: str | None  # the #format line, None when the phrase has none
     texts: dict[str, str]  # language code -> text
+    arguments: int = 0  # how many arguments it takes: see `arguments_of`
 
-    @property
-    def arguments(self) -> int:
-        """How many arguments the phrase takes. With #format, its entries ({1:s},{2:d}: two);
-        without, SourceMod formats the phrase's text itself with the call's arguments, so the
-        conversions in the text (`%s`, `%N`, ... in the English one, or the first there is)."""
-        if self.format:
-            return max((int(n) for n in _ARGUMENT.findall(self.format)), default=0)
-        text = self.texts.get("en", next(iter(self.texts.values()), ""))
-        return sum(1 for m in _CONVERSION.finditer(text) if m.group(1))
+
+def arguments_of(format_line: str | None, texts: dict[str, str]) -> int:
+    """How many arguments a phrase takes. With #format, its entries ({1:s},{2:d}: two); without,
+    SourceMod formats the phrase's text itself with the call's arguments, so the conversions in
+    the text (`%s`, `%N`, ... in the English one, or the first there is)."""
+    if format_line:
+        return max((int(n) for n in _ARGUMENT.findall(format_line)), default=0)
+    text = texts.get("en", next(iter(texts.values()), ""))
+    return sum(1 for m in _CONVERSION.finditer(text) if m.group(1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +87,7 @@ def read_phrase_file(path: Path, name: str) -> PhraseFile | None:
                     continue
                 values = {kv.real_name: kv.value for kv in block if not kv.has_children()}
                 fmt = values.pop("#format", None)
-                phrases[block.real_name] = Phrase(block.real_name, fmt, values)
+                phrases[block.real_name] = Phrase(block.real_name, fmt, values, arguments_of(fmt, values))
         found = PhraseFile(name, path, phrases)
     except (OSError, KeyValError, ValueError) as error:
         found = PhraseFile(name, path, error=str(error).splitlines()[0] if str(error) else type(error).__name__)
@@ -117,32 +120,55 @@ class Translations:
         base = file_name(name)
         for folder in self.folders:
             if (folder / f"{base}.txt").is_file():
-                out: dict[str, PhraseFile] = {}
-                try:
-                    subfolders = sorted(p for p in folder.iterdir() if p.is_dir())
-                except OSError:
-                    return {}
-                for language in subfolders:
-                    found = read_phrase_file(language / f"{base}.txt", base)
-                    if found is not None:
-                        out[language.name] = found
-                return out
+                return _language_files(folder, base)
         return {}
 
     def all_files(self) -> list[PhraseFile]:
         """Every phrase file of the folders (not the language folders)."""
         seen: dict[str, PhraseFile] = {}
         for folder in self.folders:
-            try:
-                names = sorted(os.listdir(folder))
-            except OSError:
-                continue
-            for entry in names:
-                if entry.endswith(".txt") and entry[:-4] not in seen:
-                    found = read_phrase_file(folder / entry, entry[:-4])
-                    if found is not None:
-                        seen[entry[:-4]] = found
+            for found in _folder_files(folder):
+                seen.setdefault(found.name, found)
         return list(seen.values())
+
+
+_listings: dict[Path, tuple[float, list[PhraseFile]]] = {}
+_languages: dict[tuple[Path, str], tuple[float, dict[str, PhraseFile]]] = {}
+
+
+def _language_files(folder: Path, base: str) -> dict[str, PhraseFile]:
+    """`base`.txt in each language folder of `folder` (looked up again every RESCAN_S seconds)."""
+    now = time.monotonic()
+    cached = _languages.get((folder, base))
+    if cached is not None and now - cached[0] < RESCAN_S:
+        return cached[1]
+    out: dict[str, PhraseFile] = {}
+    try:
+        subfolders = sorted(p for p in folder.iterdir() if p.is_dir())
+    except OSError:
+        subfolders = []
+    for language in subfolders:
+        found = read_phrase_file(language / f"{base}.txt", base)
+        if found is not None:
+            out[language.name] = found
+    _languages[(folder, base)] = (now, out)
+    return out
+
+
+def _folder_files(folder: Path) -> list[PhraseFile]:
+    """A folder's phrase files, listed again at most every RESCAN_S seconds (the editor lints on
+    every keystroke; a translations folder may hold hundreds of files)."""
+    now = time.monotonic()
+    cached = _listings.get(folder)
+    if cached is not None and now - cached[0] < RESCAN_S:
+        return cached[1]
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.endswith(".txt"))
+    except OSError:
+        names = []
+    files = [f for f in (read_phrase_file(folder / n, n[:-4]) for n in names) if f is not None]
+    _listings[folder] = (now, files)
+    return files
 
 
 def translations_for(path: str | Path | None, include_dirs: Sequence[Path] = ()) -> Translations:

@@ -12,13 +12,16 @@ from dataclasses import dataclass
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.convars import game_convars
 from spcopilot.diagnostics.knowledge.phrases import Phrase, PhraseFile
-from spcopilot.diagnostics.rules.api.convar_calls import convar_calls, sibling_plugins
+from spcopilot.diagnostics.parsing import compile_query
+from spcopilot.diagnostics.rules.api.convar_calls import named_call, sibling_plugins
 from spcopilot.diagnostics.rules.api.translations import PluginTranslations, plugin_translations
 from spcopilot.diagnostics.semantics import call_arguments
 from spcopilot.server.features.cursor import Call
 from spcopilot.server.features.view import DocumentView
+from tree_sitter import QueryCursor
 
 CONVAR_FUNCTIONS = frozenset({"FindConVar"})
+_CREATE = '((call_expression function: (identifier) @fn) @call (#eq? @fn "CreateConVar"))'
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +126,11 @@ def _created(view: DocumentView) -> dict[str, str]:
     if view.tree is None:
         return {}
     ctx = Context(view.source, view.tree, view.path, view.config)
-    found = {
-        c.name: f"this plugin (line {c.node.start_point[0] + 1})"
-        for c in convar_calls(ctx)
-        if c.function == "CreateConVar"
-    }
+    found: dict[str, str] = {}
+    for _, caps in QueryCursor(compile_query(_CREATE)).matches(view.tree.root_node):
+        call = named_call(caps["call"][0], "CreateConVar", ctx)
+        if call is not None:
+            found.setdefault(call.name, f"this plugin (line {call.node.start_point[0] + 1})")
     for path, facts in sibling_plugins(view.path).items():
         for name in sorted(facts.created):
             found.setdefault(name, path.rsplit("/", 1)[-1])

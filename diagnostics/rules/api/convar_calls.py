@@ -1,5 +1,5 @@
 """What the ConVar rules (SPC108-SPC110) share: the file's FindConVar / CreateConVar /
-AutoExecConfig calls with literal names, and the same facts about the other plugins of its
+AutoExecConfig calls with literal names (collected from the engine's one query pass), and the same facts about the other plugins of its
 folder (read with a byte search, cached by each file's modification time), for clashes
 between plugins that are installed together."""
 
@@ -12,13 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spcopilot.diagnostics.context import Context
-from spcopilot.diagnostics.parsing import compile_query
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
-_CALLS = """
-((call_expression function: (identifier) @fn arguments: (call_arguments) @args) @call
- (#any-of? @fn "FindConVar" "CreateConVar" "AutoExecConfig"))
-"""
 _CREATE = re.compile(rb'\bCreateConVar\s*\(\s*"([^"%]+)"')
 _AUTOEXEC = re.compile(rb'\bAutoExecConfig\s*\(\s*(?:true|false|[01])\s*,\s*"([^"]+)"(?:\s*,\s*"([^"]*)")?')
 RESCAN_S = 5.0  # how long a folder's listing is trusted before its files are stat'ed again
@@ -32,27 +27,27 @@ class NamedCall:
     call: Node
 
 
-def convar_calls(ctx: Context) -> list[NamedCall]:
-    return ctx.memo("convar-calls", lambda: _read(ctx))
+CONVAR_FUNCTIONS = frozenset({"FindConVar", "CreateConVar", "AutoExecConfig"})
 
 
-def _read(ctx: Context) -> list[NamedCall]:
-    if not (ctx.contains(b"ConVar") or ctx.contains(b"AutoExecConfig")):
-        return []
-    found = []
-    for _, caps in QueryCursor(compile_query(_CALLS)).matches(ctx.tree.root_node):
-        function = ctx.text(caps["fn"][0])
-        args = ctx.args(caps["args"][0])
-        if function == "AutoExecConfig":
-            name = ctx.string_value(args[1]) if len(args) > 1 else None
-            folder = ctx.string_value(args[2]) if len(args) > 2 else "sourcemod"
-            if name is not None and folder is not None:
-                found.append(NamedCall(function, config_file(name, folder), args[1], caps["call"][0]))
-            continue
-        name = ctx.string_value(args[0]) if args else None
-        if name:
-            found.append(NamedCall(function, name, args[0], caps["call"][0]))
-    return found
+def named_call(call: Node, function: str, ctx: Context) -> NamedCall | None:
+    """A FindConVar/CreateConVar/AutoExecConfig call (delivered to the rules through the engine's
+    shared call pattern: `calls = CONVAR_FUNCTIONS`) with its literal name, or None."""
+    args = ctx.args(call)
+    if function == "AutoExecConfig":
+        name = ctx.string_value(args[1]) if len(args) > 1 else None
+        folder = ctx.string_value(args[2]) if len(args) > 2 else "sourcemod"
+        if name is None or folder is None:
+            return None
+        return NamedCall(function, config_file(name, folder), args[1], call)
+    name = ctx.string_value(args[0]) if args else None
+    return NamedCall(function, name, args[0], call) if name else None
+
+
+def collected(ctx: Context, code: str) -> list[NamedCall]:
+    """The calls a rule's `check_call` collected in this lint, for its `finish` (kept on the
+    lint's context, never on the rule: lints of several documents run at once)."""
+    return ctx.memo(("convar-calls", code), list)
 
 
 def config_file(name: str, folder: str = "sourcemod") -> str:

@@ -2,11 +2,18 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from functools import lru_cache
 
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.model import Diagnostic, Severity
 from spcopilot.diagnostics.rules.api.translations import plugin_translations
 from spcopilot.diagnostics.rules.base import Rule
+
+
+@lru_cache(maxsize=256)
+def _close(name: str, names: tuple[str, ...]) -> list[str]:
+    """The nearest phrase name (difflib is slow; the same question comes on every keystroke)."""
+    return difflib.get_close_matches(name, names, n=1, cutoff=0.8)
 
 
 class UnknownPhrase(Rule):
@@ -48,14 +55,14 @@ PrintToChat(client, "%t", "Boost Ready", client);
             return
         loaded = {name: f for name, f in found.loaded_files().items() if f is not None}
         for call in found.calls:
-            for use in call.uses(found.count, ctx.source):
+            for use in found.uses_of(call):
                 if use.name is None or found.loaded_phrase(use.name) is not None or found.find(use.name):
                     continue
-                names = sorted({p for f in loaded.values() for p in f.phrases})
-                if any(use.name.lower() == p.lower() for p in names):
+                names = tuple(sorted({p for f in loaded.values() for p in f.phrases}))
+                if use.name.lower() in {p.lower() for p in names}:
                     continue  # a difference of case only: left to SourceMod's own lookup
                 files = ", ".join(f"{n}.txt" for n in loaded) or "no phrase file"
-                close = difflib.get_close_matches(use.name, names, n=1, cutoff=0.8)
+                close = _close(use.name, names)
                 message = f'phrase "{use.name}" is in none of the phrase files this plugin loads ({files})'
                 fix = None
                 if close:

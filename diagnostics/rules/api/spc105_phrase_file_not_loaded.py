@@ -50,7 +50,7 @@ public void OnPluginStart()
         if not found.calls or not found.judged or not found.loaded.complete:
             return
         for call in found.calls:
-            for use in call.uses(found.count, ctx.source):
+            for use in found.uses_of(call):
                 if use.name is None or found.loaded_phrase(use.name) is not None:
                     continue
                 files = [f for f in found.find(use.name) if f.name not in found.loaded.names]

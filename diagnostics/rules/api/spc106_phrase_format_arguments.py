@@ -48,7 +48,7 @@ PrintToChat(client, "%t", "Boost Ready", client, g_iBoosts[client]);
             if expected is None or given >= expected:
                 continue
             parts = []
-            uses = call.uses(found.count, ctx.source)
+            uses = found.uses_of(call)
             for use in uses:
                 phrase = found.loaded_phrase(use.name or "")
                 if phrase is not None:

@@ -42,7 +42,7 @@ PrintToChat(client, "%t", "Boost Ready", client, count);
             return
         done: set[str] = set()
         for call in found.calls:
-            for use in call.uses(found.count, ctx.source):
+            for use in found.uses_of(call):
                 if use.name is None or use.name in done:
                     continue
                 done.add(use.name)

@@ -5,8 +5,9 @@ from collections.abc import Iterator
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.convars import PLUGIN_PREFIXES, is_known, near_miss
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.rules.api.convar_calls import convar_calls, sibling_plugins
+from spcopilot.diagnostics.rules.api.convar_calls import CONVAR_FUNCTIONS, collected, named_call, sibling_plugins
 from spcopilot.diagnostics.rules.base import L4D_GAMES, Rule
+from tree_sitter import Node
 
 
 class UnknownConVar(Rule):
@@ -42,8 +43,16 @@ ConVar tank = FindConVar("z_tank_health");
 ```
 """
 
+    calls = CONVAR_FUNCTIONS
+
+    def check_call(self, call: Node, callee: str, ctx: Context) -> Iterator[Diagnostic]:
+        found = named_call(call, callee, ctx)
+        if found is not None:
+            collected(ctx, self.code).append(found)
+        return iter(())
+
     def finish(self, ctx: Context) -> Iterator[Diagnostic]:
-        calls = convar_calls(ctx)
+        calls = collected(ctx, self.code)
         if not any(c.function == "FindConVar" for c in calls):
             return
         created = {c.name.lower() for c in calls if c.function == "CreateConVar"}

@@ -6,7 +6,7 @@ from pathlib import Path
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.convars import game_convars
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.rules.api.convar_calls import convar_calls, sibling_plugins
+from spcopilot.diagnostics.rules.api.convar_calls import CONVAR_FUNCTIONS, collected, named_call, sibling_plugins
 from spcopilot.diagnostics.rules.base import Rule
 from tree_sitter import Node
 
@@ -53,8 +53,16 @@ g_hHealth = CreateConVar("l4d2_tankhp_health", "8000", "Tank health");
 ```
 """
 
+    calls = CONVAR_FUNCTIONS
+
+    def check_call(self, call: Node, callee: str, ctx: Context) -> Iterator[Diagnostic]:
+        found = named_call(call, callee, ctx)
+        if found is not None:
+            collected(ctx, self.code).append(found)
+        return iter(())
+
     def finish(self, ctx: Context) -> Iterator[Diagnostic]:
-        calls = [c for c in convar_calls(ctx) if c.function == "CreateConVar"]
+        calls = [c for c in collected(ctx, self.code) if c.function == "CreateConVar"]
         if not calls:
             return
         first: dict[str, tuple[int, tuple[tuple[int, int], ...]]] = {}

@@ -5,8 +5,9 @@ from pathlib import Path
 
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.rules.api.convar_calls import convar_calls, sibling_plugins
+from spcopilot.diagnostics.rules.api.convar_calls import CONVAR_FUNCTIONS, collected, named_call, sibling_plugins
 from spcopilot.diagnostics.rules.base import Rule
+from tree_sitter import Node
 
 
 class AutoExecConfigShadowed(Rule):
@@ -36,8 +37,16 @@ AutoExecConfig(true, "l4d2_tank_notify");
 ```
 """
 
+    calls = CONVAR_FUNCTIONS
+
+    def check_call(self, call: Node, callee: str, ctx: Context) -> Iterator[Diagnostic]:
+        found = named_call(call, callee, ctx)
+        if found is not None:
+            collected(ctx, self.code).append(found)
+        return iter(())
+
     def finish(self, ctx: Context) -> Iterator[Diagnostic]:
-        calls = [c for c in convar_calls(ctx) if c.function == "AutoExecConfig"]
+        calls = [c for c in collected(ctx, self.code) if c.function == "AutoExecConfig"]
         if not calls:
             return
         seen: dict[str, int] = {}

@@ -14,12 +14,9 @@ from dataclasses import dataclass
 
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.phrases import Phrase, PhraseFile, Translations, file_name, translations_for
-from spcopilot.diagnostics.parsing import compile_query
 from spcopilot.diagnostics.rules.security.format_strings import all_conversions, literal_text
 from spcopilot.diagnostics.semantics import string_value
-from tree_sitter import Node, QueryCursor
-
-_CALLS = "(call_expression arguments: (call_arguments) @args) @call"
+from tree_sitter import Node
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,26 +78,51 @@ class Loaded:
     complete: bool  # every LoadTranslations names a literal
 
 
-@dataclass(frozen=True, slots=True)
 class PluginTranslations:
-    calls: tuple[FormatCall, ...]
-    loaded: Loaded
-    translations: Translations
-    judged: bool  # the file is a plugin (not a part file or an include)
+    """Made once per lint (`plugin_translations`): the files are looked up and indexed once,
+    however many phrases the plugin uses."""
+
+    def __init__(self, calls: tuple[FormatCall, ...], loaded: Loaded, translations: Translations, judged: bool) -> None:
+        self.calls = calls
+        self.loaded = loaded
+        self.translations = translations
+        self.judged = judged  # the file is a plugin (not a part file or an include)
+        self._loaded_files: dict[str, PhraseFile | None] | None = None
+        self._loaded_phrases: dict[str, Phrase] | None = None
+        self._everywhere: dict[str, list[PhraseFile]] | None = None
+        self._uses: dict[int, list[PhraseUse]] = {}
+        self.source = b""
+
+    def uses_of(self, call: FormatCall) -> list[PhraseUse]:
+        """`call.uses` with the loaded phrases' counts, once per call."""
+        key = call.call.start_byte
+        if key not in self._uses:
+            self._uses[key] = call.uses(self.count, self.source)
+        return self._uses[key]
 
     def loaded_files(self) -> dict[str, PhraseFile | None]:
-        return {name: self.translations.file(name) for name in self.loaded.names}
+        if self._loaded_files is None:
+            self._loaded_files = {name: self.translations.file(name) for name in self.loaded.names}
+        return self._loaded_files
 
     def find(self, phrase: str) -> list[PhraseFile]:
         """The phrase files of the folders that define `phrase`."""
-        return [f for f in self.translations.all_files() if phrase in f.phrases]
+        if self._everywhere is None:
+            self._everywhere = {}
+            for file in self.translations.all_files():
+                for name in file.phrases:
+                    self._everywhere.setdefault(name, []).append(file)
+        return self._everywhere.get(phrase, [])
 
     def loaded_phrase(self, phrase: str) -> Phrase | None:
         """The phrase from a file the plugin loads, or None."""
-        for found in self.loaded_files().values():
-            if found is not None and phrase in found.phrases:
-                return found.phrases[phrase]
-        return None
+        if self._loaded_phrases is None:
+            self._loaded_phrases = {}
+            for found in self.loaded_files().values():
+                if found is not None:
+                    for name, value in found.phrases.items():
+                        self._loaded_phrases.setdefault(name, value)
+        return self._loaded_phrases.get(phrase)
 
     def all_loaded_known(self) -> bool:
         """Every file the plugin loads was found and read: a phrase in none of them is missing."""
@@ -122,27 +144,52 @@ def _read(ctx: Context) -> PluginTranslations:
     names: list[str] = []
     load_calls: list[Node] = []
     complete = True
-    uses_phrases = ctx.contains(b"%t") or ctx.contains(b"%T")
-    if uses_phrases or ctx.contains(b"LoadTranslations"):
-        for _, caps in QueryCursor(compile_query(_CALLS)).matches(ctx.tree.root_node):
-            call = caps["call"][0]
-            args = ctx.args(caps["args"][0])
-            if ctx.callee(call) == "LoadTranslations":
-                value = ctx.string_value(args[0]) if args else None
-                load_calls.append(call)
-                if value is None:
-                    complete = False
-                else:
-                    names.append(file_name(value))
+    # Found from the text (`%t`, `LoadTranslations`), not by querying every call of the tree:
+    # this runs on every keystroke of every file that uses translations.
+    for call in _calls_at(ctx, b"LoadTranslations"):
+        if ctx.callee(call) != "LoadTranslations":
+            continue
+        args = ctx.args(call)
+        value = ctx.string_value(args[0]) if args else None
+        load_calls.append(call)
+        if value is None:
+            complete = False
+        else:
+            names.append(file_name(value))
+    seen: set[int] = set()
+    for needle in (b"%t", b"%T"):
+        for call in _calls_at(ctx, needle):
+            if call.start_byte in seen:
                 continue
-            if uses_phrases:
-                found = _format_call(call, args, ctx)
-                if found is not None:
-                    calls.append(found)
+            seen.add(call.start_byte)
+            found = _format_call(call, ctx.args(call), ctx)
+            if found is not None:
+                calls.append(found)
+    calls.sort(key=lambda c: c.call.start_byte)
     path = ctx.path if ctx.path.endswith(".sp") else ""
     judged = bool(path) and ("OnPluginStart" in ctx.model.functions or bool(load_calls))
     translations = translations_for(path or None, ctx.config.include_dirs) if calls else Translations(())
-    return PluginTranslations(tuple(calls), Loaded(tuple(names), tuple(load_calls), complete), translations, judged)
+    out = PluginTranslations(tuple(calls), Loaded(tuple(names), tuple(load_calls), complete), translations, judged)
+    out.source = ctx.source
+    return out
+
+
+def _calls_at(ctx: Context, needle: bytes) -> list[Node]:
+    """The calls that have `needle` in one of their own arguments or name, once each, in order."""
+    if not ctx.contains(needle):
+        return []
+    ctx.uses_whole_file()
+    source, root = ctx.source, ctx.tree.root_node
+    found: dict[int, Node] = {}
+    at = source.find(needle)
+    while at >= 0:
+        node: Node | None = root.descendant_for_byte_range(at, at + len(needle))
+        while node is not None and node.type not in ("call_expression", "function_definition", "source_file"):
+            node = node.parent
+        if node is not None and node.type == "call_expression":
+            found.setdefault(node.start_byte, node)
+        at = source.find(needle, at + len(needle))
+    return [found[k] for k in sorted(found)]
 
 
 def _format_call(call: Node, args: list[Node], ctx: Context) -> FormatCall | None:

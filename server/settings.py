@@ -99,6 +99,13 @@ SETTINGS: tuple[Setting, ...] = (
         False,
     ),
     Setting(
+        "error-logs",
+        "list of paths",
+        (),
+        "SourceMod error logs to follow (`addons/sourcemod/logs` folders or log files; relative to the workspace root): each runtime error and load failure shows on the plugin source line it blames, with its count, times and call stack, as new lines are written",
+        False,
+    ),
+    Setting(
         "completion-limit",
         "integer",
         200,
@@ -263,6 +270,7 @@ class ServerSettings:
     compile: str = "onSave"  # "off" or "onSave"
     compile_timeout: float = 60.0
     analysis_timeout: float = 10.0
+    error_logs: tuple[Path, ...] = ()
 
     @property
     def max_file_bytes(self) -> int:
@@ -325,6 +333,12 @@ def _coerce(key: str, value: Any) -> Any:
             return value
         if setting.type == "path":
             return Path(str(value)).expanduser()
+        if setting.type == "list of paths":
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError
+            return tuple(Path(v).expanduser() for v in value)
         if key == "compile":
             if str(value).lower() not in COMPILE_MODES:
                 raise ConfigError(f"setting `compile` = {value!r}: use `onSave` or `off`")
@@ -358,7 +372,7 @@ def settings_markdown() -> str:
     """The README's settings table."""
     rows = ["| Setting | Type | Default | What it does |", "|---|---|---|---|"]
     for s in SETTINGS:
-        default = "" if s.default in (None, [], {}) else f"`{_json(s.default)}`"
+        default = "" if s.default in (None, [], {}, ()) else f"`{_json(s.default)}`"
         also = " (also in `.spcopilot.toml`)" if s.engine else ""
         rows.append(f"| `{SECTION}.{s.name}` | {s.type} | {default} | {s.description}{also} |")
     return "\n".join(rows) + "\n"

@@ -128,7 +128,13 @@ def _in_string(view: DocumentView, cursor: Cursor, call: Call) -> list[Candidate
         return _event_fields(view, call, (cursor.string_start, replace_end), event_var)
     if call.name in VALUE_OF_ACCESSOR and call.arg_index == 2:
         return _netprops(view, call, argument_text(source, call, 1, offset), (cursor.string_start, replace_end))
-    return []
+    from spcopilot.server.features import string_names  # phrase and ConVar names (issue 20's provider)
+
+    span = (cursor.string_start, replace_end)
+    return [
+        Candidate(n.label, n.kind, detail=n.detail, documentation=n.documentation, insert_text=n.label, replace=span)
+        for n in string_names.names(view, call)
+    ]
 
 
 def _event_names(view: DocumentView, start: int, end: int, *, quoted: bool) -> list[Candidate]:

@@ -86,7 +86,10 @@ def _string_hover(view: DocumentView, offset: int) -> HoverResult | None:
     if call.name in VALUE_OF_ACCESSOR and call.arg_index == 2:
         prop = l4d2_netprops().get(value)
         return HoverResult(docs.netprop_markdown(prop), *span) if prop else None
-    return None
+    from spcopilot.server.features import string_names  # phrases and ConVars (issue 20's provider)
+
+    markdown = string_names.hover(view, call, value)
+    return HoverResult(markdown, *span) if markdown else None
 
 
 def _symbol_hover(view: DocumentView, offset: int) -> HoverResult | None:

@@ -79,6 +79,7 @@ def create_server() -> SpcopilotServer:
 
     @feature(types.SHUTDOWN)
     def shutdown(ls: SpcopilotServer, params: Any) -> None:
+        ls.error_logs.stop()
         ls.analysis.stop()
 
     @feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)

@@ -356,6 +356,46 @@ local function navigation()
   finish(true)
 end
 
-local scenarios = { editing = main, ["missing-server"] = missing_server, commands = commands, navigation = navigation }
+
+--- Setting `error-logs`: the runtime errors of the log show on their lines, with their stack as
+--- related information, and an error appended to the log while the file is open shows too.
+local function runtime_logs()
+  local buf = vim.api.nvim_get_current_buf()
+  local function runtime()
+    local out = {}
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if tostring(code_of(d)) == "sourcemod-exception" then
+        local lsp = d.user_data and d.user_data.lsp or {}
+        table.insert(out, { lnum = d.lnum, message = d.message, related = #(lsp.relatedInformation or {}) })
+      end
+    end
+    table.sort(out, function(a, b)
+      return a.lnum < b.lnum
+    end)
+    return out
+  end
+  local first = wait_for("the logged runtime error", 30000, function()
+    local found = runtime()
+    return #found >= 1 and found
+  end)
+  step("logged", first)
+  local log = assert(io.open(vim.env.SPCOPILOT_E2E_LOG, "a"))
+  log:write(vim.env.SPCOPILOT_E2E_APPEND)
+  log:close()
+  local both = wait_for("the appended runtime error", 30000, function()
+    local found = runtime()
+    return #found >= 2 and found
+  end)
+  step("appended", both)
+  finish(true)
+end
+
+local scenarios = {
+  editing = main,
+  ["missing-server"] = missing_server,
+  commands = commands,
+  navigation = navigation,
+  ["runtime-logs"] = runtime_logs,
+}
 co = coroutine.create(scenarios[vim.env.SPCOPILOT_E2E_SCENARIO or "editing"])
 vim.defer_fn(resume, 0)

@@ -162,6 +162,7 @@ function M.attach(bufnr)
     workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ":t") } },
     init_options = init_options(),
     settings = { spcopilot = settings },
+    capabilities = lsp.capabilities(),
     handlers = lsp.handlers(),
     on_attach = function(client, buf)
       require("spcopilot.inline").attach(client, buf, M.config.inline)

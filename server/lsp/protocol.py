@@ -8,12 +8,13 @@
   each document is not kept;
 - a request whose params do not fit the method's schema gets an InvalidParams error answer
   (pygls would only log it and leave the client waiting);
-- a notification's handler is forgotten when it ends. pygls 2.1.1 files every notification's
-  future in `_request_futures` under a fresh uuid and never takes it out (its done-callback for
-  notifications only reports errors), so each didOpen/didChange/didClose kept its future and
-  arguments for the life of the server: 12-15 KB per open/pull/close cycle, found by
-  bench/fuzz_lsp.py --leak (pygls issues #607/#608 report the same kind of leak for progress
-  tokens and unanswered requests). This can go when pygls removes the entry itself:
+- a handler's future is forgotten when it ends. pygls 2.1.1 files the future of every
+  notification, and of every handler a builtin feature's generator hands on, in
+  `_request_futures` under a fresh uuid and never takes it out (only a request's answer does),
+  so each didOpen/didChange/didClose kept its future and arguments for the life of the server
+  (about half of the 12-15 KB per open/pull/close cycle that bench/fuzz_lsp.py --leak found;
+  pygls issues #607/#608 report the same kind of leak for progress tokens and unanswered
+  requests). This can go when pygls removes the entry itself:
   tests/lsp/test_protocol_leak.py then passes without it.
 """
 
@@ -68,14 +69,12 @@ class SpcopilotProtocol(LanguageServerProtocol):
             yield handler, (params,), None
 
     def _execute_handler(self, msg_id: Any, handler: Any, callback: Any, args: Any = None, kwargs: Any = None) -> None:
-        if callback == self._check_handler_result:  # a notification: nobody will answer or cancel it
-
-            def forget(future: Any, msg_id: Any = msg_id) -> None:
+        def forget(future: Any, report: Any = callback) -> None:
+            if not future.cancelled():  # (cancelled: pygls' shutdown, iterating over the table)
                 self._request_futures.pop(msg_id, None)
-                callback(future)
+            report(future)
 
-            callback = forget
-        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+        super()._execute_handler(msg_id, handler, forget, args, kwargs)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:

@@ -1,7 +1,7 @@
 """The protocol forgets a notification once its handler has run. pygls 2.1.1 files each
 notification's future under a fresh uuid in `_request_futures` and never takes it out; our
 protocol (server/lsp/protocol.py) removes it when the handler ends, whatever kind of handler it
-is (async, thread, generator, plain). When pygls does this itself, the override can go and this
+is (async, thread, generator, plain), and a handler's error is still reported. When pygls does this itself, the override can go and this
 test keeps passing."""
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ def test_notifications_of_every_handler_kind_leave_no_future_behind() -> None:
     server = LanguageServer("leak-test", "0", protocol_cls=SpcopilotProtocol)
     protocol = server.protocol
     seen: list[str] = []
+    reported: list[BaseException] = []
+    server._report_server_error = lambda error, source: reported.append(error)  # type: ignore[method-assign]
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     async def watched(ls: LanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
@@ -37,6 +39,10 @@ def test_notifications_of_every_handler_kind_leave_no_future_behind() -> None:
     def renamed(ls: LanguageServer, params: types.RenameFilesParams) -> None:
         seen.append("plain")
 
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def failing(ls: LanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        raise ValueError("a handler's own error")
+
     async def send_all() -> None:
         for _ in range(10):
             protocol._handle_notification(
@@ -45,6 +51,10 @@ def test_notifications_of_every_handler_kind_leave_no_future_behind() -> None:
             protocol._handle_notification(types.WORKSPACE_DID_CREATE_FILES, types.CreateFilesParams(files=[]))
             protocol._handle_notification(types.WORKSPACE_DID_DELETE_FILES, types.DeleteFilesParams(files=[]))
             protocol._handle_notification(types.WORKSPACE_DID_RENAME_FILES, types.RenameFilesParams(files=[]))
+        folders = types.WorkspaceFoldersChangeEvent(added=[], removed=[])
+        protocol._handle_notification(
+            types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS, types.DidChangeWorkspaceFoldersParams(event=folders)
+        )
         for _ in range(200):
             if len(seen) == 40 and not protocol._request_futures:
                 break
@@ -54,3 +64,4 @@ def test_notifications_of_every_handler_kind_leave_no_future_behind() -> None:
     server.thread_pool.shutdown()
     assert sorted(set(seen)) == ["async", "generator", "plain", "thread"] and len(seen) == 40
     assert protocol._request_futures == {}
+    assert len(reported) == 1 and "a handler's own error" in str(reported[0])

@@ -78,6 +78,8 @@ REQUESTS = {
 # request cancelled (we cancelled it), server cancelled (a pull outrun by an edit: ask again),
 # content modified, invalid params (we sent garbage)
 EXPECTED_ERRORS = {-32800, -32802, -32801, -32602}
+# A rename the server refuses (a keyword, an include's name, `this`) is RequestFailed with the reason.
+EXPECTED_BY_METHOD = {"textDocument/rename": {-32803}, "textDocument/prepareRename": {-32803}}
 PLUGIN_LINES = 2000
 
 
@@ -407,9 +409,9 @@ def report(fuzzer: Fuzzer, wire: Wire) -> dict[str, Any]:
         "hangs": fuzzer.hangs + wire.hangs,
         "errors": {m: dict(c) for m, c in fuzzer.errors.items()},
         "unexpected_errors": {
-            m: {c: n for c, n in codes.items() if c not in EXPECTED_ERRORS}
+            m: {c: n for c, n in codes.items() if c not in EXPECTED_ERRORS | EXPECTED_BY_METHOD.get(m, set())}
             for m, codes in fuzzer.errors.items()
-            if any(c not in EXPECTED_ERRORS for c in codes)
+            if any(c not in EXPECTED_ERRORS | EXPECTED_BY_METHOD.get(m, set()) for c in codes)
         },
         "latency": latency,
         "rss_mb": [(v, kb / 1024) for v, kb in rss],

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from spcopilot.diagnostics.errors import ConfigError
-from spcopilot.server.ai.backends.base import Backend, BackendError, GenerationOptions
+from spcopilot.server.ai.backends.base import Backend, BackendError, GenerationOptions, StringChoice
 from spcopilot.server.settings import _coerce
 
 BACKENDS = ("none", "llamacpp", "openai", "replay")
@@ -53,8 +53,10 @@ class AISettings:
         stop: Sequence[str] = (),
         temperature: float | None = None,
         timeout_s: float | None = None,
+        choice: StringChoice | None = None,
     ) -> GenerationOptions:
-        """The sampling settings, with the answer length, stops, temperature and time cap of one request."""
+        """The sampling settings, with the answer length, stops, temperature, time cap and string
+        choice (constrained names) of one request."""
         return GenerationOptions(
             max_tokens=max_tokens or self.max_tokens,
             temperature=self.temperature if temperature is None else temperature,
@@ -65,6 +67,7 @@ class AISettings:
             seed=self.seed,
             stop=tuple(stop),
             timeout_s=timeout_s,
+            choice=choice,
         )
 
     def to_json(self) -> dict[str, object]:

@@ -27,6 +27,7 @@ from spcopilot.diagnostics.knowledge.events import (
 from spcopilot.diagnostics.knowledge.netprops import VALUE_OF_ACCESSOR, l4d2_netprops
 from spcopilot.diagnostics.semantic import Decl
 from spcopilot.diagnostics.semantic import symbols as k
+from spcopilot.server.ai.backends.base import StringChoice
 from spcopilot.server.features import docs
 from spcopilot.server.features.callback_stub import callback_candidates
 from spcopilot.server.features.completion_items import Candidate, Completions, Edit
@@ -135,6 +136,33 @@ def _in_string(view: DocumentView, cursor: Cursor, call: Call) -> list[Candidate
         Candidate(n.label, n.kind, detail=n.detail, documentation=n.documentation, insert_text=n.label, replace=span)
         for n in string_names.names(view, call)
     ]
+
+
+# The candidates of `_in_string` that are catalogue names, and what StringChoice calls them.
+_CHOICE_KINDS = {"event": "event", "field": "event field", "netprop": "netprop"}
+
+
+def string_choice(view: DocumentView, offset: int) -> StringChoice | None:
+    """The knowledge base's names the string under the cursor must be, for inline completion's
+    constrained decoding: event names in HookEvent/HookEventEx/UnhookEvent/CreateEvent, the fields
+    of the events the enclosing callback is hooked to in event.GetInt("…")/GetEventInt(event, "…")
+    and friends (only when those events are known: else nobody can say which fields exist),
+    netprops of the PropType in Get/SetEntProp*(entity, Prop_*, "…"). The same cursor analysis
+    and candidates as completion; None anywhere else (phrases and ConVars are not closed sets)."""
+    if not view.analysed:
+        return None
+    cursor = cursor_at(view.source, offset, view.tree)
+    call = cursor.call
+    if cursor.in_comment or cursor.string_start is None or call is None:
+        return None
+    found = [c for c in _in_string(view, cursor, call) if c.kind in _CHOICE_KINDS]
+    if not found:
+        return None
+    kind = _CHOICE_KINDS[found[0].kind]
+    if kind == "event field" and not hooked_events(view, call.open_paren):
+        return None
+    typed = view.source[cursor.string_start : offset].decode("utf-8", "replace")
+    return StringChoice(kind, tuple(sorted({c.label for c in found})), typed)
 
 
 def _event_names(view: DocumentView, start: int, end: int, *, quoted: bool) -> list[Candidate]:

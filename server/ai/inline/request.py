@@ -1,6 +1,7 @@
 """An inline-completion request filled in from a document's view, as the language server fills
 it for an open document: the parse tree, the game, the events the file hooks, the include
-lookup and the names the file and its includes define (so the guard knows them)."""
+lookup, the names the file and its includes define (so the guard knows them), and the catalogue
+names the string under the cursor must be (constrained decoding)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ def request_from_view(
     older version (`tree_is_current` False: the user typed on since), its tree only when it is
     of this very text. Without a view the completer works on the text alone."""
     from spcopilot.diagnostics.linter import CombinedScope
+    from spcopilot.server.features.completion import string_choice
 
     if view is None or view.tree is None:  # not analysed (too large, or not yet)
         return InlineRequest(text, offset, path or (view.path if view else ""))
@@ -34,4 +36,6 @@ def request_from_view(
         lookup=view.lookup,
         defined_here=view.model.is_defined,
         scope=scope,
+        # Where the cursor is comes from the view's tree and semantic model: only of this very text.
+        choice=string_choice(view, len(text[:offset].encode("utf-8"))) if tree_is_current else None,
     )

@@ -81,7 +81,7 @@ def test_netprops_of_the_prop_type(make_view) -> None:  # type: ignore[no-untype
 
 def test_nothing_outside_catalogue_strings(make_view) -> None:  # type: ignore[no-untyped-def]
     for start, callback in [
-        ('HookEvent(|', ""),  # not inside the string yet
+        ("HookEvent(|", ""),  # not inside the string yet
         ('PrintToServer("|', ""),
         ('HookEvent("player_hurt", Event_Hurt); // HookEvent("|', ""),
         ("", 'int c = GetEntProp(1, Prop_Send, "m_iHealth") + |'),

@@ -3,8 +3,17 @@ aside, and the after-the-fact check other backends get (nearest name)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from spcopilot.diagnostics.config import Config
+from spcopilot.diagnostics.engine import lint
 from spcopilot.server.ai.backends.base import StringChoice
 from spcopilot.server.ai.backends.string_choice import ChoiceDecoder, TokenPieces, nearest_choice
+from spcopilot.server.ai.config import AISettings
+from spcopilot.server.ai.inline.completer import InlineCompleter
+from spcopilot.server.ai.inline.request import request_from_view
+from spcopilot.server.ai.service import Copilot
 
 EVENTS = ("player_death", "player_hurt", "player_spawn", "tank_spawn")
 # A vocabulary with whole words, single bytes, and a token that closes the string and goes on.
@@ -48,3 +57,43 @@ def test_nearest_choice_for_backends_that_cannot_constrain() -> None:
     assert nearest_choice('zzzzzzzzzz", E);', choice) == 'zzzzzzzzzz", E);'  # nothing near: the guard speaks
     assert nearest_choice("deth", choice) == "deth"  # the string is not closed
     assert nearest_choice('x", E);', StringChoice("event", EVENTS, "my_")) == 'x", E);'  # typed starts no name
+
+
+PLUGIN = """#include <sourcemod>
+
+public void OnPluginStart()
+{
+    HookEvent("%s
+}
+
+public void Event_Death(Event event, const char[] name, bool dontBroadcast)
+{
+}
+"""
+
+
+def replay_completer(tmp_path: Path, output: str) -> InlineCompleter:
+    path = tmp_path / "replay.jsonl"
+    path.write_text(json.dumps({"output": output}) + "\n")
+    return InlineCompleter(Copilot(AISettings(backend="replay", replay_file=path)))
+
+
+def test_the_inline_path_picks_the_nearest_name_for_a_backend_that_cannot_constrain(make_view, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    view, at = make_view(PLUGIN % "player_|")
+    text = view.source.decode()
+    request = request_from_view(text, len(view.source[:at].decode()), view, True, view.path)
+    assert request.choice is not None and request.choice.typed == "player_"
+    suggestion = replay_completer(tmp_path, 'deth", Event_Death);').suggest(request)
+    assert suggestion is not None and suggestion.text == 'death", Event_Death);'
+
+
+def test_an_unknown_typed_event_is_left_to_the_guard(make_view, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    view, at = make_view(PLUGIN % "my_mod_|")
+    text = view.source.decode()
+    request = request_from_view(text, len(view.source[:at].decode()), view, True, view.path)
+    assert request.choice is not None and request.choice.remaining() == []
+    suggestion = replay_completer(tmp_path, 'deth", Event_Death);').suggest(request)
+    assert suggestion is not None and suggestion.text == 'deth", Event_Death);'  # nothing forced or replaced
+    accepted = (text[: request.offset] + suggestion.text + text[request.offset :]).encode()
+    codes = {d.code for d in lint(accepted, view.path, Config(game="l4d2"))}
+    assert "SPC202" in codes  # a warning, so shown: it may be a mod's event, and the lint says so

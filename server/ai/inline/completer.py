@@ -105,6 +105,9 @@ class InlineCompleter:
             timeout_s=settings.inline_time_cap_ms / 1000 if settings.inline_time_cap_ms else None,
             choice=request.choice,
         )
+        if request.choice is not None:
+            log.debug("inline: the string at the cursor names one of %d %s names (%d fit %r)", len(request.choice.names),
+                     request.choice.kind, len(request.choice.remaining()), request.choice.typed)  # fmt: skip
         started = time.perf_counter()
         if prompt.kind == "chat":
             completion = backend.chat(prompt.messages, options, cancel)

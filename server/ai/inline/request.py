@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from spcopilot.server.ai.backends.base import StringChoice
 from spcopilot.server.ai.inline.completer import InlineRequest
 
 if TYPE_CHECKING:
@@ -21,10 +22,9 @@ def request_from_view(
     older version (`tree_is_current` False: the user typed on since), its tree only when it is
     of this very text. Without a view the completer works on the text alone."""
     from spcopilot.diagnostics.linter import CombinedScope
-    from spcopilot.server.features.completion import string_choice
 
     if view is None or view.tree is None:  # not analysed (too large, or not yet)
-        return InlineRequest(text, offset, path or (view.path if view else ""))
+        return InlineRequest(text, offset, path or (view.path if view else ""), choice=_choice(text, offset, None))
     scope = CombinedScope([view.scope] if view.scope is not None else [], names=set(view.model.defined))
     return InlineRequest(
         text=text,
@@ -36,6 +36,36 @@ def request_from_view(
         lookup=view.lookup,
         defined_here=view.model.is_defined,
         scope=scope,
-        # Where the cursor is comes from the view's tree and semantic model: only of this very text.
-        choice=string_choice(view, len(text[:offset].encode("utf-8"))) if tree_is_current else None,
+        choice=_choice(text, offset, view if tree_is_current else None, view),
     )
+
+
+# A stale view's file is parsed again for the names a string must be only up to this size (a
+# parse of 128 KB takes ~0.1 s of a busy core); larger files get no constraint until it catches up.
+REPARSE_LIMIT = 256 * 1024
+
+
+def _choice(
+    text: str, offset: int, current: DocumentView | None, older: DocumentView | None = None
+) -> StringChoice | None:
+    """The catalogue names the string at the cursor must be, from the cursor analysis (tree and
+    semantic model) of a view of this very text: `current` when the analysis has one. Otherwise
+    (it has not caught up with the last keystrokes, or not analysed the file yet), when the cursor's
+    line opens a string before it, the text is parsed into a view of its own for that, with the
+    older view's configuration, includes and events when there is one."""
+    from spcopilot.diagnostics.parsing import parse
+    from spcopilot.server.features.completion import string_choice
+    from spcopilot.server.features.cursor import cursor_at
+    from spcopilot.server.features.view import DocumentView
+
+    source = text.encode("utf-8")
+    at = len(text[:offset].encode("utf-8"))
+    if current is not None:
+        return string_choice(current, at)
+    line_start = source.rfind(b"\n", 0, at) + 1
+    if len(source) > REPARSE_LIMIT or not cursor_at(source, at, start=line_start).in_string:
+        return None
+    if older is None:
+        return string_choice(DocumentView(source, parse(source)), at)
+    fresh = DocumentView(source, parse(source), older.path, older.config, scope_of=older.scope_of, events=older.events)
+    return string_choice(fresh, at)

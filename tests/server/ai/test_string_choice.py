@@ -97,3 +97,16 @@ def test_an_unknown_typed_event_is_left_to_the_guard(make_view, tmp_path: Path) 
     accepted = (text[: request.offset] + suggestion.text + text[request.offset :]).encode()
     codes = {d.code for d in lint(accepted, view.path, Config(game="l4d2"))}
     assert "SPC202" in codes  # a warning, so shown: it may be a mod's event, and the lint says so
+
+
+def test_a_stale_or_missing_view_still_gives_the_choice(make_view) -> None:  # type: ignore[no-untyped-def]
+    """The editor asks right after a keystroke, before the analysis caught up (or before the first
+    one): the text is parsed into a view of its own for the cursor analysis."""
+    old, _ = make_view(PLUGIN % "|")
+    text = (PLUGIN % "player_|").replace("|", "")
+    offset = text.index('HookEvent("player_') + len('HookEvent("player_')
+    for view, current in ((old, False), (None, False)):
+        request = request_from_view(text, offset, view, current)
+        assert request.choice is not None and (request.choice.kind, request.choice.typed) == ("event", "player_")
+    outside = text.index("public void Event_Death")
+    assert request_from_view(text, outside, old, False).choice is None

@@ -4,7 +4,7 @@ they describe. The API key is kept out of `repr`, `to_json` and every message.""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class AISettings:
         temperature: float | None = None,
         timeout_s: float | None = None,
         choice: StringChoice | None = None,
+        choice_after: Callable[[str], StringChoice | None] | None = None,
     ) -> GenerationOptions:
         """The sampling settings, with the answer length, stops, temperature, time cap and string
         choice (constrained names) of one request."""
@@ -68,6 +69,7 @@ class AISettings:
             stop=tuple(stop),
             timeout_s=timeout_s,
             choice=choice,
+            choice_after=choice_after,
         )
 
     def to_json(self) -> dict[str, object]:

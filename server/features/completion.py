@@ -138,6 +138,10 @@ def _in_string(view: DocumentView, cursor: Cursor, call: Call) -> list[Candidate
     ]
 
 
+# The calls whose string arguments `string_choice` may constrain.
+STRING_CHOICE_CALLS = frozenset(
+    EVENT_NAME_FUNCTIONS | METHOD_FIELD_ACCESSORS | FUNCTION_FIELD_ACCESSORS | set(VALUE_OF_ACCESSOR)
+)
 # The candidates of `_in_string` that are catalogue names, and what StringChoice calls them.
 _CHOICE_KINDS = {"event": "event", "field": "event field", "netprop": "netprop"}
 

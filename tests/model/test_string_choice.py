@@ -91,3 +91,23 @@ def test_the_real_model_completes_hookevent_with_a_real_event(real_model: Pretra
         assert name in EVENTS and name != "round_start", suggestion.text
     finally:
         copilot.close()
+
+
+def test_strings_the_model_opens_itself_are_constrained_when_asked(llama_backend: LlamaCppBackend) -> None:
+    """`choice_after` is asked at each quote the model writes (here: every string must be an
+    event, a stand-in for the request's own analysis, which test_choice_after_reads_the_generated_text_in_place
+    covers); each string it opens then closes on an event name."""
+    asked: list[str] = []
+
+    def every_string(generated: str) -> StringChoice:
+        asked.append(generated)
+        return StringChoice("event", EVENTS)
+
+    prompt = render_fim(
+        "qwen2.5-coder", "#include <sourcemod>\n\npublic void OnPluginStart()\n{\n\tRegConsoleCmd(", "\n}\n"
+    )
+    options = GenerationOptions(max_tokens=48, temperature=0.0, stop=("\n}",), choice_after=every_string)
+    text = llama_backend.complete(prompt, options).text
+    strings = text.split('"')[1:-1:2]  # the contents between an opening and its closing quote
+    assert asked and strings, text
+    assert all(s in EVENTS for s in strings), text

@@ -134,6 +134,9 @@ class GenerationOptions:
     stop: Sequence[str] = ()
     timeout_s: float | None = None  # generation time cap; the result is cut (finish_reason "time")
     choice: StringChoice | None = None  # the answer starts inside a string naming one of these
+    # Called with the text generated so far when a generated token writes a quote: the names the
+    # string it opens must be (None: a free string, or a closing quote). Backends that constrain.
+    choice_after: Callable[[str], StringChoice | None] | None = None
 
 
 class Backend(ABC):

@@ -10,8 +10,9 @@ ever opened: llama.cpp reads the file, nothing else.
 - FIM: the model's vocabulary decides (its own `<|fim_prefix|>`-like tokens, see prompts.fim);
   prefix-only otherwise. Chat prompts are rendered with the GGUF's own chat template (ChatML
   when it has none), then run as a completion so the same cancel path applies.
-- Names in string arguments (`GenerationOptions.choice`): a logits processor keeps the model to
-  the knowledge base's names (string_choice.py).
+- Names in string arguments (`GenerationOptions.choice`, and `choice_after` for the strings a
+  suggestion opens itself): a logits processor keeps the model to the knowledge base's names
+  (string_choice.py).
 - llama.cpp keeps the previous prompt's KV cache and re-evaluates only from the first token that
   differs: the prompt builder keeps the prompt head stable for that.
 """
@@ -38,7 +39,7 @@ from spcopilot.server.ai.backends.base import (
     Usage,
 )
 from spcopilot.server.ai.backends.streaming import StreamCollector
-from spcopilot.server.ai.backends.string_choice import ChoiceDecoder, TokenPieces
+from spcopilot.server.ai.backends.string_choice import ChoiceProcessor, TokenPieces
 
 log = logging.getLogger("spcopilot.ai")
 INSTALL_HINT = 'the offline mode needs llama-cpp-python: pip install "sourcepawn-copilot[local]"'
@@ -214,8 +215,9 @@ class LlamaCppBackend(Backend):
             llm.set_seed(options.seed or llama_cpp.LLAMA_DEFAULT_SEED)  # (the default: a new seed each time)
             sampling: dict[str, Any] = {"top_k": options.top_k, "top_p": options.top_p, "min_p": options.min_p,
                         "temp": options.temperature, "repeat_penalty": options.repeat_penalty}  # fmt: skip
-            choice = ChoiceDecoder(options.choice, self.token_pieces()) if options.choice else None
-            if choice is not None and choice.active:
+            choice = None
+            if options.choice is not None or options.choice_after is not None:
+                choice = ChoiceProcessor(self.token_pieces(), options.choice, options.choice_after)
                 sampling["logits_processor"] = llama_cpp.LogitsProcessorList([choice])
             for token in llm.generate(tokens, **sampling):
                 if cancel.cancelled:
@@ -225,12 +227,12 @@ class LlamaCppBackend(Backend):
                     break
                 generated += 1
                 raw = llm._model.detokenize([token], special=False)
-                if choice is not None:
-                    choice.advance(raw)
                 piece = decoder.decode(raw)
                 if not collector.add(piece):
                     finish = collector.finish_reason
                     break
+                if choice is not None:
+                    choice.advance(raw, collector.text)
                 if generated >= limit:
                     break
         usage = Usage(len(tokens), generated)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import difflib
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from spcopilot.server.ai.backends.base import StringChoice
@@ -98,6 +98,38 @@ class ChoiceDecoder:
         out = np.full_like(scores, -np.inf)
         out[allowed] = scores[allowed]
         return out
+
+
+class ChoiceProcessor:
+    """What llama.cpp calls before each token: the decoder of the string being written, if any.
+    It starts with the string the cursor is in (`first`); after that, each generated token that
+    writes a quote asks `later` whether the string it opens must name something (a multi-line
+    suggestion writing `HookEvent("` of its own)."""
+
+    def __init__(
+        self,
+        pieces: TokenPieces,
+        first: StringChoice | None,
+        later: Callable[[str], StringChoice | None] | None = None,
+    ) -> None:
+        self.pieces = pieces
+        self.later = later
+        self.decoder = ChoiceDecoder(first, pieces) if first is not None else None
+        self.strings = int(self.decoder is not None and self.decoder.active)  # how many were constrained
+
+    def advance(self, piece: bytes, generated: str) -> None:
+        """After each token: its bytes, and the whole text generated so far."""
+        if self.decoder is not None and self.decoder.active:
+            self.decoder.advance(piece)
+            return
+        if self.later is None or QUOTE not in piece:
+            return
+        choice = self.later(generated)
+        self.decoder = ChoiceDecoder(choice, self.pieces) if choice is not None else None
+        self.strings += int(self.decoder is not None and self.decoder.active)
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        return self.decoder(input_ids, scores) if self.decoder is not None else scores
 
 
 def nearest_choice(text: str, choice: StringChoice) -> str:

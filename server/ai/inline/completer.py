@@ -49,6 +49,8 @@ class InlineRequest:
     defined_here: Callable[[str], bool] = lambda _: False
     scope: Any = None  # the engine's symbol scope for the document (what its includes define)
     choice: StringChoice | None = None  # the catalogue names the string at the cursor must be
+    # the same for a string the suggestion opens itself, given the text generated up to its quote
+    choice_after: Callable[[str], StringChoice | None] | None = None
 
 
 @dataclass(slots=True)
@@ -104,6 +106,7 @@ class InlineCompleter:
             prompt.stops,
             timeout_s=settings.inline_time_cap_ms / 1000 if settings.inline_time_cap_ms else None,
             choice=request.choice,
+            choice_after=request.choice_after,
         )
         if request.choice is not None:
             log.debug("inline: the string at the cursor names one of %d %s names (%d fit %r)", len(request.choice.names),

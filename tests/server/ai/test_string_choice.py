@@ -9,7 +9,7 @@ from pathlib import Path
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.engine import lint
 from spcopilot.server.ai.backends.base import StringChoice
-from spcopilot.server.ai.backends.string_choice import ChoiceDecoder, TokenPieces, nearest_choice
+from spcopilot.server.ai.backends.string_choice import ChoiceDecoder, ChoiceProcessor, TokenPieces, nearest_choice
 from spcopilot.server.ai.config import AISettings
 from spcopilot.server.ai.inline.completer import InlineCompleter
 from spcopilot.server.ai.inline.request import request_from_view
@@ -110,3 +110,37 @@ def test_a_stale_or_missing_view_still_gives_the_choice(make_view) -> None:  # t
         assert request.choice is not None and (request.choice.kind, request.choice.typed) == ("event", "player_")
     outside = text.index("public void Event_Death")
     assert request_from_view(text, outside, old, False).choice is None
+
+
+def test_the_processor_arms_on_a_quote_the_suggestion_opens() -> None:
+    asked: list[str] = []
+
+    def later(generated: str) -> StringChoice | None:
+        asked.append(generated)
+        return StringChoice("event", EVENTS, "") if generated.endswith('HookEvent("') else None
+
+    processor = ChoiceProcessor(TokenPieces(VOCAB), None, later)
+    assert processor.decoder is None
+    processor.advance(b"x", "\tx")  # no quote: nobody is asked
+    processor.advance(b'"', '\tx("')
+    assert asked == ['\tx("'] and processor.decoder is None  # a free string
+    processor.advance(b'"', '\tHookEvent("')
+    assert processor.decoder is not None and processor.decoder.active and processor.strings == 1
+    processor.advance(b"tank", '\tHookEvent("tank')
+    processor.advance(b"_", '\tHookEvent("tank_')
+    processor.advance(b"spawn", '\tHookEvent("tank_spawn')
+    processor.advance(b'",', '\tHookEvent("tank_spawn",')
+    assert not processor.decoder.active and len(asked) == 2  # the closing quote is the decoder's
+
+
+def test_choice_after_reads_the_generated_text_in_place(make_view) -> None:  # type: ignore[no-untyped-def]
+    view, at = make_view(PLUGIN % "|")
+    text = view.source.decode()
+    offset = len(view.source[:at].decode())
+    request = request_from_view(text, offset, view, True, view.path)
+    assert request.choice is not None and request.choice_after is not None
+    line = 'player_death", Event_Death);\n    '
+    later = request.choice_after(line + 'HookEvent("player_')
+    assert later is not None and (later.kind, later.typed) == ("event", "player_")
+    assert request.choice_after(line + 'PrintToServer("') is None
+    assert request.choice_after('player_death");') is None  # a closing quote

@@ -1,7 +1,7 @@
 """Constrained names in inline completion: how often the model names a real event, event field or
 netprop, with and without the constraint, and what the constraint costs per suggestion.
 
-    python bench/constrained.py [--tokens 16] [--gguf PATH] [--json OUT]
+    python bench/constrained.py [--tokens 16] [--open-tokens 48] [--gguf PATH] [--json OUT]
 
 The model is the real pretrained one (SmolLM2-135M-Instruct Q4_1, spcopilot.server.ai.pretrained)
 unless --gguf names another; one llama.cpp thread (the server's default on 2 cores). The prompts
@@ -14,8 +14,13 @@ model, once free and once constrained, one right after the other in alternating 
 unmeasured pass over the prompt (so both reuse its KV cache and machine load hits both alike), greedy and with the server's default sampling (seeded). A suggestion "names a real X" when
 the string it closes is one of the catalogue's names for that argument (an unclosed string is a
 miss). Cost: the model call's wall time per suggestion (median; ratio constrained/free) and per
-generated token, plus the cursor analysis and the one-off build of the token table. Prints the
-load average before and after and a markdown table; nothing asserts on it.
+generated token, plus the cursor analysis and the one-off build of the token table.
+
+Then 12 multi-line sites (a blank line in OnPluginStart after its HookEvents, or in a hooked
+callback): the strings the model opens itself there that the request's analysis says must be a
+catalogue name (`choice_after`), how many close on a real one, free and with the processor armed
+at each quote, and the cost per token of having the processor in the loop. Prints the load
+average before and after and markdown tables; nothing asserts on it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -81,6 +87,24 @@ NETPROP_SITES = [
 ]
 
 
+# Multi-line sites: a blank line where the model writes statements of its own, some of them
+# with strings it opens itself (HookEvent, field reads, netprops). (events hooked, where)
+OPEN_SITES = [
+    (("round_start", "tank_spawn"), "start"),
+    (("player_death",), "start"),
+    (("witch_killed", "player_hurt"), "start"),
+    (("heal_success",), "start"),
+    (("player_hurt",), "callback"),
+    (("player_death",), "callback"),
+    (("tank_spawn",), "callback"),
+    (("revive_success",), "callback"),
+    (("weapon_fire",), "callback"),
+    (("infected_hurt",), "callback"),
+    (("player_incapacitated",), "callback"),
+    (("charger_carry_start",), "callback"),
+]
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     kind: str
@@ -113,6 +137,22 @@ def sites() -> list[Site]:
     return out
 
 
+def open_sites() -> list[Site]:
+    out = []
+    for events, where in OPEN_SITES:
+        hooks = "".join(f'\tHookEvent("{e}", {_callback(e)});\n' for e in events)
+        if where == "start":
+            before = f"{HEAD}public void OnPluginStart()\n{{\n{hooks}\t"
+            out.append(Site("multi-line", before + "\n}\n", len(before)))
+        else:
+            cb = _callback(events[0])
+            before = (f"{HEAD}public void OnPluginStart()\n{{\n{hooks}}}\n\n"
+                      f"public void {cb}(Event event, const char[] name, bool dontBroadcast)\n{{\n"
+                      f'\tint client = GetClientOfUserId(event.GetInt("userid"));\n\t')  # fmt: skip
+            out.append(Site("multi-line", before + "\n}\n", len(before)))
+    return out
+
+
 def load_average() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -123,6 +163,9 @@ def load_average() -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--tokens", type=int, default=16, help="answer length cap per suggestion (default 16)")
+    ap.add_argument(
+        "--open-tokens", type=int, default=48, help="answer length cap of multi-line suggestions (default 48)"
+    )
     ap.add_argument("--gguf", type=Path, help="a GGUF model (default: the real pretrained one)")
     ap.add_argument("--json", type=Path, help="write the raw results here")
     args = ap.parse_args()
@@ -132,6 +175,7 @@ def main() -> int:
     from spcopilot.server.ai.backends.llamacpp import LlamaCppBackend
     from spcopilot.server.ai.config import AISettings
     from spcopilot.server.ai.inline.prompt import build_inline_prompt
+    from spcopilot.server.ai.inline.request import request_from_view
     from spcopilot.server.ai.pretrained import pretrained_model
     from spcopilot.server.ai.prompts.context import build_context
     from spcopilot.server.features.completion import string_choice
@@ -183,6 +227,27 @@ def main() -> int:
                 rows.append({"kind": site.kind, "sampling": label, "mode": mode, "typed": choice.typed,
                              "name": name, "exists": name in choice.names, "ms": ms,
                              "tokens": done.usage.completion_tokens, "text": done.text})  # fmt: skip
+    open_rows: list[dict[str, object]] = []
+    for number, site in enumerate(open_sites()):
+        source = site.text.encode("utf-8")
+        view = DocumentView(source, parse(source), "bench.sp")
+        request = request_from_view(site.text, site.offset, view, True, "bench.sp")
+        assert request.choice is None and request.choice_after is not None
+        context = build_context(site.text, site.text[: site.offset].count("\n"), "l4d2",
+                                [h.event for h in view.model.hooks if h.event], None, view.model.is_defined)  # fmt: skip
+        prompt = build_inline_prompt(backend, site.text, site.offset, "bench.sp", context, True)
+        backend.complete(prompt.prompt, GenerationOptions(max_tokens=1, temperature=0.0))
+        order = ("free", "constrained") if number % 2 else ("constrained", "free")
+        for label, base in samplings.items():
+            options = replace(base, stop=prompt.stops, max_tokens=args.open_tokens)
+            for mode in order:
+                later = request.choice_after if mode == "constrained" else None
+                t0 = time.perf_counter()
+                done = backend.complete(prompt.prompt, replace(options, choice_after=later))
+                ms = (time.perf_counter() - t0) * 1000
+                found = catalogue_strings(done.text, request.choice_after)
+                open_rows.append({"sampling": label, "mode": mode, "strings": found, "ms": ms,
+                                  "tokens": done.usage.completion_tokens, "text": done.text})  # fmt: skip
     after = load_average()
 
     print(f"\n{len(sites())} sites; cursor analysis {statistics.median(detect_ms):.2f} ms median per site; "
@@ -202,10 +267,41 @@ def main() -> int:
     half = len(greedy) // 2
     for free, kept in list(zip(greedy[:half], greedy[half:], strict=True))[::3]:
         print(f"  {free['kind']:<11} {free['typed']!r:<14} {free['name']!s:<28} → {kept['name']}")
+    print(f"\nMulti-line suggestions ({len(open_sites())} blank lines in OnPluginStart or a hooked callback, "
+          f"{args.open_tokens} tokens at most): the catalogue strings the model opens itself\n")  # fmt: skip
+    print("| sampling | catalogue strings real, free | real, constrained | ms/token free → constrained |")
+    print("|---|---|---|---|")
+    for label in samplings:
+        free = [r for r in open_rows if r["sampling"] == label and r["mode"] == "free"]
+        kept = [r for r in open_rows if r["sampling"] == label and r["mode"] == "constrained"]
+        print(f"| {label} | {_strings(free)} | {_strings(kept)} | {_per_token(free)} → {_per_token(kept)} |")
     if args.json:
-        args.json.write_text(json.dumps({"rows": rows, "detect_ms": detect_ms, "table_ms": table_ms}, indent=1))
+        args.json.write_text(json.dumps({"rows": rows, "open_rows": open_rows, "detect_ms": detect_ms,
+                                         "table_ms": table_ms}, indent=1))  # fmt: skip
     backend.close()
     return 0
+
+
+def catalogue_strings(text: str, choice_after: Callable[[str], object]) -> list[bool]:
+    """For each string `text` opens that the request's analysis says must be a catalogue name:
+    whether it closes on one (on its line)."""
+    out = []
+    at = 0
+    while (quote := text.find('"', at)) >= 0:
+        choice = choice_after(text[: quote + 1])
+        end = text.find('"', quote + 1)
+        if choice is not None:
+            content = text[quote + 1 : end] if end >= 0 else None
+            out.append(content is not None and "\n" not in content and content in choice.names)  # type: ignore[attr-defined]
+        if end < 0:
+            break
+        at = end + 1
+    return out
+
+
+def _strings(rows: list[dict[str, object]]) -> str:
+    found = [ok for r in rows for ok in r["strings"]]  # type: ignore[attr-defined]
+    return f"{sum(found)}/{len(found)}" + (f" ({100 * sum(found) / len(found):.0f} %)" if found else "")
 
 
 def _fields(options: object) -> dict[str, object]:

@@ -27,6 +27,7 @@ from spcopilot.diagnostics.knowledge.events import (
 from spcopilot.diagnostics.knowledge.netprops import VALUE_OF_ACCESSOR, l4d2_netprops
 from spcopilot.diagnostics.semantic import Decl
 from spcopilot.diagnostics.semantic import symbols as k
+from spcopilot.diagnostics.semantics import parameters
 from spcopilot.server.ai.backends.base import StringChoice
 from spcopilot.server.features import docs
 from spcopilot.server.features.callback_stub import callback_candidates
@@ -163,10 +164,24 @@ def string_choice(view: DocumentView, offset: int) -> StringChoice | None:
     if not found:
         return None
     kind = _CHOICE_KINDS[found[0].kind]
-    if kind == "event field" and not hooked_events(view, call.open_paren):
+    if kind == "event field" and not (
+        hooked_events(view, call.open_paren) and _reads_callback_event(view, call, offset)
+    ):
         return None
     typed = view.source[cursor.string_start : offset].decode("utf-8", "replace")
     return StringChoice(kind, tuple(sorted({c.label for c in found})), typed)
+
+
+def _reads_callback_event(view: DocumentView, call: Call, offset: int) -> bool:
+    """The getter reads the enclosing callback's first parameter (its Event), as the event rules
+    require: `kv.GetString("key", …)` in the same callback is a KeyValues key, not a field."""
+    event_var = call.receiver if call.receiver is not None else argument_text(view.source, call, 0, offset)
+    found = view.function_at(call.open_paren)
+    if found is not None:
+        params = parameters(found[1], view.source)
+        return bool(params) and params[0][0] == event_var
+    heads = list(_FUNCTION_HEAD.finditer(view.source, max(0, call.open_paren - 16384), call.open_paren))
+    return bool(heads) and heads[-1].group(2).decode() == event_var
 
 
 def _event_names(view: DocumentView, start: int, end: int, *, quoted: bool) -> list[Candidate]:
@@ -256,7 +271,7 @@ def hooked_events(view: DocumentView, offset: int) -> set[str]:
     return {e for e in events or () if e in catalogue}
 
 
-_FUNCTION_HEAD = re.compile(rb"(?:public\s+)?(?:void|Action)\s+([A-Za-z_]\w*)\s*\(\s*Event\s+\w+")
+_FUNCTION_HEAD = re.compile(rb"(?:public\s+)?(?:void|Action)\s+([A-Za-z_]\w*)\s*\(\s*Event\s+(\w+)")
 
 
 def _function_name_before(source: bytes, offset: int) -> str:

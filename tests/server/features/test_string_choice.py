@@ -60,6 +60,17 @@ def test_fields_of_the_callbacks_hooked_events_only(make_view) -> None:  # type:
     assert "dmg_health" in expected and "tank_spawn" not in expected
 
 
+def test_fields_only_of_the_callbacks_event(make_view) -> None:  # type: ignore[no-untyped-def]
+    for callback in [
+        'KeyValues kv = new KeyValues("x");\n    int v = kv.GetNum("|',
+        'KeyValues kv = new KeyValues("x");\n    char s[8];\n    kv.GetString("|", s, sizeof(s));',
+        'StringMap map = new StringMap();\n    int v;\n    map.GetValue("|", v);',
+        'Event other = CreateEvent("player_hurt");\n    int v = other.GetInt("|',
+        'int v = GetEventInt(view_as<Event>(0), "|',
+    ]:
+        assert choice_at(make_view, callback=callback) is None, callback
+
+
 def test_fields_need_known_hooked_events(make_view) -> None:  # type: ignore[no-untyped-def]
     view, at = make_view(
         "#include <sourcemod>\npublic void Unhooked(Event event, const char[] name, bool dontBroadcast)\n"

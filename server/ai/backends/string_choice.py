@@ -26,11 +26,13 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from spcopilot.diagnostics.knowledge.events import misnames
 from spcopilot.server.ai.backends.base import StringChoice
 
 QUOTE = b'"'
-# How close a written name must be to a catalogue name to be replaced by it (difflib ratio).
-NEAREST_CUTOFF = 0.6
+# How close a written name must be to a catalogue name to be replaced by it (difflib ratio; the
+# event rules' own threshold for "did you mean").
+NEAREST_CUTOFF = 0.75
 
 
 class TokenPieces:
@@ -135,15 +137,15 @@ class ChoiceProcessor:
 def nearest_choice(text: str, choice: StringChoice) -> str:
     """`text` continues a string that must name one of `choice.names`: when the name it closes is
     not one of them, the nearest one that starts with what is typed replaces it. Unchanged when the
-    string does not close on this line, when nothing typed fits a name, or when no name is near (the
-    guard reports it then)."""
+    string does not close on this line, when nothing typed fits a name, when the name is a known
+    misnamed event, or when no name is near (the guard reports or fixes it then)."""
     names = choice.remaining()
     end = text.find('"')
     if not names or end < 0 or "\n" in text[:end]:
         return text
     written = choice.typed + text[:end]
-    if written in choice.names:
-        return text
+    if written in choice.names or (choice.kind == "event" and written in misnames()):
+        return text  # (a known misname, `pounce`: the guard's SPC201 knows what was meant, `lunge_pounce`)
     near = difflib.get_close_matches(written, names, n=1, cutoff=NEAREST_CUTOFF)
     if not near:
         return text

@@ -56,6 +56,8 @@ def test_nearest_choice_for_backends_that_cannot_constrain() -> None:
     assert nearest_choice('hurt", Event_Hurt);', choice) == 'hurt", Event_Hurt);'  # a real name: as is
     assert nearest_choice('zzzzzzzzzz", E);', choice) == 'zzzzzzzzzz", E);'  # nothing near: the guard speaks
     assert nearest_choice("deth", choice) == "deth"  # the string is not closed
+    pounce = StringChoice("event", (*EVENTS, "lunge_pounce", "pounce_end"), "")
+    assert nearest_choice('pounce", E);', pounce) == 'pounce", E);'  # a known misname: the guard's SPC201 fixes it
     assert nearest_choice('x", E);', StringChoice("event", EVENTS, "my_")) == 'x", E);'  # typed starts no name
 
 

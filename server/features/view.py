@@ -131,7 +131,8 @@ class DocumentView:
         node = self.node_at(offset)
         if node is None:
             return None
-        function = node if node.type == "function_definition" else enclosing_function(node)
+        # From the root down (a walk up the parents costs depth²: seconds in 16,000 open `(`).
+        function = node if node.type == "function_definition" else enclosing_function(node, self.tree.root_node)
         if function is None:
             return None
         return function_name(function, self.source), function

@@ -74,6 +74,8 @@ def measure(job: tuple[str, int]) -> tuple[int, float, dict[str, float]]:
         project.open(uri, str(path), source.decode("utf-8"), 1)
         view = project.view(uri)
         assert view is not None
+        if not view.analysed:  # over max-file-mb: kept in sync, not analysed (every feature answers nothing)
+            return len(source), parse_ms, {}
         timed("bind", lambda: view.semantic)
         read, resolve = project.read, project.resolve_include(str(path))
         for at in cursors(source):
@@ -111,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
                     worst_ms = float("inf")
                     continue
                 size, parse_ms, times = outcome.value
+                if not times:
+                    print(f"| {kind} | {n:,} | {size / 1024:,.0f} | {parse_ms:,.1f} | not analysed (max-file-mb) |")
+                    continue
                 slowest = max(times.values())
                 worst_ms = max(worst_ms, slowest)
                 cells = " | ".join(f"{times[f]:,.1f}" for f in FEATURES)

@@ -20,6 +20,7 @@ import re
 import sys
 import tempfile
 import time
+from typing import Any
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -59,7 +60,7 @@ def measure(job: tuple[str, int]) -> tuple[int, float, dict[str, float]]:
     parse_ms = (time.perf_counter() - t0) * 1000
     times = dict.fromkeys(FEATURES, 0.0)
 
-    def timed(name: str, fn) -> object:  # type: ignore[no-untyped-def]
+    def timed(name: str, fn: Any) -> object:
         start = time.perf_counter()
         result = fn()
         times[name] += (time.perf_counter() - start) * 1000

@@ -155,7 +155,6 @@ def item_keys(tree: Tree, source: bytes) -> list[tuple[Node, bytes | None, int, 
     a key per item of the whole line would cost the line's length per item (64,000 `(` on one
     line: 4 GB of keys)."""
     out: list[tuple[Node, bytes | None, int, int]] = []
-    starts = LineIndex(source).line_starts
     run_start: Node | None = None
     for child in tree.root_node.children:
         kind = child.type
@@ -168,11 +167,15 @@ def item_keys(tree: Tree, source: bytes) -> list[tuple[Node, bytes | None, int, 
         first = run_start or child
         # A type alone on the line above (`Handle` ⏎ `g_h = null;`) is part of the declaration.
         run_start = child if kind == "old_global_variable_declaration" and is_bare_name(child) else None
-        start = starts[first.start_point.row]
-        last = child.end_point.row + 1
-        end = starts[last] if last < len(starts) else len(source)
-        if (first.start_byte - start) + (end - child.end_byte) > _SHARED_LINE:
-            out.append((child, None, start, first.start_point.row))
+        # The searches for the line ends are bounded, so a long line costs each item at most
+        # `_SHARED_LINE` bytes (a line index of the whole file would cost every edit its size).
+        lo = max(0, first.start_byte - _SHARED_LINE)
+        start = source.rfind(b"\n", lo, first.start_byte) + 1
+        end = source.find(b"\n", child.end_byte, child.end_byte + _SHARED_LINE) + 1
+        if end == 0 and child.end_byte + _SHARED_LINE >= len(source):
+            end = len(source)
+        if (start == 0 and lo > 0) or end == 0 or (first.start_byte - start) + (end - child.end_byte) > _SHARED_LINE:
+            out.append((child, None, first.start_byte, first.start_point.row))
             continue
         # Where the item itself lies in that text is part of the key: after an edit the same
         # line can hold an item that starts elsewhere (`void` taken by a broken item before it).

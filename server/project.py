@@ -141,7 +141,15 @@ class Project:
 
     def _new_workspace(self) -> Workspace:
         """The semantic model's workspace index (definition, references, rename...)."""
-        return Workspace(lambda path: self.index_for(path), self.root, read_only_predicate(self.config.include_dirs))
+        return Workspace(
+            lambda path: self.index_for(path), self.root, read_only_predicate(self.config.include_dirs), self._spared
+        )
+
+    def _spared(self, path: str) -> bool:
+        """A file the supervisor quarantined: not parsed from disk either (it took the server down)."""
+        return any(
+            (doc := self.documents.get(uri)) is not None and doc.document.path == path for uri in self.quarantined
+        )
 
     def _follow_logs(self, settings: ServerSettings, config: Config) -> None:
         """The error logs of setting `error-logs` (relative to the workspace root)."""
@@ -249,8 +257,8 @@ class Project:
         the last compile (until the file changes)."""
         doc = self.documents.get(uri)
         ours = self.diagnostics(uri, cancel)
-        if doc is None or not doc.document.path:
-            return ours
+        if doc is None or not doc.document.path or self.halted(uri) is not None:
+            return ours  # (a halted document is not parsed: the runtime errors' lines would need its tree)
         document = doc.document
         modified = _modified(os.stat(document.path).st_mtime_ns) if os.path.isfile(document.path) else None
         ours = self.runtime.merged_into(document.path, ours, document.source, document.tree, modified)

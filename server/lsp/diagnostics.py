@@ -168,14 +168,16 @@ class DiagnosticsPublisher:
                 items=convert.diagnostics(found, document.lines, document.encoding), result_id=result_id
             )
 
-        try:
-            return await self.server.analysis.background(run, uri)
-        except (Obsolete, AnalysisStopped):
-            # Its document changed, or the settings did, while it was linted: LSP's
-            # ServerCancelled asks the editor to pull again (an empty report would clear what
-            # it shows until then).
-            raise JsonRpcException("the document changed while it was linted", SERVER_CANCELLED,
-                                   {"retriggerRequest": True}) from None  # fmt: skip
+        for _ in range(2):  # stopped once by work on the whole project (settings, files): again
+            try:
+                return await self.server.analysis.background(run, uri)
+            except (Obsolete, AnalysisStopped):
+                continue
+        # Its document kept changing, or the settings did, while it was linted: LSP's
+        # ServerCancelled asks the editor to pull again (an empty report would clear what it
+        # shows until then).
+        raise JsonRpcException("the document or the settings changed while it was linted", SERVER_CANCELLED,
+                               {"retriggerRequest": True})  # fmt: skip
 
     async def workspace_report(self, previous: list[types.PreviousResultId]) -> types.WorkspaceDiagnosticReport:
         """Every file we know of: closed files from the background lint, open ones as they are.

@@ -45,10 +45,17 @@ def device_description(device: str) -> str:
 
 
 def run_record(
-    stage: str, config: dict[str, Any], data: dict[str, Any], metrics: dict[str, Any], plan: Any, started: float
+    stage: str,
+    config: dict[str, Any],
+    data: dict[str, Any],
+    metrics: dict[str, Any],
+    plan: Any,
+    started: float,
+    base: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "stage": stage,
+        "base": base,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "seconds": round(time.time() - started, 1),
         "engine": plan.engine,

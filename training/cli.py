@@ -263,6 +263,12 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    import os
+
+    # Idle OpenMP threads sleep instead of spinning: on a machine busy with other work, spinning threads
+    # that wait for a descheduled peer made a 2-thread CPU step 6x slower than 1 thread (README, training).
+    # Read when torch loads its OpenMP runtime, which is below: nothing heavy is imported before a command runs.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from spcopilot.training.config import load_config
 
     overrides = {
@@ -279,7 +285,7 @@ def run_train(args: argparse.Namespace) -> int:
         config.dpo.adapter = args.adapter
     from spcopilot.training.trainers import run_dpo, run_sft
 
-    adapter = (run_sft if args.stage == "sft" else run_dpo)(config, overwrite=args.overwrite)
+    adapter = (run_sft if args.stage == "sft" else run_dpo)(config, overwrite=args.overwrite, say=_say)
     print(f"adapter: {adapter} (training.json inside)")
     return 0
 
@@ -320,3 +326,7 @@ def run_openai_cancel(args: argparse.Namespace) -> int:
 
     cancel(args.job, args.base_url)
     return 0
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)

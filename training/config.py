@@ -48,6 +48,7 @@ class StageSettings:
     # SFT only
     include_fim: bool = True  # train on the FIM holes as well as the chat examples
     fim_family: str = "auto"  # auto (from the tokenizer's FIM tokens), none, or a family name
+    include_files: bool = False  # also train on the sanitised sources as plain code (train/files.jsonl)
     # DPO only
     beta: float = 0.1
     adapter: str = ""  # start from this (SFT) adapter; empty: a fresh LoRA on the base model
@@ -60,6 +61,7 @@ class TrainConfig:
     output_dir: str = "runs/spcopilot"
     engine: str = "auto"
     device: str = "auto"
+    cpu_threads: int = 0  # torch's CPU threads (0: its default, every core)
     max_seq_length: int = 4096
     load_in_4bit: bool = False
     bf16: bool = True
@@ -168,5 +170,7 @@ def check(config: TrainConfig) -> None:
             raise TrainingError(f"{name}: batch size and gradient accumulation must be at least 1")
         if stage.learning_rate <= 0:
             raise TrainingError(f"{name}.learning_rate must be positive")
+    if config.cpu_threads < 0:
+        raise TrainingError("cpu_threads must be 0 (every core) or more")
     if config.max_seq_length < 64:
         raise TrainingError("max_seq_length must be at least 64 tokens")

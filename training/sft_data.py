@@ -7,6 +7,11 @@
   llama.cpp backend chooses it), then the middle and the family's end-of-middle token: the model
   learns the serving format, byte for byte. A model without FIM tokens gets the server's
   prefix-only prompt.
+- Plugin sources (`include_files`): the sanitised files of `train/files.jsonl` as plain code, cut
+  into windows of `max_length` tokens, the loss on every token (continued pretraining: what a
+  base that has seen little SourcePawn needs most, and what a prefix-only model is served with).
+  The held-out repositories' files (`eval/files.jsonl`) join the evaluation set, so the eval loss
+  includes the perplexity of held-out code.
 - DPO pairs: the conversational prompt/chosen/rejected columns trl expects.
 
 `datasets.map(num_proc=dataset_num_proc)` does the tokenizing.
@@ -110,8 +115,27 @@ def tokenize_fim(row: dict, tokenizer: Any, family: FimFamily | None, max_length
     return {"input_ids": ids, "labels": labels}
 
 
+def tokenize_files(batch: dict[str, list], tokenizer: Any, max_length: int) -> dict[str, list[list[int]]]:
+    """Each source as windows of at most `max_length` tokens (the last one shorter); loss on every token.
+    A window of fewer than 16 tokens (a file's tail) is dropped: too little to learn from."""
+    inputs: list[list[int]] = []
+    for text in batch["text"]:
+        ids = _ids(tokenizer(text, add_special_tokens=False))
+        if tokenizer.eos_token_id is not None:
+            ids.append(tokenizer.eos_token_id)
+        inputs += [ids[at : at + max_length] for at in range(0, len(ids), max_length) if len(ids) - at >= 16]
+    return {"input_ids": inputs, "labels": [list(ids) for ids in inputs]}
+
+
 def sft_datasets(
-    data: Path, tokenizer: Any, max_length: int, include_fim: bool, family_name: str, num_proc: int
+    data: Path,
+    tokenizer: Any,
+    max_length: int,
+    include_fim: bool,
+    family_name: str,
+    num_proc: int,
+    include_files: bool = False,
+    seed: int = 0,
 ) -> tuple[Any, Any, DataInfo]:
     """(train, eval or None, what was read) as tokenized `datasets.Dataset`s."""
     import datasets
@@ -120,9 +144,9 @@ def sft_datasets(
     family = fim_family(tokenizer, family_name) if include_fim else None
     info.fim_family = family.name if family else ("none (prefix only)" if include_fim else "not used")
 
-    def build(chat: list[dict], holes: list[dict]) -> Any:
+    def build(chat: list[dict], holes: list[dict], files: list[dict]) -> Any:
         parts = []
-        procs = num_proc if len(chat) + len(holes) >= 64 else None
+        procs = num_proc if len(chat) + len(holes) + len(files) >= 64 else None
         if chat:
             ds = datasets.Dataset.from_list([{"messages": r["messages"]} for r in chat])
             parts.append(
@@ -146,20 +170,35 @@ def sft_datasets(
                     desc="tokenizing FIM holes",
                 )
             )
+        if files:
+            ds = datasets.Dataset.from_list([{"text": r["text"]} for r in files])
+            parts.append(
+                ds.map(
+                    tokenize_files,
+                    batched=True,
+                    fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
+                    remove_columns=["text"],
+                    num_proc=procs,
+                    desc="tokenizing plugin sources",
+                )
+            )
         if not parts:
             return None
-        return datasets.concatenate_datasets(parts).shuffle(seed=0)
+        return datasets.concatenate_datasets(parts).shuffle(seed=seed)
 
     train_chat = read_records(data / "train" / "chat.jsonl", info, required=True)
     train_holes = read_records(data / "train" / "fim.jsonl", info, required=False) if include_fim else []
     eval_chat = read_records(data / "eval" / "chat.jsonl", info, required=False)
     eval_holes = read_records(data / "eval" / "holes.jsonl", info, required=False) if include_fim else []
+    train_files = read_records(data / "train" / "files.jsonl", info, required=True) if include_files else []
+    eval_files = read_records(data / "eval" / "files.jsonl", info, required=False) if include_files else []
     _check_shapes(train_chat + eval_chat, ("messages",))
     _check_shapes(train_holes + eval_holes, ("prefix", "suffix", "middle"))
-    train = build(train_chat, train_holes)
+    _check_shapes(train_files + eval_files, ("text",))
+    train = build(train_chat, train_holes, train_files)
     if train is None or len(train) == 0:
         raise DatasetError(f"{data}/train has no examples: nothing to train on")
-    return train, build(eval_chat, eval_holes), info
+    return train, build(eval_chat, eval_holes, eval_files), info
 
 
 def _check_shapes(records: list[dict], keys: Sequence[str]) -> None:

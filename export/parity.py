@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from spcopilot.export import DEFAULT_MAX_LOGIT_DIFF, RELATIVE_MAX_LOGIT_DIFF
 from spcopilot.export.gguf_check import open_gguf
 from spcopilot.export.special_tokens import find_tokens
 
@@ -89,6 +90,16 @@ def reference_logits(hf_dir: Path, hf_tokenizer: Any, prompts: Sequence[str]) ->
     del model
     gc.collect()
     return reference
+
+
+def logit_scale(reference: Reference) -> float:
+    """The largest |logit| the reference gives at the last position of a prompt."""
+    return max(float(abs(logits[-1]).max()) for logits in reference.logits)
+
+
+def default_gate(reference: Reference) -> float:
+    """The f16 gate when none is given: relative to the model's logit scale, with a floor."""
+    return max(DEFAULT_MAX_LOGIT_DIFF, RELATIVE_MAX_LOGIT_DIFF * logit_scale(reference))
 
 
 def measure(gguf: Path, reference: Reference, on_prompt: Callable[[], None] | None = None) -> ParityFigures:

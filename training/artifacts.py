@@ -68,6 +68,20 @@ def run_record(
     }
 
 
+def distribution(trainer: Any) -> dict[str, Any]:
+    """How the run was spread: processes, accelerate's distributed type, FSDP or not (what the record shows)."""
+    accelerator = getattr(trainer, "accelerator", None)
+    state = getattr(accelerator, "state", None)
+    kind = getattr(state, "distributed_type", None)
+    plugin = getattr(state, "fsdp_plugin", None)
+    return {
+        "processes": int(getattr(accelerator, "num_processes", 1) or 1),
+        "type": getattr(kind, "value", str(kind)) if kind is not None else "NO",
+        "backend": getattr(state, "backend", None),
+        "fsdp_version": getattr(plugin, "fsdp_version", None) if getattr(trainer, "is_fsdp_enabled", False) else None,
+    }
+
+
 def _save_weights(trainer: Any, folder: Path, main: bool) -> None:
     """The trained adapter only: trl's DPO keeps a frozen `ref` copy of the adapter in the same
     PeftModel, which is not part of the result."""

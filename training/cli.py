@@ -286,7 +286,7 @@ def run_train(args: argparse.Namespace) -> int:
     from spcopilot.training.trainers import run_dpo, run_sft
 
     adapter = (run_sft if args.stage == "sft" else run_dpo)(config, overwrite=args.overwrite, say=_say)
-    print(f"adapter: {adapter} (training.json inside)")
+    _say(f"adapter: {adapter} (training.json inside)")
     return 0
 
 
@@ -329,4 +329,8 @@ def run_openai_cancel(args: argparse.Namespace) -> int:
 
 
 def _say(text: str) -> None:
-    print(text, flush=True)
+    """Print from the main process only (under `accelerate launch` every process runs the command)."""
+    import os
+
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(text, flush=True)

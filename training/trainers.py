@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from spcopilot.training.artifacts import run_record, save_adapter
+from spcopilot.training.artifacts import distribution, run_record, save_adapter
 from spcopilot.training.config import StageSettings, TrainConfig
 from spcopilot.training.engines import BaseModel, Plan, load_model, plan, resolve_base
 from spcopilot.training.errors import TrainingError
@@ -108,7 +108,19 @@ def _first(dataset: Any, count: int) -> Any:
     return dataset.select(range(count))
 
 
-def _train(trainer: Any, resume: bool, eval_dataset: Any) -> dict[str, Any]:
+def _check_sharding(trainer: Any, say: Say) -> None:
+    """accelerate (1.15) turns its FSDP config on only across accelerators: on CPUs the processes form a
+    MULTI_CPU (gloo) group and the config is silently dropped. Say so rather than let a run look sharded."""
+    wanted = os.environ.get("ACCELERATE_USE_FSDP", "false").lower() == "true"
+    if wanted and not getattr(trainer, "is_fsdp_enabled", False):
+        say(
+            "the FSDP config is not in effect: accelerate shards a model only across GPUs (or other accelerators); "
+            "on CPUs these processes train as plain data parallel (DDP over gloo), each holding the whole model"
+        )
+
+
+def _train(trainer: Any, resume: bool, eval_dataset: Any, say: Say) -> dict[str, Any]:
+    _check_sharding(trainer, say)
     result = trainer.train(resume_from_checkpoint=True if resume else None)
     metrics = {f"train/{k}": v for k, v in result.metrics.items()}
     if eval_dataset is not None:
@@ -118,6 +130,7 @@ def _train(trainer: Any, resume: bool, eval_dataset: Any) -> dict[str, Any]:
         last = {k: v for k, v in done[-1].items() if k.startswith("eval_")} if done else trainer.evaluate()
         metrics |= {f"eval/{k}": v for k, v in last.items()} | {"eval/step": step}
     metrics["steps"] = trainer.state.global_step
+    metrics["distributed"] = distribution(trainer)
     metrics["log_history"] = trainer.state.log_history[-20:]
     return metrics
 
@@ -168,7 +181,7 @@ def run_sft(config: TrainConfig, overwrite: bool = False, say: Say = log.warning
     trainer = SFTTrainer(
         model=model, args=args, train_dataset=train, eval_dataset=evaluation, processing_class=tokenizer
     )
-    metrics = _train(trainer, _resume_from(config, out), evaluation)
+    metrics = _train(trainer, _resume_from(config, out), evaluation, say)
     record = run_record("sft", config.to_json(), info.to_json(), metrics, chosen, started, base.to_json())
     return save_adapter(trainer, tokenizer, out / "adapter", record)
 
@@ -200,7 +213,7 @@ def run_dpo(config: TrainConfig, overwrite: bool = False, say: Say = log.warning
         log.warning(
             "%d of %d DPO pairs were dropped: their prompts exceed max_seq_length", len(train) - kept, len(train)
         )
-    metrics = _train(trainer, _resume_from(config, out), evaluation)
+    metrics = _train(trainer, _resume_from(config, out), evaluation, say)
     data = info.to_json() | {"started_from_adapter": stage.adapter, "pairs_used": kept}
     record = run_record("dpo", config.to_json(), data, metrics, chosen, started, base.to_json())
     return save_adapter(trainer, tokenizer, out / "adapter", record)

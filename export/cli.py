@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"  {figures.file}: max |Δlogit| {figures.max_abs_diff_last:.4f} (last token), "
             f"{figures.max_abs_diff_all:.4f} (all positions); top-1 agreement "
-            f"{figures.top1_agreement_last:.0%} (last), {figures.top1_agreement_all:.1%} (all {figures.positions})"
+            f"{figures.top1_agreement_last:.0%} (last), {figures.top1_agreement_all:.1%} (all {figures.positions}), "
+            f"{figures.top1_agreement_decisive:.1%} (the {figures.decisive_positions} decisive)"
         )
     for kind, path in result.ggufs.items():
         print(f"  {kind:7} {path.name}")

@@ -114,6 +114,8 @@ def dequantized_base(gguf: Path, cache_root: Path | None = None) -> DequantizedB
             if not record.is_file():
                 _build(gguf, digest, base, target)
     info = json.loads(record.read_text("utf-8"))
+    # the cache is keyed by content: the record names the file it was first built from, the caller this one
+    info["first_built_from"], info["source"] = info["source"], str(gguf)
     return DequantizedBase(gguf, target, info)
 
 

@@ -70,6 +70,7 @@ class ExportResult:
     parity: list[ParityFigures]
     checks: list[GgufReport]
     manifest: dict[str, Any]
+    gate: float | None = None  # the f16 parity gate applied (None: parity skipped)
 
 
 def model_name(options: ExportOptions) -> str:
@@ -239,6 +240,7 @@ def _export(
             checks.append(check_gguf(path, hf_dir, hf_tokenizer, strict_tokenizer=fallback_used))
             advance()
     parity: list[ParityFigures] = []
+    limit: float | None = None
     if options.parity_prompts > 0:
         vocabulary = hf_vocabulary(hf_dir)
         prompts = parity_prompts(hf_tokenizer, vocabulary, options.parity_prompts)
@@ -280,7 +282,7 @@ def _export(
         if gguf_base is not None:
             manifest["source"]["base"]["dequantized_from"] = gguf_base
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
-    return ExportResult(out, {k: out / p.name for k, p in ggufs.items()}, parity, checks, manifest)
+    return ExportResult(out, {k: out / p.name for k, p in ggufs.items()}, parity, checks, manifest, limit)
 
 
 def parity_report(parity: list[ParityFigures], limit: float, relative: bool, scale: float) -> dict[str, Any]:

@@ -46,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--output-dir", help="override output_dir")
         p.add_argument("--device", choices=("auto", "cuda", "cpu"), help="override device")
         p.add_argument("--max-steps", type=int, help=f"override {stage}.max_steps")
+        p.add_argument("--seed", type=int, help="override seed (LoRA initialisation, data order, dropout)")
         p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
         p.add_argument("--overwrite", action="store_true", help="replace an existing adapter")
         if stage == "dpo":
@@ -277,6 +278,7 @@ def run_train(args: argparse.Namespace) -> int:
         "output_dir": args.output_dir,
         "device": args.device,
         "resume": True if args.resume else None,
+        "seed": args.seed,
     }
     config = load_config(args.config, overrides)
     if args.max_steps is not None:

@@ -195,3 +195,17 @@ def test_resume_continues_from_the_latest_checkpoint(
     assert steps == [3]  # one new step after checkpoint-3, not a run from the start
     record = json.loads((sft_run / "sft" / "adapter" / "training.json").read_text())
     assert record["config"]["resume"] is True and record["metrics"]["steps"] == 4
+
+
+def test_the_seed_decides_the_adapter(tiny_model, prepared: Path, tmp_path: Path, single_thread) -> None:
+    """Same seed, same adapter (LoRA's initial matrices and the data order follow it); another seed, another."""
+    pytest.importorskip("trl")
+    from safetensors.numpy import load_file
+
+    trained = {}
+    for name, seed in (("a", "42"), ("b", "42"), ("c", "7")):
+        args = train_args("sft", tiny_model.hf_dir, prepared, tmp_path / name, "--max-steps", "1", "--seed", seed)
+        assert main(args) == 0
+        trained[name] = load_file(tmp_path / name / "sft" / "adapter" / "adapter_model.safetensors")
+    assert all((trained["a"][k] == trained["b"][k]).all() for k in trained["a"])
+    assert any(not (trained["a"][k] == trained["c"][k]).all() for k in trained["a"] if "lora_A" in k)

@@ -20,7 +20,7 @@ from typing import Any
 
 from spcopilot.diagnostics.model import Severity
 from spcopilot.diagnostics.parsing import Tree
-from spcopilot.server.ai.backends.base import NEVER_CANCELLED, CancelToken, GenerationOptions, Usage
+from spcopilot.server.ai.backends.base import NEVER_CANCELLED, CancelToken, Usage
 from spcopilot.server.ai.inline.cache import SuggestionCache
 from spcopilot.server.ai.inline.feedback import FeedbackLog, Shown
 from spcopilot.server.ai.inline.filters import FilterContext, postprocess
@@ -95,10 +95,9 @@ class InlineCompleter:
         context = build_context(text, line, request.game, request.hooked_events, request.lookup, request.defined_here)
         prompt = build_inline_prompt(backend, text, offset, request.path, context, multi)
         settings = self.copilot.settings
-        options = GenerationOptions(
-            max_tokens=settings.inline_max_tokens,
-            temperature=settings.temperature,
-            stop=prompt.stops,
+        options = settings.generation_options(
+            settings.inline_max_tokens,
+            prompt.stops,
             timeout_s=settings.inline_time_cap_ms / 1000 if settings.inline_time_cap_ms else None,
         )
         started = time.perf_counter()

@@ -1,7 +1,11 @@
 """The trainers' datasets, tokenized here so the loss covers exactly the answer.
 
 - Chat examples: the model's own chat template renders the conversation; the loss covers the
-  assistant's turn (the prompt's tokens are labelled -100).
+  assistant's turn (the prompt's tokens are labelled -100). `data prepare` writes the server's
+  full system prompt; the server gives a small model (under 1B parameters, or a narrow window) its
+  compact one instead (`system_prompt_for`), so the trainer swaps it in: the model learns with the
+  prompt it will be served with. An example longer than `max_length` is left out whole (counted as
+  `chat_too_long`), never cut: a cut answer teaches plugins that stop mid-function.
 - FIM holes: the server's own inline prompt (`build_inline_prompt`: its window, its context
   notes, the FIM template of the model's family, chosen from the tokenizer's FIM tokens as the
   llama.cpp backend chooses it), then the middle and the family's end-of-middle token: the model
@@ -27,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from spcopilot.server.ai.prompts.fim import FAMILIES, FimFamily, candidate_tokens, family_for_tokens
+from spcopilot.server.ai.prompts.system import system_prompt
 from spcopilot.training.audit import read_jsonl
 from spcopilot.training.errors import DatasetError, TrainingError
 from spcopilot.training.holes import serving_prompt
@@ -39,9 +44,22 @@ class DataInfo:
     files: dict[str, str] = field(default_factory=dict)  # path -> sha256
     counts: dict[str, int] = field(default_factory=dict)
     fim_family: str = ""
+    system_prompt: str = "as written"  # "compact": the server's prompt for a small model was swapped in
+    left_out: dict[str, int] = field(default_factory=dict)  # e.g. chat_too_long: examples left out whole
 
     def to_json(self) -> dict[str, Any]:
-        return {"files": self.files, "counts": self.counts, "fim_family": self.fim_family}
+        return {"files": self.files, "counts": self.counts, "fim_family": self.fim_family,
+                "system_prompt": self.system_prompt, "left_out": self.left_out}  # fmt: skip
+
+
+def serving_messages(messages: list[dict], system: str | None) -> list[dict]:
+    """The conversation with the system prompt the server gives this model: the server's full prompt
+    (what `data prepare` writes) becomes `system`; any other system message stays as it is."""
+    if system is None or not messages or messages[0].get("role") != "system":
+        return messages
+    if messages[0].get("content") != system_prompt():
+        return messages
+    return [{"role": "system", "content": system}, *messages[1:]]
 
 
 def sha256(path: Path) -> str:
@@ -90,15 +108,18 @@ def _ids(encoded: Any) -> list[int]:
     return list(encoded)
 
 
-def tokenize_chat(record: dict, tokenizer: Any, max_length: int) -> dict[str, list[int]]:
-    messages = record["messages"]
+def tokenize_chat(record: dict, tokenizer: Any, max_length: int, system: str | None = None) -> dict[str, list[int]]:
+    """Input ids and labels (the assistant's turn); both empty when the example is longer than max_length."""
+    messages = serving_messages(record["messages"], system)
     prompt = _ids(tokenizer.apply_chat_template(messages[:-1], add_generation_prompt=True, tokenize=True))
     full = _ids(tokenizer.apply_chat_template(messages, tokenize=True))
     shared = 0
     while shared < min(len(prompt), len(full)) and prompt[shared] == full[shared]:
         shared += 1
     labels = [IGNORE] * shared + full[shared:]
-    return {"input_ids": full[:max_length], "labels": labels[:max_length]}
+    if len(full) > max_length:
+        return {"input_ids": [], "labels": []}
+    return {"input_ids": full, "labels": labels}
 
 
 def tokenize_fim(row: dict, tokenizer: Any, family: FimFamily | None, max_length: int) -> dict[str, list[int]]:
@@ -136,28 +157,34 @@ def sft_datasets(
     num_proc: int,
     include_files: bool = False,
     seed: int = 0,
+    system: str | None = None,
 ) -> tuple[Any, Any, DataInfo]:
-    """(train, eval or None, what was read) as tokenized `datasets.Dataset`s."""
+    """(train, eval or None, what was read) as tokenized `datasets.Dataset`s; `system`: the system
+    prompt the server gives this model, swapped in for the full one."""
     import datasets
 
     info = DataInfo()
+    if system is not None and system != system_prompt():
+        info.system_prompt = "compact"
     family = fim_family(tokenizer, family_name) if include_fim else None
     info.fim_family = family.name if family else ("none (prefix only)" if include_fim else "not used")
 
-    def build(chat: list[dict], holes: list[dict], files: list[dict]) -> Any:
+    def build(split: str, chat: list[dict], holes: list[dict], files: list[dict]) -> Any:
         parts = []
         procs = num_proc if len(chat) + len(holes) + len(files) >= 64 else None
         if chat:
             ds = datasets.Dataset.from_list([{"messages": r["messages"]} for r in chat])
-            parts.append(
-                ds.map(
-                    tokenize_chat,
-                    fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
-                    remove_columns=["messages"],
-                    num_proc=procs,
-                    desc="tokenizing chat examples",
-                )
+            tokenized = ds.map(
+                tokenize_chat,
+                fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "system": system},
+                remove_columns=["messages"],
+                num_proc=procs,
+                desc="tokenizing chat examples",
             )
+            fitting = tokenized.filter(lambda row: len(row["input_ids"]) > 0, desc="chat examples that fit")
+            key = f"{split}/chat_too_long"
+            info.left_out[key] = info.left_out.get(key, 0) + len(tokenized) - len(fitting)
+            parts.append(fitting)
         if holes:
             rows = [{"hole": json.dumps(r)} for r in holes]  # records keep their nested context as is
             ds = datasets.Dataset.from_list(rows)
@@ -195,10 +222,10 @@ def sft_datasets(
     _check_shapes(train_chat + eval_chat, ("messages",))
     _check_shapes(train_holes + eval_holes, ("prefix", "suffix", "middle"))
     _check_shapes(train_files + eval_files, ("text",))
-    train = build(train_chat, train_holes, train_files)
+    train = build("train", train_chat, train_holes, train_files)
     if train is None or len(train) == 0:
         raise DatasetError(f"{data}/train has no examples: nothing to train on")
-    return train, build(eval_chat, eval_holes, eval_files), info
+    return train, build("eval", eval_chat, eval_holes, eval_files), info
 
 
 def _check_shapes(records: list[dict], keys: Sequence[str]) -> None:
@@ -207,10 +234,12 @@ def _check_shapes(records: list[dict], keys: Sequence[str]) -> None:
             raise DatasetError(f"a record lacks {', '.join(keys)}: {sorted(r)} (is this a prepared data folder?)")
 
 
-def dpo_datasets(data: Path) -> tuple[Any, Any, DataInfo]:
+def dpo_datasets(data: Path, system: str | None = None) -> tuple[Any, Any, DataInfo]:
     import datasets
 
     info = DataInfo()
+    if system is not None and system != system_prompt():
+        info.system_prompt = "compact"
     folder = data / "dpo"
     train = read_records(folder / "train.jsonl", info, required=True)
     evaluation = read_records(folder / "eval.jsonl", info, required=False)
@@ -219,7 +248,11 @@ def dpo_datasets(data: Path) -> tuple[Any, Any, DataInfo]:
         raise DatasetError(f"{folder}/train.jsonl has no pairs: nothing to train on")
 
     def build(records: list[dict]) -> Any:
-        rows = [{k: r[k] for k in ("prompt", "chosen", "rejected")} for r in records]
+        rows = [
+            {"prompt": serving_messages(r["prompt"], system) if isinstance(r["prompt"], list) else r["prompt"]}
+            | {k: r[k] for k in ("chosen", "rejected")}
+            for r in records
+        ]
         return datasets.Dataset.from_list(rows) if rows else None
 
     return build(train), build(evaluation), info

@@ -149,6 +149,15 @@ def _start(config: TrainConfig, stage: str, overwrite: bool, say: Say) -> tuple[
     return chosen, out, base
 
 
+def serving_system_prompt(model: Any) -> str:
+    """The system prompt the server gives this model (compact for small ones): what its chat examples get."""
+    from spcopilot.server.ai.prompts.system import system_prompt_for
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    parameters = sum(p.numel() for name, p in base.named_parameters() if "lora_" not in name)
+    return system_prompt_for(parameters, getattr(base.config, "max_position_embeddings", None))
+
+
 def _seed(seed: int) -> None:
     """Seed python, numpy and torch before the model is built: the LoRA matrices start from it too
     (the trainers seed again when they start, which is too late for them)."""
@@ -175,7 +184,11 @@ def run_sft(config: TrainConfig, overwrite: bool = False, say: Say = log.warning
         config.dataset_num_proc,
         include_files=stage.include_files,
         seed=config.seed,
+        system=serving_system_prompt(model),
     )
+    for what, count in info.left_out.items():
+        if count:
+            say(f"{what}: {count} examples are longer than max_seq_length ({config.max_seq_length}) and were left out")
     evaluation = _first(evaluation, stage.eval_samples)
     args = SFTConfig(**_common_args(config, stage, chosen, out, evaluation is not None, report_to(say)))
     trainer = SFTTrainer(
@@ -191,9 +204,10 @@ def run_dpo(config: TrainConfig, overwrite: bool = False, say: Say = log.warning
     started = time.time()
     from spcopilot.training.sft_data import dpo_datasets
 
-    train, evaluation, info = dpo_datasets(Path(config.data))
+    dpo_datasets(Path(config.data))  # a missing or malformed pair file fails here, before the model loads
     chosen, out, base = _start(config, "dpo", overwrite, say)
     model, tokenizer = load_model(config, chosen, "dpo", base)
+    train, evaluation, info = dpo_datasets(Path(config.data), serving_system_prompt(model))
     from trl import DPOConfig, DPOTrainer
 
     stage = config.dpo

@@ -69,6 +69,8 @@ def test_a_gguf_base_trains_and_says_it_was_dequantized(real_run: Path, real_mod
     }
     assert config["base_model_name_or_path"] == record["base"]["source"]
     assert record["metrics"]["steps"] == 2 and record["data"]["counts"]["train/files.jsonl"] > 0
+    # a 135 M model is served the compact system prompt, so its chat examples are trained with it
+    assert record["data"]["system_prompt"] == "compact"
     # evaluation on the held-out split during training, at every step here (eval_steps 1)
     evaluated = [e["step"] for e in record["metrics"]["log_history"] if "eval_loss" in e]
     assert evaluated == [1, 2] and record["metrics"]["eval/step"] == 2

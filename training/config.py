@@ -49,6 +49,7 @@ class StageSettings:
     include_fim: bool = True  # train on the FIM holes as well as the chat examples
     fim_family: str = "auto"  # auto (from the tokenizer's FIM tokens), none, or a family name
     include_files: bool = False  # also train on the sanitised sources as plain code (train/files.jsonl)
+    files_max_windows: int = 0  # the first N max_seq_length windows of each source (0: all of it)
     # DPO only
     beta: float = 0.1
     adapter: str = ""  # start from this (SFT) adapter; empty: a fresh LoRA on the base model

@@ -136,15 +136,19 @@ def tokenize_fim(row: dict, tokenizer: Any, family: FimFamily | None, max_length
     return {"input_ids": ids, "labels": labels}
 
 
-def tokenize_files(batch: dict[str, list], tokenizer: Any, max_length: int) -> dict[str, list[list[int]]]:
-    """Each source as windows of at most `max_length` tokens (the last one shorter); loss on every token.
-    A window of fewer than 16 tokens (a file's tail) is dropped: too little to learn from."""
+def tokenize_files(
+    batch: dict[str, list], tokenizer: Any, max_length: int, max_windows: int = 0
+) -> dict[str, list[list[int]]]:
+    """Each source as windows of at most `max_length` tokens (the last one shorter), the first
+    `max_windows` of them (0: all); loss on every token. A window of fewer than 16 tokens (a file's
+    tail) is dropped: too little to learn from."""
     inputs: list[list[int]] = []
     for text in batch["text"]:
         ids = _ids(tokenizer(text, add_special_tokens=False))
         if tokenizer.eos_token_id is not None:
             ids.append(tokenizer.eos_token_id)
-        inputs += [ids[at : at + max_length] for at in range(0, len(ids), max_length) if len(ids) - at >= 16]
+        windows = [ids[at : at + max_length] for at in range(0, len(ids), max_length) if len(ids) - at >= 16]
+        inputs += windows[:max_windows] if max_windows > 0 else windows
     return {"input_ids": inputs, "labels": [list(ids) for ids in inputs]}
 
 
@@ -158,6 +162,7 @@ def sft_datasets(
     include_files: bool = False,
     seed: int = 0,
     system: str | None = None,
+    files_max_windows: int = 0,
 ) -> tuple[Any, Any, DataInfo]:
     """(train, eval or None, what was read) as tokenized `datasets.Dataset`s; `system`: the system
     prompt the server gives this model, swapped in for the full one."""
@@ -203,7 +208,7 @@ def sft_datasets(
                 ds.map(
                     tokenize_files,
                     batched=True,
-                    fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
+                    fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "max_windows": files_max_windows},
                     remove_columns=["text"],
                     num_proc=procs,
                     desc="tokenizing plugin sources",

@@ -183,6 +183,7 @@ def run_sft(config: TrainConfig, overwrite: bool = False, say: Say = log.warning
         stage.fim_family,
         config.dataset_num_proc,
         include_files=stage.include_files,
+        files_max_windows=stage.files_max_windows,
         seed=config.seed,
         system=serving_system_prompt(model),
     )

@@ -24,13 +24,12 @@ import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from spcopilot.diagnostics.include_cache import default_cache_root
 from spcopilot.export.errors import ExportError
-from spcopilot.export.manifest import sha256
+from spcopilot.export.manifest import sha256, versions
 
 FORMAT = 1
 RECORD = "dequantized.json"
@@ -64,18 +63,8 @@ def is_gguf(path: Path) -> bool:
         return False
 
 
-def versions() -> dict[str, str]:
-    found = {}
-    for name in VERSIONED:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
 def cache_key(digest: str) -> str:
-    parts = [digest, f"format{FORMAT}", *(f"{k}={v}" for k, v in sorted(versions().items()))]
+    parts = [digest, f"format{FORMAT}", *(f"{k}={v}" for k, v in sorted(versions(VERSIONED).items()))]
     return sha256_text("\0".join(parts))[:16]
 
 
@@ -138,7 +127,7 @@ def _build(gguf: Path, digest: str, base: Path, target: Path) -> None:
             "dequantized_to": "float32",
             "architecture": architecture,
             "parameters": parameters,
-            "versions": versions(),
+            "versions": versions(VERSIONED),
         }
         (staging / RECORD).write_text(json.dumps(info, indent=2) + "\n", "utf-8")
         staging.chmod(0o755)

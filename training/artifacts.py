@@ -10,6 +10,7 @@ The adapter is saved into `adapter.partial` and renamed at the very end; a failu
 from __future__ import annotations
 
 import platform
+import resource
 import shutil
 import time
 from importlib import metadata
@@ -44,6 +45,13 @@ def device_description(device: str) -> str:
     return f"cuda: {torch.cuda.get_device_name(0)} x{torch.cuda.device_count()}"
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process (all its threads) and its finished children (tokenizing workers): on a
+    machine shared with other work, the wall time says little; this says what the run cost."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime, 1)
+
+
 def run_record(
     stage: str,
     config: dict[str, Any],
@@ -58,6 +66,7 @@ def run_record(
         "base": base,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "seconds": round(time.time() - started, 1),
+        "cpu_seconds": cpu_seconds(),
         "engine": plan.engine,
         "device": device_description(plan.device),
         "bf16": plan.bf16,

@@ -47,6 +47,22 @@ def single_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     torch.set_num_threads(previous)
 
 
+@pytest.fixture
+def trained_steps(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The global step at each SFT training step this test runs (to tell a resume from a fresh start)."""
+    from trl import SFTTrainer
+
+    steps: list[int] = []
+    original = SFTTrainer.training_step
+
+    def counted(self, *args, **kwargs):
+        steps.append(self.state.global_step)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SFTTrainer, "training_step", counted)
+    return steps
+
+
 def read_jsonl(path: Path) -> list[dict]:
     import json
 

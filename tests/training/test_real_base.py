@@ -85,19 +85,9 @@ def test_the_message_names_the_dequantization(real_model, prepared: Path, small_
     assert "transformers' GGUF loader dequantized it to a float32 LlamaForCausalLM of 134.5 M parameters" in out
 
 
-def test_resume_on_the_real_base(real_run: Path, real_model, prepared: Path, small_config: Path, monkeypatch,
-                                 single_thread) -> None:  # fmt: skip
-    from trl import SFTTrainer
-
-    steps = []
-    original = SFTTrainer.training_step
-
-    def counted(self, *args, **kwargs):
-        steps.append(self.state.global_step)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SFTTrainer, "training_step", counted)
+def test_resume_on_the_real_base(real_run: Path, real_model, prepared: Path, small_config: Path,
+                                 trained_steps: list[int], single_thread) -> None:  # fmt: skip
     assert main(sft(small_config, real_model.gguf, prepared, real_run, "--resume", "--max-steps", "3")) == 0
-    assert steps == [2]  # one step after checkpoint-2
+    assert trained_steps == [2]  # one step after checkpoint-2
     record = json.loads((real_run / "sft" / "adapter" / "training.json").read_text())
     assert record["metrics"]["steps"] == 3

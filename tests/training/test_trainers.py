@@ -179,20 +179,10 @@ def test_disk_full_while_saving_leaves_no_adapter(
 
 
 def test_resume_continues_from_the_latest_checkpoint(
-    sft_run: Path, tiny_model, prepared: Path, monkeypatch, single_thread
+    sft_run: Path, tiny_model, prepared: Path, trained_steps: list[int], single_thread
 ) -> None:
-    from trl import SFTTrainer
-
-    steps = []
-    original = SFTTrainer.training_step
-
-    def counted(self, *args, **kwargs):
-        steps.append(self.state.global_step)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SFTTrainer, "training_step", counted)
     assert main(train_args("sft", tiny_model.hf_dir, prepared, sft_run, "--resume", "--max-steps", "4")) == 0
-    assert steps == [3]  # one new step after checkpoint-3, not a run from the start
+    assert trained_steps == [3]  # one new step after checkpoint-3, not a run from the start
     record = json.loads((sft_run / "sft" / "adapter" / "training.json").read_text())
     assert record["config"]["resume"] is True and record["metrics"]["steps"] == 4
 
@@ -209,3 +199,23 @@ def test_the_seed_decides_the_adapter(tiny_model, prepared: Path, tmp_path: Path
         trained[name] = load_file(tmp_path / name / "sft" / "adapter" / "adapter_model.safetensors")
     assert all((trained["a"][k] == trained["b"][k]).all() for k in trained["a"])
     assert any(not (trained["a"][k] == trained["c"][k]).all() for k in trained["a"] if "lora_A" in k)
+
+
+def test_a_base_file_that_is_not_gguf_is_a_clear_error(prepared: Path, tmp_path: Path, capsys) -> None:
+    pytest.importorskip("torch")
+    weights = tmp_path / "model.bin"
+    weights.write_bytes(b"\x80\x04not a gguf")
+    assert main(train_args("sft", weights, prepared, tmp_path / "run")) == 2
+    assert "model.bin: a file, but not a GGUF file" in capsys.readouterr().err
+
+
+def test_without_tensorboard_the_run_says_so(
+    tiny_model, prepared: Path, tmp_path: Path, monkeypatch, single_thread, capsys
+) -> None:
+    pytest.importorskip("trl")
+    import transformers.integrations
+
+    monkeypatch.setattr(transformers.integrations, "is_tensorboard_available", lambda: False)
+    assert main(train_args("sft", tiny_model.hf_dir, prepared, tmp_path / "run", "--max-steps", "1")) == 0
+    assert "TensorBoard is not installed: no event logs are written" in capsys.readouterr().out
+    assert not list((tmp_path / "run").rglob("events.out.tfevents.*"))

@@ -73,7 +73,14 @@ SETTINGS: tuple[Setting, ...] = (
         "spcomp",
         "path",
         None,
-        "SourcePawn's compiler (`spcomp`/`spcomp64`); default: found on PATH or next to an include folder",
+        "SourcePawn's compiler (`spcomp`/`spcomp64`); default: found on PATH, next to an include folder or in the plugin's `scripting/` folder",
+        True,
+    ),
+    Setting(
+        "spcomp-include-severity",
+        "string",
+        "info",
+        "Severity of the compiler's warnings inside include files that are not yours (configured include folders outside the workspace, the compiler's own `include/`): `error`, `warning`, `info` or `hint`",
         True,
     ),
     Setting(
@@ -85,10 +92,31 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("compile-timeout", "number", 60, "Stop a compile after this many seconds", False),
     Setting(
+        "analysis-timeout",
+        "number",
+        10,
+        "Stop linting a document after this many seconds: it gets one information diagnostic saying so, is linted again when it changes, and completion, hover and the rest keep answering",
+        False,
+    ),
+    Setting(
+        "error-logs",
+        "list of paths",
+        (),
+        "SourceMod error logs to follow (`addons/sourcemod/logs` folders or log files; relative to the workspace root): each runtime error and load failure shows on the plugin source line it blames, with its count, times and call stack, as new lines are written",
+        False,
+    ),
+    Setting(
         "completion-limit",
         "integer",
         200,
         "At most this many completion items per request (the list is marked incomplete beyond it)",
+        False,
+    ),
+    Setting(
+        "inlay-hints",
+        "boolean",
+        False,
+        "Show each argument's parameter name before it in calls (`PrintToChat(client: client, …)`) where the editor shows inlay hints",
         False,
     ),
     # ---- AI (the copilot half; every feature above works with backend "none") ----
@@ -105,7 +133,7 @@ SETTINGS: tuple[Setting, ...] = (
         "threads",
         "integer",
         0,
-        "CPU threads for llama.cpp; 0: half the cores (at least 1, at most 8), so the editor, the language server and the compiler keep the rest: llama.cpp's threads spin while they wait, and on a busy 2-core machine all-cores generation fell below 1 token/s where 1 thread kept ~10 (see Benchmarks)",
+        "CPU threads for llama.cpp; 0: half the cores (at least 1, at most 8), so the editor, the language server and the compiler keep the rest: llama.cpp's threads spin while they wait, and on a busy 2-core machine all-cores generation fell to 0.4 token/s where 1 thread kept 5.4 (see Benchmarks)",
         False,
         "ai",
     ),
@@ -237,9 +265,12 @@ class ServerSettings:
     max_file_mb: float = 4
     cache_dir: Path | None = None
     completion_limit: int = 200
+    inlay_hints: bool = False
     log_level: str = "info"
     compile: str = "onSave"  # "off" or "onSave"
     compile_timeout: float = 60.0
+    analysis_timeout: float = 10.0
+    error_logs: tuple[Path, ...] = ()
 
     @property
     def max_file_bytes(self) -> int:
@@ -302,6 +333,12 @@ def _coerce(key: str, value: Any) -> Any:
             return value
         if setting.type == "path":
             return Path(str(value)).expanduser()
+        if setting.type == "list of paths":
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError
+            return tuple(Path(v).expanduser() for v in value)
         if key == "compile":
             if str(value).lower() not in COMPILE_MODES:
                 raise ConfigError(f"setting `compile` = {value!r}: use `onSave` or `off`")
@@ -335,7 +372,7 @@ def settings_markdown() -> str:
     """The README's settings table."""
     rows = ["| Setting | Type | Default | What it does |", "|---|---|---|---|"]
     for s in SETTINGS:
-        default = "" if s.default in (None, [], {}) else f"`{_json(s.default)}`"
+        default = "" if s.default in (None, [], {}, ()) else f"`{_json(s.default)}`"
         also = " (also in `.spcopilot.toml`)" if s.engine else ""
         rows.append(f"| `{SECTION}.{s.name}` | {s.type} | {default} | {s.description}{also} |")
     return "\n".join(rows) + "\n"

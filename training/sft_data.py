@@ -23,7 +23,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from spcopilot.server.ai.prompts.system import system_prompt
 from spcopilot.training.audit import read_jsonl
 from spcopilot.training.errors import DatasetError, TrainingError
 from spcopilot.training.holes import serving_prompt
+from spcopilot.training.staging import sha256_file as sha256
 
 IGNORE = -100
 
@@ -60,14 +60,6 @@ def serving_messages(messages: list[dict], system: str | None) -> list[dict]:
     if messages[0].get("content") != system_prompt():
         return messages
     return [{"role": "system", "content": system}, *messages[1:]]
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_records(path: Path, info: DataInfo, required: bool) -> list[dict]:

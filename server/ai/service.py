@@ -217,7 +217,7 @@ class Copilot:
 def guard_insertion(
     before: str, snippet: str, after: str, config: Config | None, path: str, scope: object = None
 ) -> GuardResult:
-    """Guard a snippet in its file: lint `before + snippet + after`, apply the safe fixes of
+    """Guard a snippet in its file: lint `before + snippet + after`, apply the fixes (unsafe too) of
     findings that touch the snippet and leave `before` and `after` as they are (one at a time,
     re-linting, at most a few rounds), report what still touches the snippet."""
     from spcopilot.diagnostics.engine import lint
@@ -235,7 +235,7 @@ def guard_insertion(
     remaining = touching(head + body + tail, body)
     for _ in range(5):
         source = head + body + tail
-        for d in select_fixes(remaining):
+        for d in select_fixes(remaining, unsafe=True):  # generated code: unsafe fixes too, reported
             assert d.fix is not None
             trial = apply_edits(source, d.fix.edits)
             if trial.startswith(head) and trial.endswith(tail) and len(trial) >= len(head) + len(tail):

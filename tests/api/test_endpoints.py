@@ -45,7 +45,7 @@ def test_health_names_the_backend_the_knowledge_and_the_limits(client: httpx.Cli
     assert (health["backend"], health["model"]) == ("replay", "replay:replay.jsonl")
     assert health["knowledge"]["events"] > 300 and health["knowledge"]["rules"] >= 40
     assert health["limits"] == {"max_body_bytes": 1048576, "max_tokens": 4096, "concurrent_per_client": 2,
-                                "timeout_s": 120.0}  # fmt: skip
+                                "timeout_s": 120.0, "check_timeout_s": 30.0}  # fmt: skip
     assert health["auth"] is False
     assert set(health["session"]) == {"requests", "prompt_tokens", "completion_tokens", "usd", "complete_pricing"}
 
@@ -127,7 +127,7 @@ def test_complete_fills_the_cursor_through_the_inline_path(client: httpx.Client)
     # the inline guard fixed the invented function inside the suggestion
     assert answer["code"] == 'PrintToChatAll("Round %d started (%.1f)", g_iRound, GetRandomFloat(0.0, 1.0));'
     assert answer["guard"]["fixed"] == [
-        {"code": "SPC101", "message": "Call to a function that SourceMod does not have"}
+        {"code": "SPC101", "message": "Call to a function that SourceMod does not have", "change": "", "unsafe": False}
     ]
     assert answer["usage"]["completion_tokens"] > 0
     again = post(client, "/v1/complete", body)

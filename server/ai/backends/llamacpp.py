@@ -225,9 +225,14 @@ class LlamaCppBackend(Backend):
         cancel: CancelToken = NEVER_CANCELLED,
         on_token: TokenCallback | None = None,
     ) -> Completion:
+        prompt, stops = self.render_chat(messages)
+        return self.complete(prompt, options, cancel, on_token, stop=(*stops, "<|im_end|>"))
+
+    def render_chat(self, messages: Sequence[Message]) -> tuple[str, list[str]]:
+        """The conversation as the model reads it (the GGUF's own chat template), and its stops."""
         rendered = self._chat_formatter(messages=[m.to_json() for m in messages])
         stops = rendered.stop if isinstance(rendered.stop, list) else [rendered.stop] if rendered.stop else []
-        return self.complete(rendered.prompt, options, cancel, on_token, stop=(*stops, "<|im_end|>"))
+        return rendered.prompt, stops
 
     def close(self) -> None:
         self._llm.close()

@@ -51,31 +51,67 @@ def test_the_guard_raises_the_pass_rate_of_flawed_answers(
     assert 'HookEvent("lunge_pounce"' in items["events-pounce"]["guarded_code"]
     # RandomInt: renamed by the guard
     assert items["api-random"]["modes"]["guarded"]["passed"] and not items["api-random"]["modes"]["raw"]["passed"]
-    # "m_flSpeed" on a player: a warning whose fix is unsafe, so the guard leaves it: fails both ways
+    # "m_flSpeed" on a player: a warning whose fix is unsafe; generated code gets unsafe fixes too
     speed = items["props-speed"]["modes"]
-    assert not speed["raw"]["passed"] and not speed["guarded"]["passed"]
-    assert speed["guarded"]["wrong_api"] == ["SPC301"] and speed["guarded"]["errors"] == []
+    assert not speed["raw"]["passed"] and speed["raw"]["wrong_api"] == ["SPC301"]
+    assert speed["guarded"]["passed"] and speed["guarded"]["fixed"] == ["SPC301"]
     # unescaped SQL: an error no safe fix repairs; the replay file has no repair answer
     sql = items["sql-names"]
     assert sql["modes"]["raw"]["security"] == ["SPC501"] and not sql["modes"]["guarded"]["passed"]
     assert "no recorded output" in sql["repair_error"]
 
-    assert (raw["passed"], guarded["passed"]) == (0, 2)
-    assert (raw["pass_rate"], guarded["pass_rate"]) == (0.0, 0.5)
+    assert (raw["passed"], guarded["passed"]) == (0, 3)
+    assert (raw["pass_rate"], guarded["pass_rate"]) == (0.0, 0.75)
     assert raw["wrong_api_avoidance"] == 0.25  # only the SQL answer names no wrong API
-    assert guarded["wrong_api_avoidance"] == 0.75  # SPC301 stays
+    assert guarded["wrong_api_avoidance"] == 1.0
     assert raw["security_score"] == guarded["security_score"] == 7.5  # 10 × (1 − 1/4)
     assert raw["wrong_api_findings"] == {"SPC101": 1, "SPC201": 1, "SPC301": 1}
-    assert guarded["fixed_by_guard"] == {"SPC101": 1, "SPC201": 1}
+    assert guarded["fixed_by_guard"] == {"SPC101": 1, "SPC201": 1, "SPC301": 1}
     assert report["categories"]["events"]["guarded"]["pass_rate"] == 1.0
     assert report["categories"]["events"]["raw"]["pass_rate"] == 0.0
-    assert report["summary"]["guarded: pass rate"] == 0.5
+    assert report["summary"]["guarded: pass rate"] == 0.75
 
     markdown = (tmp_path / "flawed" / "report.md").read_text(encoding="utf-8")
-    assert "| pass rate | 0.0 % | 50.0 % |" in markdown
-    assert "| events | 1 | 0.0 % | 0.0 % | 10.00 | 100.0 % | 100.0 % | 10.00 |" in markdown
+    assert "| pass rate | 0.0 % | 75.0 % |" in markdown
+    assert "| events | 1 | 100.0 % | 0.0 % | 0.0 % | 10.00 | 100.0 % | 100.0 % | 100.0 % | 10.00 |" in markdown
+    assert markdown.index("| parses |") < markdown.index("| pass rate |")  # parse rate first
     assert '- `props-speed`: missing `"m_flLaggedMovementValue"`; has `"m_flSpeed"`' in markdown
     assert "**wrong-API avoidance**" in markdown and "SPC101, SPC102" in markdown  # definitions and codes
+
+
+def test_a_figure_with_nothing_to_measure_is_na_and_says_why(
+    cli: Callable[..., Run], small_battery: Path, tmp_path: Path
+) -> None:
+    """No answer parses: there is no code to find a wrong API or a security problem in, so the two
+    figures are n/a (not 100 % and 10/10), and the report says why."""
+    prose = {item: "I cannot write this plugin, sorry." for item in GOOD}
+    rows = [{"prompt": battery_prompt(PROMPTS[item]), "output": text} for item, text in prose.items()]
+    report = run_battery(cli, small_battery, write_jsonl(tmp_path / "prose.jsonl", rows), tmp_path / "na", "--both")
+    for mode in ("raw", "guarded"):
+        m = report["metrics"][mode]
+        assert (m["parse_rate"], m["judged"], m["pass_rate"]) == (0.0, 0, 0.0)
+        assert m["wrong_api_avoidance"] is None and m["security_score"] is None
+        assert "no answer has code that parses" in m["not_applicable"]["wrong_api_avoidance"]
+        assert report["summary"][f"{mode}: wrong-API avoidance"] is None
+    markdown = (tmp_path / "na" / "report.md").read_text(encoding="utf-8")
+    assert "| wrong-API avoidance | n/a | n/a |" in markdown and "| security score (0–10) | n/a | n/a |" in markdown
+    assert "- raw: wrong-API avoidance is n/a: no answer has code that parses (4 answered" in markdown
+    assert "100.0 %" not in markdown.split("## Per category")[0].split("| pass rate |")[1].split("\n")[0]
+
+
+def test_run_help_states_the_temperature_runs_use(capsys) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+    from spcopilot.training.eval import EVAL_TEMPERATURE
+
+    from spcopilot.cli import main
+
+    for command in ("run", "holes"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["eval", command, "--help"])
+        assert exit_.value.code == 0
+        text = " ".join(capsys.readouterr().out.split())
+        assert f"--temperature TEMPERATURE sampling temperature (default {EVAL_TEMPERATURE:g}:" in text
+        assert "0.2" not in text
 
 
 def test_a_repair_round_answers_what_the_engine_cannot_fix(
@@ -86,13 +122,13 @@ def test_a_repair_round_answers_what_the_engine_cannot_fix(
     assert report["modes"] == ["guarded"]  # the default
     sql = items_by_id(report)["sql-names"]["modes"]["guarded"]
     assert sql["passed"] and sql["repaired_by_model"] and sql["security"] == []
-    assert report["metrics"]["guarded"]["passed"] == 3 and report["metrics"]["guarded"]["security_score"] == 10.0
+    assert report["metrics"]["guarded"]["passed"] == 4 and report["metrics"]["guarded"]["security_score"] == 10.0
     # only the SQL answer had an error left for the model: one repair call was recorded
     calls = [r["eval"]["kind"] for r in _jsonl(tmp_path / "repaired" / "outputs.jsonl")]
     assert calls.count("repair") == 1 and calls.count("battery") == 4
 
     no_repair = run_battery(cli, small_battery, replay, tmp_path / "no-repair", "--no-repair")
-    assert no_repair["metrics"]["guarded"]["passed"] == 2 and no_repair["run"]["repair"] is False
+    assert no_repair["metrics"]["guarded"]["passed"] == 3 and no_repair["run"]["repair"] is False
 
 
 def test_no_guard_scores_only_the_answers_as_written(
@@ -165,10 +201,12 @@ def test_compare_puts_two_runs_side_by_side(cli: Callable[..., Run], small_batte
     assert "| raw: pass rate | 0.0 % | 100.0 % | +100.0 pp ▲ |" in table
     assert "| guarded: security score (0-10) | 7.50 | 10.00 | +2.50 ▲ |" in table
     assert "| events (guarded): pass rate | 100.0 % | 100.0 % | = |" in table
-    changed = "api-random (raw), events-pounce (raw), props-speed (guarded), props-speed (raw), sql-names (guarded), sql-names (raw)"
+    changed = "api-random (raw), events-pounce (raw), props-speed (raw), sql-names (guarded), sql-names (raw)"
     assert f"- passing in {good} only: {changed}\n" in table
     assert f"- passing in {flawed} only: none" in table
     assert "different inputs" not in table
+
+    assert "only the probes differ" not in table.lower()
 
     written = cli("eval", "compare", flawed, good, "-o", tmp_path / "diff.md")
     assert written.code == 0 and (tmp_path / "diff.md").read_text(encoding="utf-8").strip() == table.strip()
@@ -178,3 +216,34 @@ def _jsonl(path: Path) -> list[dict]:
     import json
 
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_compare_tells_other_inputs_from_other_probes(
+    cli: Callable[..., Run], small_battery: Path, tmp_path: Path
+) -> None:
+    rows = [{"prompt": battery_prompt(p), "output": fenced(GOOD[i])} for i, p in PROMPTS.items()]
+    rows.append({"contains": "", "output": "yes"})  # every probe answered yes
+    replay = write_jsonl(tmp_path / "r.jsonl", rows)
+    first = write_jsonl(tmp_path / "p1.jsonl", [{"name": "lunge_pounce", "kind": "event", "exists": True}])
+    second = write_jsonl(tmp_path / "p2.jsonl", [{"name": "pounce", "kind": "event", "exists": False}])
+    run_battery(cli, small_battery, replay, tmp_path / "a", "--probes", first)
+    run_battery(cli, small_battery, replay, tmp_path / "b", "--probes", second)
+    table = cli("eval", "compare", tmp_path / "a", tmp_path / "b").out
+    assert "**Only the probes differ**" in table and "different inputs" not in table
+    assert "- passing in" in table  # the battery's items are still compared one by one
+
+    other = small_battery.parent / "other.jsonl"
+    other.write_text(small_battery.read_text(encoding="utf-8").replace("\n", "\n", 1) + "\n", encoding="utf-8")
+    run_battery(cli, other, replay, tmp_path / "c", "--probes", first)
+    table = cli("eval", "compare", tmp_path / "a", tmp_path / "c").out
+    assert "different inputs" in table and "Only the probes differ" not in table
+
+
+def test_a_run_says_what_it_is_doing_when_not_on_a_terminal(
+    cli: Callable[..., Run], small_battery: Path, tmp_path: Path
+) -> None:
+    replay = replay_of(tmp_path, "good.jsonl", GOOD)
+    result = cli("eval", "run", "--battery", small_battery, "--replay-file", replay, "--out", tmp_path / "r")
+    assert result.code == 0, result.err
+    assert "eval: 4 battery prompts, guarded…" in result.err
+    assert "eval: 4 battery prompts, guarded: done in " in result.err

@@ -64,6 +64,7 @@ class TrainConfig:
     device: str = "auto"
     cpu_threads: int = 0  # torch's CPU threads (0: its default, every core)
     max_seq_length: int = 4096
+    max_truncated_share: float = 0.02  # refuse a chat set where more examples than this are longer than max_seq_length
     load_in_4bit: bool = False
     bf16: bool = True
     gradient_checkpointing: bool = True
@@ -175,3 +176,5 @@ def check(config: TrainConfig) -> None:
         raise TrainingError("cpu_threads must be 0 (every core) or more")
     if config.max_seq_length < 64:
         raise TrainingError("max_seq_length must be at least 64 tokens")
+    if not 0 <= config.max_truncated_share <= 1:
+        raise TrainingError("max_truncated_share must be between 0 and 1 (a share of the chat examples)")

@@ -5,7 +5,11 @@
   full system prompt; the server gives a small model (under 1B parameters, or a narrow window) its
   compact one instead (`system_prompt_for`), so the trainer swaps it in: the model learns with the
   prompt it will be served with. An example longer than `max_length` is left out whole (counted as
-  `chat_too_long`), never cut: a cut answer teaches plugins that stop mid-function.
+  `chat_too_long`), never cut: a cut answer teaches plugins that stop mid-function. A set where
+  more than `max_truncated_share` (2 %) of the examples are that long is refused before anything
+  is tokenized for training (`sizing.chat_truncation` with the model's own template and the
+  served system prompt, then `sizing.check_truncation`): the data was prepared for a longer
+  sequence (`data prepare --max-tokens`), and leaving that much out would quietly skew the set.
 - FIM holes: the server's own inline prompt (`build_inline_prompt`: its window, its context
   notes, the FIM template of the model's family, chosen from the tokenizer's FIM tokens as the
   llama.cpp backend chooses it), then the middle and the family's end-of-middle token: the model
@@ -34,6 +38,7 @@ from spcopilot.server.ai.prompts.system import system_prompt
 from spcopilot.training.audit import read_jsonl
 from spcopilot.training.errors import DatasetError, TrainingError
 from spcopilot.training.holes import serving_prompt
+from spcopilot.training.sizing import DEFAULT_MAX_TRUNCATED_SHARE, chat_truncation, check_truncation
 from spcopilot.training.staging import sha256_file as sha256
 
 IGNORE = -100
@@ -46,10 +51,12 @@ class DataInfo:
     fim_family: str = ""
     system_prompt: str = "as written"  # "compact": the server's prompt for a small model was swapped in
     left_out: dict[str, int] = field(default_factory=dict)  # e.g. chat_too_long: examples left out whole
+    truncation: dict[str, dict[str, object]] = field(default_factory=dict)  # chat file -> sizing.Truncation
 
     def to_json(self) -> dict[str, Any]:
         return {"files": self.files, "counts": self.counts, "fim_family": self.fim_family,
-                "system_prompt": self.system_prompt, "left_out": self.left_out}  # fmt: skip
+                "system_prompt": self.system_prompt, "left_out": self.left_out,
+                "truncation": self.truncation}  # fmt: skip
 
 
 def serving_messages(messages: list[dict], system: str | None) -> list[dict]:
@@ -114,6 +121,19 @@ def tokenize_chat(record: dict, tokenizer: Any, max_length: int, system: str | N
     return {"input_ids": full, "labels": labels}
 
 
+def check_chat_lengths(
+    chat: list[dict], tokenizer: Any, max_length: int, system: str | None, name: str, max_share: float, info: DataInfo
+) -> None:
+    """Measure the chat examples as the trainer will see them (the model's chat template, the served
+    system prompt) and refuse the set when more than `max_share` of them are longer than `max_length`."""
+    if not chat:
+        return
+    served = ({"messages": serving_messages(r["messages"], system)} for r in chat)
+    report = chat_truncation(served, tokenizer, max_length)
+    info.truncation[name] = report.to_json()
+    check_truncation(report, max_share, name)
+
+
 def tokenize_fim(row: dict, tokenizer: Any, family: FimFamily | None, max_length: int) -> dict[str, list[int]]:
     record = json.loads(row["hole"]) if "hole" in row else row
     prompt, end = fim_prompt(family, record)
@@ -155,9 +175,11 @@ def sft_datasets(
     seed: int = 0,
     system: str | None = None,
     files_max_windows: int = 0,
+    max_truncated_share: float = DEFAULT_MAX_TRUNCATED_SHARE,
 ) -> tuple[Any, Any, DataInfo]:
     """(train, eval or None, what was read) as tokenized `datasets.Dataset`s; `system`: the system
-    prompt the server gives this model, swapped in for the full one."""
+    prompt the server gives this model, swapped in for the full one. A chat set (train or eval) with
+    more than `max_truncated_share` of its examples over `max_length` raises DatasetError."""
     import datasets
 
     info = DataInfo()
@@ -219,6 +241,8 @@ def sft_datasets(
     _check_shapes(train_chat + eval_chat, ("messages",))
     _check_shapes(train_holes + eval_holes, ("prefix", "suffix", "middle"))
     _check_shapes(train_files + eval_files, ("text",))
+    for name, chat in (("train/chat.jsonl", train_chat), ("eval/chat.jsonl", eval_chat)):
+        check_chat_lengths(chat, tokenizer, max_length, system, name, max_truncated_share, info)
     train = build("train", train_chat, train_holes, train_files)
     if train is None or len(train) == 0:
         raise DatasetError(f"{data}/train has no examples: nothing to train on")

@@ -186,6 +186,7 @@ def run_sft(config: TrainConfig, overwrite: bool = False, say: Say = log.warning
         files_max_windows=stage.files_max_windows,
         seed=config.seed,
         system=serving_system_prompt(model),
+        max_truncated_share=config.max_truncated_share,
     )
     for what, count in info.left_out.items():
         if count:

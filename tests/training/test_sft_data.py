@@ -36,6 +36,38 @@ def test_a_chat_example_is_trained_on_its_answer_and_left_out_whole_when_too_lon
     assert tokenize_chat(record, tokenizer, too_short, compact) == {"input_ids": [], "labels": []}
 
 
+def write_chat(folder, records: list[dict]) -> None:
+    import json
+
+    (folder / "train").mkdir(parents=True)
+    lines = [json.dumps(r) for r in records]
+    (folder / "train" / "chat.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_set_with_too_many_long_chat_examples_is_refused_and_a_few_are_left_out(tiny_model, tmp_path) -> None:
+    pytest.importorskip("datasets")
+    from spcopilot.training.errors import DatasetError
+    from spcopilot.training.sft_data import sft_datasets
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model.hf_dir)
+    compact = system_prompt(compact=True)
+    long_answer = "```sourcepawn\n" + "int counter_%d;\n" * 400 + "```"
+    records = [chat(system_prompt()) for _ in range(9)] + [chat(system_prompt(), long_answer)]
+    write_chat(tmp_path / "data", records)
+    args = (tmp_path / "data", tokenizer, 512, False, "none", 1)
+    with pytest.raises(DatasetError) as refused:  # 1 of 10 over 512 tokens: above the 2 % default
+        sft_datasets(*args, system=compact)
+    message = str(refused.value)
+    assert "train/chat.jsonl: 1 of 10 examples (10.0 %) are longer than 512 tokens" in message
+    assert "the limit is 2.0 %" in message and "data prepare --max-tokens 512" in message
+    train, evaluation, info = sft_datasets(*args, system=compact, max_truncated_share=0.1)  # 10 %: accepted
+    assert len(train) == 9 and evaluation is None and info.left_out == {"train/chat_too_long": 1}
+    measured = info.truncation["train/chat.jsonl"]
+    assert (measured["records"], measured["truncated"], measured["max_length"]) == (10, 1, 512)
+    assert measured["longest"] > 512 and measured["tokens_lost"] == measured["longest"] - 512
+
+
 @pytest.fixture(autouse=True)
 def _needs_transformers() -> None:
     pytest.importorskip("transformers")

@@ -123,6 +123,8 @@ def test_sft_writes_an_adapter_with_its_record(sft_run: Path, prepared: Path) ->
     assert record["data"]["fim_family"] == "qwen2.5-coder"  # picked from the tokenizer's FIM tokens
     assert record["metrics"]["steps"] == 3 and record["metrics"]["train/train_loss"] > 0
     assert "eval/eval_loss" in record["metrics"]
+    measured = record["data"]["truncation"]["train/chat.jsonl"]  # prepared with --max-tokens 1536: nothing cut
+    assert measured["max_length"] == 1536 and measured["records"] > 0 and measured["truncated"] == 0
     assert {"torch", "transformers", "peft", "trl", "datasets"} <= set(record["versions"])
     assert list((sft_run / "sft" / "runs").rglob("events.out.tfevents.*"))  # TensorBoard logs
     assert not (sft_run / "sft" / "adapter.partial").exists()
@@ -199,6 +201,28 @@ def test_the_seed_decides_the_adapter(tiny_model, prepared: Path, tmp_path: Path
         trained[name] = load_file(tmp_path / name / "sft" / "adapter" / "adapter_model.safetensors")
     assert all((trained["a"][k] == trained["b"][k]).all() for k in trained["a"])
     assert any(not (trained["a"][k] == trained["c"][k]).all() for k in trained["a"] if "lora_A" in k)
+
+
+def test_a_set_prepared_for_longer_sequences_is_refused_before_training(
+    tiny_model, prepared: Path, tmp_path: Path, capsys
+) -> None:
+    pytest.importorskip("trl")
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(prepared, data)
+    chat = data / "train" / "chat.jsonl"
+    records = [json.loads(line) for line in chat.read_text(encoding="utf-8").splitlines()]
+    longest = max(records, key=lambda r: len(r["messages"][-1]["content"]))
+    long = json.loads(json.dumps(longest))
+    long["messages"][-1]["content"] *= 6  # several thousand tokens: what --max-tokens 4096+ lets through
+    with chat.open("a", encoding="utf-8") as out:
+        out.writelines(json.dumps(long) + "\n" for _ in range(2))
+    assert main(train_args("sft", tiny_model.hf_dir, data, tmp_path / "run")) == 2
+    err = capsys.readouterr().err
+    assert f"train/chat.jsonl: 2 of {len(records) + 2} examples" in err and "longer than 1536 tokens" in err
+    assert "spcopilot data prepare --max-tokens 1536" in err
+    assert not (tmp_path / "run" / "sft" / "adapter").exists() and not list((tmp_path / "run").rglob("checkpoint-*"))
 
 
 def test_a_base_file_that_is_not_gguf_is_a_clear_error(prepared: Path, tmp_path: Path, capsys) -> None:

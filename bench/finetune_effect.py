@@ -2,7 +2,8 @@
 repositories the fine-tune never saw.
 
     python bench/finetune_effect.py CORPUS --work DIR [--base FILE.gguf] [--config FILE]
-        [--max-steps N] [--max-tokens N] [--holes-per-file N] [--battery-items N] [--threads N]
+        [--max-steps N] [--max-tokens N] [--holes-per-file N] [--eval-files N] [--battery-items N]
+        [--threads N] [--prepare-args ARGS]
 
 CORPUS is any folder of plugin repositories (one subfolder each; e.g. the public L4D2 plugin
 repositories). Every step is one of the project's own commands, run as a subprocess:
@@ -102,7 +103,13 @@ def main() -> int:
     parser.add_argument("--quant", default="q8_0", help="the GGUF both models are served as (q8_0)")
     parser.add_argument("--max-tokens", type=int, default=512, help="longest battery answer (512)")
     parser.add_argument("--holes-per-file", type=int, default=2, help="holes per held-out plugin (2)")
-    parser.add_argument("--battery-items", type=int, default=0, help="first N battery items (0: all)")
+    parser.add_argument(
+        "--eval-files",
+        type=int,
+        default=0,
+        help="N held-out files spread evenly over the eval split, for holes and perplexity (0: all)",
+    )
+    parser.add_argument("--battery-items", type=int, default=0, help="N battery items spread evenly (0: all)")
     parser.add_argument("--ppl-window", type=int, default=512, help="perplexity window in tokens (512)")
     parser.add_argument("--ppl-windows-per-file", type=int, default=2, help="first N windows of each file (2)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for llama.cpp and torch (1)")
@@ -125,11 +132,14 @@ def main() -> int:
         timed(timings, f"export {name}", folder, "export", "--base", str(base), *adapter, "--out", str(folder),
               "--quant", args.quant, "--name", folder.name, "--no-progress", work=work)  # fmt: skip
     ggufs = {name: folder / f"{folder.name}-{args.quant}.gguf" for name, folder in exports.items()}
+    held_out = held_out_files(data / "eval" / "files.jsonl", args.eval_files, work)
 
     battery = BATTERY
     if args.battery_items:
         battery = work / "battery.jsonl"
-        battery.write_text("".join(BATTERY.read_text("utf-8").splitlines(keepends=True)[: args.battery_items]))
+        items = [line for line in BATTERY.read_text("utf-8").splitlines(keepends=True) if '"prompt"' in line]
+        count = min(args.battery_items, len(items))  # spread evenly: every category keeps its share
+        battery.write_text("".join(items[i * len(items) // count] for i in range(count)), "utf-8")
     backend = ["--gguf", "{gguf}", "--threads", str(args.threads)]
     results: dict[str, dict[str, Any]] = {}
     record = work / "finetune_effect.json"
@@ -137,7 +147,7 @@ def main() -> int:
     for name, gguf in ggufs.items():
         flags = [f.format(gguf=gguf) for f in backend]
         holes, runs = work / f"holes-{name}", work / f"battery-{name}"
-        timed(timings, f"holes {name}", holes, "eval", "holes", str(data), "--out", str(holes),
+        timed(timings, f"holes {name}", holes, "eval", "holes", str(held_out), "--out", str(holes),
               "--per-file", str(args.holes_per_file), *flags, work=work)  # fmt: skip
         timed(timings, f"battery {name}", runs, "eval", "run", "--battery", str(battery), "--both", "--out",
               str(runs), "--max-tokens", str(args.max_tokens), *flags, work=work)  # fmt: skip
@@ -145,7 +155,7 @@ def main() -> int:
         ppl = previous.get("models", {}).get(name, {}).get("perplexity")
         if ppl is None:
             print(f"perplexity of held-out code: {name}", file=sys.stderr, flush=True)
-            ppl = held_out_perplexity(model_dir, data / "eval" / "files.jsonl", args.ppl_window,
+            ppl = held_out_perplexity(model_dir, held_out, args.ppl_window,
                                       args.ppl_windows_per_file, args.threads)  # fmt: skip
         results[name] = {
             "gguf": str(gguf),
@@ -163,11 +173,24 @@ def main() -> int:
         "config": str(args.config),
         "training": json.loads((run / "sft" / "adapter" / "training.json").read_text("utf-8"))["metrics"],
         "held_out_repositories": json.loads((data / "stats.json").read_text("utf-8"))["split"]["eval_repositories"],
+        "held_out_files": {"file": str(held_out), "files": len(held_out.read_text("utf-8").splitlines())},
+        "settings": {k: v for k, v in vars(args).items() if k not in ("corpus", "work", "base", "config")},
         "models": results,
     }
     record.write_text(json.dumps(figures, indent=2) + "\n", "utf-8")
     print(markdown(figures))
     return 0
+
+
+def held_out_files(files: Path, count: int, work: Path) -> Path:
+    """The eval split's files, or `count` of them taken at an even stride (every repository keeps its
+    share) into work/held-out-files.jsonl."""
+    lines = [line for line in files.read_text("utf-8").splitlines() if line.strip()]
+    if count <= 0 or count >= len(lines):
+        return files
+    chosen = work / "held-out-files.jsonl"
+    chosen.write_text("".join(lines[i * len(lines) // count] + "\n" for i in range(count)), "utf-8")
+    return chosen
 
 
 def pretrained_gguf() -> Path:

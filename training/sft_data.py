@@ -52,11 +52,12 @@ class DataInfo:
     system_prompt: str = "as written"  # "compact": the server's prompt for a small model was swapped in
     left_out: dict[str, int] = field(default_factory=dict)  # e.g. chat_too_long: examples left out whole
     truncation: dict[str, dict[str, object]] = field(default_factory=dict)  # chat file -> sizing.Truncation
+    other_system_prompt: int = 0  # chat examples whose system message is not this version's server prompt
 
     def to_json(self) -> dict[str, Any]:
         return {"files": self.files, "counts": self.counts, "fim_family": self.fim_family,
-                "system_prompt": self.system_prompt, "left_out": self.left_out,
-                "truncation": self.truncation}  # fmt: skip
+                "system_prompt": self.system_prompt, "other_system_prompt": self.other_system_prompt,
+                "left_out": self.left_out, "truncation": self.truncation}  # fmt: skip
 
 
 def serving_messages(messages: list[dict], system: str | None) -> list[dict]:
@@ -243,10 +244,19 @@ def sft_datasets(
     _check_shapes(train_files + eval_files, ("text",))
     for name, chat in (("train/chat.jsonl", train_chat), ("eval/chat.jsonl", eval_chat)):
         check_chat_lengths(chat, tokenizer, max_length, system, name, max_truncated_share, info)
+    info.other_system_prompt = sum(1 for r in train_chat + eval_chat if _other_system_prompt(r["messages"], system))
     train = build("train", train_chat, train_holes, train_files)
     if train is None or len(train) == 0:
         raise DatasetError(f"{data}/train has no examples: nothing to train on")
     return train, build("eval", eval_chat, eval_holes, eval_files), info
+
+
+def _other_system_prompt(messages: list[dict], system: str | None) -> bool:
+    """A system message that is neither the server's full prompt nor the one swapped in: data prepared
+    by another version (its prompt is not swapped) or written by hand."""
+    if not messages or messages[0].get("role") != "system":
+        return False
+    return messages[0].get("content") not in (system_prompt(), system)
 
 
 def _check_shapes(records: list[dict], keys: Sequence[str]) -> None:

@@ -188,6 +188,12 @@ def run_sft(config: TrainConfig, overwrite: bool = False, say: Say = log.warning
         system=serving_system_prompt(model),
         max_truncated_share=config.max_truncated_share,
     )
+    if info.other_system_prompt:
+        say(
+            f"{info.other_system_prompt} chat examples carry a system prompt that is not this version's server prompt "
+            "(prepared by another version, or your own), so it is trained as written, not as the model will be "
+            "served; run `spcopilot data prepare` again to train with the served one"
+        )
     for what, count in info.left_out.items():
         if count:
             say(f"{what}: {count} examples are longer than max_seq_length ({config.max_seq_length}) and were left out")

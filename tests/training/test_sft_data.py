@@ -66,6 +66,19 @@ def test_a_set_with_too_many_long_chat_examples_is_refused_and_a_few_are_left_ou
     measured = info.truncation["train/chat.jsonl"]
     assert (measured["records"], measured["truncated"], measured["max_length"]) == (10, 1, 512)
     assert measured["longest"] > 512 and measured["tokens_lost"] == measured["longest"] - 512
+    assert info.other_system_prompt == 0
+
+
+def test_a_system_prompt_from_another_version_is_counted(tiny_model, tmp_path) -> None:
+    pytest.importorskip("datasets")
+    from spcopilot.training.sft_data import sft_datasets
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model.hf_dir)
+    older = system_prompt().replace("SourceMod", "SourceMod 1.11", 1)  # what an older `data prepare` wrote
+    write_chat(tmp_path / "data", [chat(system_prompt()), chat(older), chat(older)])
+    _, _, info = sft_datasets(tmp_path / "data", tokenizer, 4096, False, "none", 1, system=system_prompt(compact=True))
+    assert info.other_system_prompt == 2 and info.to_json()["other_system_prompt"] == 2
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,8 @@ repositories). Every step is one of the project's own commands, run as a subproc
 3. `spcopilot export` twice, with the same pipeline and quantization: the base alone and the base
    with the adapter merged (the base is dequantized once by transformers, so both start from the
    same float32 weights);
-4. perplexity of the held-out files (float32, torch: the base folder vs the merged fine-tune);
+4. perplexity of the held-out files (float32, torch: the base folder vs the merged fine-tune), first,
+   kept in DIR/perplexity-NAME.json;
 5. `spcopilot eval holes` on the held-out files (exact match; edit similarity of fill vs original,
    difflib's ratio, computed here from holes.jsonl), for both GGUFs;
 6. `spcopilot eval run --both` on the battery (pass rate, wrong-API rate = 1 - avoidance; raw and
@@ -140,6 +141,16 @@ def main() -> int:
         items = [line for line in BATTERY.read_text("utf-8").splitlines(keepends=True) if '"prompt"' in line]
         count = min(args.battery_items, len(items))  # spread evenly: every category keeps its share
         battery.write_text("".join(items[i * len(items) // count] for i in range(count)), "utf-8")
+    # perplexity first: the cheapest figure and the one a fine-tune must move most; each is kept in a file
+    perplexities = {}
+    for name in ggufs:
+        kept = work / f"perplexity-{name}.json"
+        if not kept.is_file():
+            print(f"perplexity of held-out code: {name}", file=sys.stderr, flush=True)
+            model_dir = exports[name] / "merged" if name != "base" else dequantized(base)
+            figures = held_out_perplexity(model_dir, held_out, args.ppl_window, args.ppl_windows_per_file, args.threads)
+            kept.write_text(json.dumps(figures) + "\n", "utf-8")
+        perplexities[name] = json.loads(kept.read_text("utf-8"))
     backend = ["--gguf", "{gguf}", "--threads", str(args.threads)]
     results: dict[str, dict[str, Any]] = {}
     record = work / "finetune_effect.json"
@@ -151,15 +162,9 @@ def main() -> int:
               "--per-file", str(args.holes_per_file), *flags, work=work)  # fmt: skip
         timed(timings, f"battery {name}", runs, "eval", "run", "--battery", str(battery), "--both", "--out",
               str(runs), "--max-tokens", str(args.max_tokens), *flags, work=work)  # fmt: skip
-        model_dir = exports[name] / "merged" if name != "base" else dequantized(base)
-        ppl = previous.get("models", {}).get(name, {}).get("perplexity")
-        if ppl is None:
-            print(f"perplexity of held-out code: {name}", file=sys.stderr, flush=True)
-            ppl = held_out_perplexity(model_dir, held_out, args.ppl_window,
-                                      args.ppl_windows_per_file, args.threads)  # fmt: skip
         results[name] = {
             "gguf": str(gguf),
-            "perplexity": ppl,
+            "perplexity": perplexities[name],
             "holes": json.loads((holes / "report.json").read_text("utf-8"))["metrics"]
             | {"edit_similarity": round(edit_similarity(holes / "holes.jsonl"), 4)},
             "battery": json.loads((runs / "report.json").read_text("utf-8"))["metrics"],

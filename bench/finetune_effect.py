@@ -100,7 +100,12 @@ def main() -> int:
     parser.add_argument("--base", type=Path, help="the base GGUF (default: the cached SmolLM2-135M-Instruct)")
     parser.add_argument("--config", type=Path, default=CONFIG, help="the training config")
     parser.add_argument("--max-steps", type=int, help="override sft.max_steps")
-    parser.add_argument("--prepare-args", default="", help="extra `data prepare` flags, space-separated")
+    parser.add_argument(
+        "--prepare-args",
+        default="--split repository --max-tokens 980",
+        help="`data prepare` flags, space-separated (default: whole repositories held out, chat examples sized for "
+        "the default config's 512 tokens)",
+    )
     parser.add_argument("--quant", default="q8_0", help="the GGUF both models are served as (q8_0)")
     parser.add_argument("--max-tokens", type=int, default=512, help="longest battery answer (512)")
     parser.add_argument("--holes-per-file", type=int, default=2, help="holes per held-out plugin (2)")

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spcopilot.server.ai.inline.prompt import estimate_tokens
 from spcopilot.server.ai.prompts.fim import FAMILIES, FimFamily, candidate_tokens, family_for_tokens
 from spcopilot.server.ai.prompts.system import system_prompt
 from spcopilot.training.audit import read_jsonl
@@ -132,7 +133,17 @@ def check_chat_lengths(
     served = ({"messages": serving_messages(r["messages"], system)} for r in chat)
     report = chat_truncation(served, tokenizer, max_length)
     info.truncation[name] = report.to_json()
-    check_truncation(report, max_share, name)
+    try:
+        check_truncation(report, max_share, name)
+    except DatasetError as refused:
+        if system is None or system == system_prompt():
+            raise
+        raise DatasetError(
+            f"{refused}. Note: `data prepare --max-tokens` counts estimated tokens with the full system prompt "
+            f"(~{estimate_tokens(system_prompt())} of them), which this model is trained and served without (its "
+            "compact prompt replaces it), so choose it by that: training/README.md has the value for the shipped "
+            "CPU config"
+        ) from None
 
 
 def tokenize_fim(row: dict, tokenizer: Any, family: FimFamily | None, max_length: int) -> dict[str, list[int]]:

@@ -61,6 +61,7 @@ def test_a_set_with_too_many_long_chat_examples_is_refused_and_a_few_are_left_ou
     message = str(refused.value)
     assert "train/chat.jsonl: 1 of 10 examples (10.0 %) are longer than 512 tokens" in message
     assert "the limit is 2.0 %" in message and "data prepare --max-tokens 512" in message
+    assert "counts estimated tokens with the full system prompt" in message  # this model is served the compact one
     train, evaluation, info = sft_datasets(*args, system=compact, max_truncated_share=0.1)  # 10 %: accepted
     assert len(train) == 9 and evaluation is None and info.left_out == {"train/chat_too_long": 1}
     measured = info.truncation["train/chat.jsonl"]

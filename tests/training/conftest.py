@@ -24,8 +24,21 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from spcopilot.training.prepare import PrepareOptions, prepare
 
     out = tmp_path_factory.mktemp("prepared") / "data"
-    # sized for tiny-cpu.yaml's max_seq_length (1536): the trainer refuses a set where > 2 % would be cut
+    prepare(PrepareOptions([CORPUS], out, eval_fraction=0.2, progress=False, num_proc=1))
+    return out
+
+
+@pytest.fixture(scope="session")
+def prepared_for_tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The corpus prepared as a user would for tiny-cpu.yaml: `--max-tokens 1536`, its max_seq_length (the
+    trainer refuses a set where more than 2 % of the chat examples are longer), with its DPO pairs."""
+    pytest.importorskip("datasets", reason="data prepare needs the train extra (datasets)")
+    from spcopilot.training.preferences import DpoOptions, build_pairs
+    from spcopilot.training.prepare import PrepareOptions, prepare
+
+    out = tmp_path_factory.mktemp("prepared-1536") / "data"
     prepare(PrepareOptions([CORPUS], out, eval_fraction=0.2, progress=False, num_proc=1, max_tokens=1536))
+    build_pairs(DpoOptions(out, progress=False))
     return out
 
 

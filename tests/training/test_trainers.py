@@ -123,7 +123,7 @@ def test_sft_writes_an_adapter_with_its_record(sft_run: Path, prepared: Path) ->
     assert record["data"]["fim_family"] == "qwen2.5-coder"  # picked from the tokenizer's FIM tokens
     assert record["metrics"]["steps"] == 3 and record["metrics"]["train/train_loss"] > 0
     assert "eval/eval_loss" in record["metrics"]
-    measured = record["data"]["truncation"]["train/chat.jsonl"]  # prepared with --max-tokens 1536: nothing cut
+    measured = record["data"]["truncation"]["train/chat.jsonl"]  # measured with the tiny model's template: none cut
     assert measured["max_length"] == 1536 and measured["records"] > 0 and measured["truncated"] == 0
     assert {"torch", "transformers", "peft", "trl", "datasets"} <= set(record["versions"])
     assert list((sft_run / "sft" / "runs").rglob("events.out.tfevents.*"))  # TensorBoard logs

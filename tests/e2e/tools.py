@@ -1,5 +1,5 @@
-"""Where the editors and tools the e2e tests drive are: what tests/e2e/setup.sh installed (its
-cache, `$SPCOPILOT_E2E_CACHE` or ~/.cache/spcopilot/e2e) or what the environment names
+"""Where the editors and tools the e2e tests drive are: what tests/e2e/setup.sh installed (under
+`$SPCOPILOT_CACHE_DIR/e2e`, default ~/.cache/spcopilot/e2e) or what the environment names
 (`SPCOPILOT_NVIM_07`, `SPCOPILOT_NVIM_011`, `SPCOPILOT_NODE24`, `SPCOPILOT_CODE_SERVER_ENTRY`,
 `SPCOPILOT_PLAYWRIGHT`, `SPCOPILOT_CHROMIUM`).
 
@@ -16,12 +16,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from spcopilot.diagnostics.include_cache import default_cache_root
 
 REPO = Path(__file__).resolve().parents[2]
 E2E = Path(__file__).resolve().parent
 FIXTURES = E2E / "fixtures"
 ARTIFACTS = E2E / "artifacts"
-CACHE = Path(os.environ.get("SPCOPILOT_E2E_CACHE") or "~/.cache/spcopilot/e2e").expanduser()
+CACHE = default_cache_root() / "e2e"
 SETUP = "bash tests/e2e/setup.sh"
 
 # The server as the editors start it: this interpreter's installed package.

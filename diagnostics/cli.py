@@ -48,7 +48,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument(
         "--compile-timeout", type=float, default=60.0, metavar="SECONDS", help="stop a compile after this long"
     )
+    check.add_argument(
+        "--spcomp-include-severity",
+        choices=[s.label for s in Severity],
+        help="severity of the compiler's warnings in include files that are not yours (default: info)",
+    )
     check.add_argument("--jobs", "-j", type=int, help="worker processes for large trees (default: all cores)")
+    check.add_argument(
+        "--file-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="give up on a file after this long and report it (default: 60; 0: no limit)",
+    )
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.set_defaults(func=run_check)
 
@@ -80,6 +92,7 @@ def _config(args: argparse.Namespace) -> config_mod.Config:
         game=args.game,
         fail_on=Severity.parse(args.fail_on) if args.fail_on else None,
         spcomp=getattr(args, "spcomp", None),
+        spcomp_include_severity=Severity.parse(args.spcomp_include_severity) if args.spcomp_include_severity else None,
     )
 
 
@@ -104,6 +117,7 @@ def run_check(args: argparse.Namespace) -> int:
             unsafe=args.unsafe_fixes,
             jobs=args.jobs,
             progress=progress,
+            file_timeout=args.file_timeout or None,
         )
     finally:
         if bar:
@@ -130,15 +144,20 @@ def _compile(args: argparse.Namespace, config: config_mod.Config, results: list[
     from spcopilot.diagnostics.compiler import CompileCheck
     from spcopilot.diagnostics.compiler.batch import add_compiler_findings
 
-    check = CompileCheck(config, timeout=args.compile_timeout)
+    workspace = [p if p.is_dir() else p.parent for p in args.paths]
+    check = CompileCheck(config, timeout=args.compile_timeout, workspace=workspace)
     search = check.search
-    if search.compiler is None:
-        if search.configured:
-            raise ConfigError(f"--compile: {search.rejected[0]}")
-        print(f"note: --compile: {search.describe()}; showing the rule findings only", file=sys.stderr)
-        return
-    for problem in add_compiler_findings(results, check, jobs=args.jobs or os.cpu_count() or 1):
-        print(f"spcomp: {problem}; the rule findings are shown", file=sys.stderr)
+    if search.compiler is None and search.configured:
+        raise ConfigError(f"--compile: {search.rejected[0]}")
+    done = add_compiler_findings(results, check, jobs=args.jobs or os.cpu_count() or 1)
+    if not done.compiled and (done.without_compiler or search.compiler is None):
+        missing = check.search_for(done.without_compiler[0]) if done.without_compiler else search
+        print(f"note: --compile: {missing.describe()}; showing the rule findings only", file=sys.stderr)
+    elif done.without_compiler:
+        names = ", ".join(p.name for p in done.without_compiler[:3]) + (", …" if len(done.without_compiler) > 3 else "")
+        print(f"note: --compile: no SourcePawn compiler found for {len(done.without_compiler)} of "
+              f"{len(done.compiled) + len(done.without_compiler)} plugins ({names}); "
+              "showing their rule findings only", file=sys.stderr)  # fmt: skip
 
 
 class _ProgressBar:

@@ -9,6 +9,7 @@ include-dirs = ["scripting/include"]   # relative to this file
 game-dir = "/srv/l4d2"        # an L4D2 install or dedicated server (events from its .res files)
 fail-on = "warning"           # spcopilot check exits 1 at or above this severity
 spcomp = "/opt/sourcemod/addons/sourcemod/scripting/spcomp64"  # SourcePawn's compiler (default: searched)
+spcomp-include-severity = "info"  # the compiler's warnings in include files that are not yours
 
 [severity]
 SPC401 = "hint"
@@ -32,7 +33,17 @@ else:  # pragma: no cover
 
 CONFIG_FILENAME = ".spcopilot.toml"
 GAMES = ("auto", "l4d2", "l4d1", "csgo", "tf2", "generic")
-KNOWN_KEYS = {"select", "ignore", "game", "include-dirs", "game-dir", "fail-on", "severity", "spcomp"}
+KNOWN_KEYS = {
+    "select",
+    "ignore",
+    "game",
+    "include-dirs",
+    "game-dir",
+    "fail-on",
+    "severity",
+    "spcomp",
+    "spcomp-include-severity",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +56,8 @@ class Config:
     game_dir: Path | None = None
     fail_on: Severity = Severity.WARNING
     spcomp: Path | None = None  # the user's SourcePawn compiler; None: search (diagnostics/compiler)
+    # the compiler's warnings in include files the user does not own (diagnostics/compiler/ownership.py)
+    spcomp_include_severity: Severity = Severity.INFO
     source: Path | None = None
 
     def enabled(self, code: str) -> bool:
@@ -90,11 +103,12 @@ def from_mapping(data: Mapping[str, object], base_dir: Path | None = None, sourc
         if game not in GAMES:
             raise ConfigError(f"`game` = {data['game']!r}{where}; use one of {', '.join(GAMES)}")
         kwargs["game"] = game
-    if "fail-on" in data:
-        try:
-            kwargs["fail_on"] = Severity.parse(str(data["fail-on"]))
-        except ValueError as exc:
-            raise ConfigError(f"`fail-on`{where}: {exc}") from None
+    for key in ("fail-on", "spcomp-include-severity"):
+        if key in data:
+            try:
+                kwargs[key.replace("-", "_")] = Severity.parse(str(data[key]))
+            except ValueError as exc:
+                raise ConfigError(f"`{key}`{where}: {exc}") from None
     if "severity" in data:
         table = data["severity"]
         if not isinstance(table, Mapping):
@@ -150,6 +164,24 @@ def find_config_file(start: Path) -> Path | None:
 def discover(start: Path) -> Config:
     found = find_config_file(start)
     return load_file(found) if found else Config()
+
+
+# Findings that mean a wrong API: a function, event, event field or netprop that does not exist
+# or is deprecated, or one read with the wrong accessor or prop type (the seeds' V6 lesson: such
+# names inside training answers teach them). The editor shows some as warnings, since the code
+# may still work somewhere (m_flSpeed is real on doors); training data holds a stricter line.
+WRONG_API_CODES = (
+    "SPC101", "SPC102", "SPC201", "SPC202", "SPC203", "SPC204", "SPC301", "SPC302", "SPC303", "SPC305",
+)  # fmt: skip
+
+
+def training_profile(base: Config | None = None) -> Config:
+    """The engine's "training" profile: `base` (default settings) with every wrong-API finding an
+    error, whatever its editor severity. The dataset sanitiser and audit lint with it; the
+    editor's severities are unchanged."""
+    base = base or Config()
+    severity = dict(base.severity) | {code: Severity.ERROR for code in WRONG_API_CODES}
+    return replace(base, severity=severity)
 
 
 def codes_in(values: Iterable[str] | None) -> tuple[str, ...]:

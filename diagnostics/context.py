@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+import os
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol, TypeVar
 
 from spcopilot.diagnostics import semantics
+from spcopilot.diagnostics.budget import Budget
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.game import GameInfo, detect_game
 from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES
@@ -16,6 +20,12 @@ from spcopilot.diagnostics.text import LineIndex
 from tree_sitter import Node, Tree
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+_STRICT = os.environ.get("SPCOPILOT_STRICT") == "1"  # tests: a failure fails loudly
+
+# Called whenever a lint starts: caches that hold nodes of the last lint's tree (and so the whole
+# tree) empty themselves here, so a closed document's tree is never kept alive by a cache.
+LINT_STARTS: list[Callable[[], None]] = []
 
 
 class SymbolScope(Protocol):
@@ -56,6 +66,11 @@ class Context:
     # What the file's includes define: a scope, or a function of the file model that makes one
     # (so the model is built once).
     scope: SymbolScope | Callable[[semantics.FileModel], SymbolScope] | None = None
+    budget: Budget | None = None  # checked before each rule call (engine.run_rule)
+
+    def __post_init__(self) -> None:
+        for forget in LINT_STARTS:
+            forget()
 
     @cached_property
     def lines(self) -> LineIndex:
@@ -78,8 +93,15 @@ class Context:
     @cached_property
     def symbols(self) -> SymbolScope:
         if callable(self.scope):
-            return self.scope(self.model)
-        if self.scope is not None:
+            try:
+                return self.scope(self.model)
+            except Exception:
+                # A failing include index must not cost every rule that asks about names their
+                # findings: the includes count as unread (rules then say "unless <x> defines it").
+                if _STRICT:
+                    raise
+                log.exception("reading the includes of %s failed; they count as unread", self.path or "<text>")
+        elif self.scope is not None:
             return self.scope
         return EmptyScope([i.name for i in self.model.includes])
 
@@ -122,7 +144,17 @@ class Context:
         return self.text(fn)
 
     def enclosing_function(self, node: Node) -> Node | None:
-        return semantics.enclosing_function(node)
+        """The function or method around `node` (semantics.enclosing_function), starting from the
+        top-level item that holds it (found by bisection)."""
+        starts, items = self.memo("top-level items", self._top_level_items)
+        i = bisect_right(starts, node.start_byte) - 1
+        if i < 0 or items[i].end_byte < node.end_byte:
+            return semantics.enclosing_function(node, self.tree.root_node)
+        return semantics.enclosing_function(node, items[i])
+
+    def _top_level_items(self) -> tuple[list[int], list[Node]]:
+        items = self.tree.root_node.children
+        return [n.start_byte for n in items], items
 
     def function_name(self, function: Node) -> str:
         return semantics.function_name(function, self.source)

@@ -42,7 +42,7 @@ class TextChange:
 
 
 class Document:
-    __slots__ = ("_dirty", "_tree", "encoding", "lines", "parse_limit", "path", "source", "version")
+    __slots__ = ("_dirty", "_handed_out", "_tree", "encoding", "lines", "parse_limit", "path", "source", "version")
 
     def __init__(
         self,
@@ -60,6 +60,7 @@ class Document:
         self.lines = LineIndex(self.source)
         self._tree: Tree | None = None
         self._dirty = True
+        self._handed_out = False  # someone may hold `_tree`: edit a copy of it, never it
 
     # -- what the features read ----------------------------------------------------------------
     @property
@@ -81,6 +82,7 @@ class Document:
             else:
                 self._tree = parse(self.source, self._tree) if self._tree is not None else parse(self.source)
             self._dirty = False
+        self._handed_out = True
         return self._tree
 
     @property
@@ -126,6 +128,9 @@ class Document:
         self.lines = _updated_lines(old_lines, self.source, start, old_end, inserted)
         new_end = start + len(inserted)
         if self._tree is not None:
+            if self._handed_out:  # a view of the old text (maybe on another thread) keeps its tree
+                self._tree = self._tree.copy()
+                self._handed_out = False
             self._tree.edit(start, old_end, new_end, start_point, old_end_point, _point(self.lines, new_end))
         self._dirty = True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from spcopilot.diagnostics.model import Applicability, Diagnostic, Edit, Fix
 
 MAX_ROUNDS = 10
+_BARE_LF = re.compile(r"(?<!\r)\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +18,21 @@ class FixResult:
     source: bytes
     applied: tuple[Diagnostic, ...]
     rounds: int
+
+
+def with_line_ending(new_text: str, source: bytes, offset: int) -> str:
+    """`new_text` with its bare `\\n` written as the line ending of the line holding `offset`
+    (the last line's, when that one has none): a fix keeps a CRLF file CRLF, and in a file of
+    mixed endings each inserted line takes the ending of the line it lands in. A `\\r\\n`
+    already in the text (copied from the file) is kept as it is."""
+    if "\n" not in new_text:
+        return new_text
+    newline = source.find(b"\n", offset)
+    if newline == -1:
+        newline = source.rfind(b"\n", 0, offset)
+    if newline <= 0 or source[newline - 1] != 0x0D:
+        return new_text
+    return _BARE_LF.sub("\r\n", new_text)
 
 
 def apply_edits(source: bytes, edits: Sequence[Edit]) -> bytes:

@@ -78,6 +78,23 @@ _TEXT_SIGNALS: list[tuple[tuple[bytes, ...], str, float, str]] = [
     ((b"TFClass_", b"TF2_"), "tf2", 2.0, "uses TF2 natives"),
     ((b"CS_SwitchTeam", b"CS_RespawnPlayer", b"CS_TerminateRound", b"CS_TEAM_"), "csgo", 2.0, "uses cstrike natives"),
 ]
+# Game-neutral plugins are `generic` whatever else they mention: SourceMod's own stock plugins
+# (nextmap.sp compares the game folder to "left4dead2" only to refuse loading there), and plugins
+# that check for several games (a list of engines or game folders: written for any game).
+_STOCK_AUTHOR = (b'"AlliedModders LLC"',)
+_GAME_FAMILIES: tuple[tuple[str, tuple[bytes, ...]], ...] = (
+    ("L4D", (b"Engine_Left4Dead", b'"left4dead')),
+    ("TF2", (b"Engine_TF2", b'"tf"')),
+    ("CS:GO", (b"Engine_CSGO", b'"csgo"')),
+    ("CS:S", (b"Engine_CSS", b'"cstrike"')),
+    ("DoD:S", (b"Engine_DODS", b'"dod"')),
+    ("HL2DM", (b"Engine_HL2DM", b'"hl2mp"')),
+    ("Insurgency", (b"Engine_Insurgency", b"Engine_DOI", b'"insurgency"', b'"doi"')),
+    ("Alien Swarm", (b"Engine_AlienSwarm", b'"swarm"', b'"reactivedrop"')),
+    ("Garry's Mod", (b'"garrysmod"',)),
+    ("other Source games", (b'"dystopia"', b'"synergy"', b"Engine_MCV", b"Engine_SDK2013", b"Engine_Portal2")),
+)
+NEUTRAL_MIN_GAMES = 3
 _MENTIONS_L4D2 = re.compile(rb"left ?4 ?dead ?2|\bl4d2\b")
 # The incremental engine keeps the text signals as counts it updates after each edit
 # (diagnostics/text_counts.py): the needles above, and the places the lower-cased text mentions
@@ -99,6 +116,11 @@ def signals_from_counts(present: Callable[[bytes], bool], engine: tuple[int, int
     """The text signals from which needles the file contains, how often it says
     Engine_Left4Dead and Engine_Left4Dead2, and whether it mentions L4D2."""
     found = [(game, weight, why) for needles, game, weight, why in _TEXT_SIGNALS if any(present(n) for n in needles)]
+    if any(present(n) for n in _STOCK_AUTHOR):
+        found.append(("generic", 0.0, "a SourceMod stock plugin (author AlliedModders LLC)"))
+    games = [name for name, needles in _GAME_FAMILIES if any(present(n) for n in needles)]
+    if len(games) >= NEUTRAL_MIN_GAMES:
+        found.append(("generic", 0.0, f"game-neutral: checks for {len(games)} games ({', '.join(games)})"))
     if engine[0] > engine[1]:
         found.append(("l4d1", 1.5, "checks Engine_Left4Dead"))
     if mentions:
@@ -153,7 +175,11 @@ def detect_game(model: FileModel, signals: list[TextSignal] | None = None) -> Ga
             add("tf2", 1.0, f"hooks the TF2 event {ev}")
         elif _CSGO_EVENT.search(ev):
             add("csgo", 1.0, f"hooks the CS event {ev}")
-    for game, weight, why in _text_signals(model.source) if signals is None else signals:
+    signals = _text_signals(model.source) if signals is None else signals
+    neutral = tuple(why for game, _weight, why in signals if game == "generic")
+    if neutral:
+        return GameInfo("generic", 1.0, neutral)
+    for game, weight, why in signals:
         add(game, weight, why)
 
     if not scores:

@@ -131,10 +131,33 @@ class _Closure:
     watched: dict[Path, Stamp]  # every file read and folder searched, with its stamp
 
 
+# Longest include name we try to open, and longest part of it (Linux's PATH_MAX and NAME_MAX).
+_MAX_NAME, _MAX_PART = 4096, 255
+
+
+def usable_include_name(name: str) -> bool:
+    """Could an `#include` name be a file to look for? Not when empty, absolute (a plugin's includes
+    are found in its include folders or next to it), too long for a path, or holding NUL or other
+    control characters: such an include is unresolved, never an OSError."""
+    if not name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return False
+    if any(c < " " or c == "\x7f" for c in name):
+        return False
+    encoded = name.encode("utf-8", "surrogateescape")
+    return len(encoded) <= _MAX_NAME and all(len(part) <= _MAX_PART for part in encoded.split(b"/"))
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def stamp_of(path: Path) -> Stamp:
     try:
         st = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the name
         return None
     return (st.st_mtime_ns, st.st_size)
 
@@ -200,6 +223,8 @@ class IncludeIndex:
 
     def _resolve(self, include: IncludeLike, origin: Path | None, watched: dict[Path, Stamp]) -> Path | None:
         name = include.name.replace("\\", "/")
+        if not usable_include_name(name):
+            return None  # unresolved, like a file that is not there
         candidates = [name] if name.endswith(SOURCE_SUFFIXES) else [name + ".inc", name + ".sp", name]
         folders = ([origin] if origin is not None and not include.system else []) + self.include_dirs
         for folder in folders:
@@ -207,7 +232,7 @@ class IncludeIndex:
                 path = folder / candidate
                 if path.parent not in watched:
                     watched[path.parent] = stamp_of(path.parent)
-                if watched[path.parent] is not None and path.is_file():
+                if watched[path.parent] is not None and _is_file(path):
                     return path
         return None
 
@@ -234,13 +259,15 @@ class IncludeIndex:
         scope = Scope()
         watched: dict[Path, Stamp] = {}
         seen: set[str] = set()
+        missing: set[str] = set()  # scope.unresolved as a set (thousands of includes: no n² scan)
         symbols: list[Symbol] = []
         queue = deque((ref, origin) for ref in refs)
         while queue:
             ref, folder = queue.popleft()
             found = self._resolve(ref, folder, watched)
             if found is None:
-                if not ref.optional and ref.name not in scope.unresolved:
+                if not ref.optional and ref.name not in missing:
+                    missing.add(ref.name)
                     scope.unresolved.append(ref.name)
                 continue
             real = os.path.realpath(found)

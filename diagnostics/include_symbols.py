@@ -7,10 +7,12 @@ open document (outline, go-to-definition, hover).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
+from spcopilot.diagnostics.matching import captures, matches, query_roots
 from spcopilot.diagnostics.parsing import compile_query, parse
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 KINDS = (
     "native", "stock", "forward", "function", "methodmap", "method", "property", "constructor",
@@ -50,7 +52,8 @@ INCLUDE_QUERY = """
 """
 # Nodes allowed between a doc comment and what it documents.
 _BETWEEN_DOC_AND_DECLARATION = frozenset({"preproc_pragma"})
-_CONTAINERS = frozenset({"methodmap", "enum_struct", "enum"})
+_CONTAINERS = ("methodmap", "enum_struct", "enum")  # also their capture names in SYMBOL_QUERY
+_NESTED_CONTAINERS = 4  # containers looked through for one around a node (they do not nest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +106,17 @@ def symbols_of_source(source: bytes, path: str = "") -> list[Symbol]:
 
 def read_declarations(source: bytes, path: str = "") -> FileSymbols:
     root = parse(source).root_node
-    reader = _Reader(source, path)
+    symbol_query, include_query = compile_query(SYMBOL_QUERY), compile_query(INCLUDE_QUERY)
+    captured = captures(symbol_query, root, query_roots(SYMBOL_QUERY))
+    reader = _Reader(source, path, [n for kind in _CONTAINERS for n in captured.get(kind, ())])
     found: list[tuple[int, Symbol]] = []
-    for kind, nodes in QueryCursor(compile_query(SYMBOL_QUERY)).captures(root).items():
+    for kind, nodes in captured.items():
         for node in nodes:
             found += [(node.start_byte, s) for s in reader.symbols(kind, node)]
     found.sort(key=lambda pair: pair[0])
     symbols = [s for _, s in found]
     includes = []
-    for _, caps in QueryCursor(compile_query(INCLUDE_QUERY)).matches(root):
+    for _, caps in matches(include_query, root, query_roots(INCLUDE_QUERY)):
         raw = reader.text(caps["path"][0]).strip()
         name = raw.strip('<>"').replace("\\", "/")
         includes.append(IncludeRef(name, raw.startswith("<"), caps["include"][0].type == "preproc_tryinclude"))
@@ -119,9 +124,13 @@ def read_declarations(source: bytes, path: str = "") -> FileSymbols:
 
 
 class _Reader:
-    def __init__(self, source: bytes, path: str) -> None:
+    def __init__(self, source: bytes, path: str, containers: list[Node]) -> None:
         self.source = source
         self.path = path
+        # Methodmaps, enum structs and enums by position: a member's container is found by
+        # bisection instead of a walk up the tree (each `.parent` costs the node's depth).
+        self._containers = sorted(containers, key=lambda n: n.start_byte)
+        self._container_starts = [n.start_byte for n in self._containers]
 
     def text(self, node: Node | None) -> str:
         if node is None:
@@ -160,12 +169,12 @@ class _Reader:
         return capture
 
     def _parent(self, node: Node) -> str:
-        current = node.parent
-        while current is not None:
-            if current.type in _CONTAINERS:
-                name = current.child_by_field_name("name")
+        """The name of the innermost methodmap / enum struct / enum around the node."""
+        i = bisect_right(self._container_starts, node.start_byte) - 1
+        for container in reversed(self._containers[max(0, i - _NESTED_CONTAINERS) : i + 1]):
+            if container.end_byte >= node.end_byte and container.id != node.id:
+                name = container.child_by_field_name("name")
                 return self.text(name) if name is not None and name.type == "identifier" else ""
-            current = current.parent
         return ""
 
     def _params(self, node: Node) -> tuple[str, ...]:

@@ -65,19 +65,21 @@ from collections.abc import Callable
 from typing import Any
 
 from spcopilot.diagnostics import engine
+from spcopilot.diagnostics.budget import AnalysisStopped, Budget
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.context import EmptyScope, SymbolScope
 from spcopilot.diagnostics.game import MENTION, MENTION_SPAN, GameInfo, detect_game, signals_from_counts
 from spcopilot.diagnostics.item_facts import item_facts, merged_model, patched_model, touched_keys
 from spcopilot.diagnostics.items import Entry, Item, NodeRef
 from spcopilot.diagnostics.knowledge.events import EventCatalogue
+from spcopilot.diagnostics.matching import matches
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.recording import ALL, Key, Notes, Recorder, RecordingContext
 from spcopilot.diagnostics.rules.base import Rule
 from spcopilot.diagnostics.semantics import MODEL_CALLS, FileModel, ModelBuilder
 from spcopilot.diagnostics.text import LineIndex
 from spcopilot.diagnostics.text_counts import Pattern, TextCounts, changed_span
-from tree_sitter import Node, QueryCursor, Tree
+from tree_sitter import Node, Tree
 
 log = logging.getLogger(__name__)
 _STRICT = os.environ.get("SPCOPILOT_STRICT") == "1"
@@ -90,6 +92,7 @@ class IncrementalLint:
     """One open document's lint state. Not thread-safe: one lint at a time."""
 
     def __init__(self) -> None:
+        self._budget: Budget | None = None  # the running lint's (not part of the state reset)
         self.reset()
 
     def reset(self) -> None:
@@ -121,22 +124,34 @@ class IncrementalLint:
         scope: SymbolScope | Callable[[FileModel], SymbolScope] | None = None,
         events: EventCatalogue | None = None,
         lines: LineIndex | None = None,
+        budget: Budget | None = None,
     ) -> list[Diagnostic]:
         """`engine.lint(source, path, config, tree=tree, scope=scope, events=events)`, reusing
         what the previous call learnt. The include scope `scope` makes is compared by identity
-        on every lint (an include index hands out a new scope object when a file changed)."""
+        on every lint (an include index hands out a new scope object when a file changed).
+        `budget` as in engine.lint: when it runs out, AnalysisStopped, and the next lint of this
+        session starts afresh."""
         config = config or Config()
+        if not source.isascii() and not engine.is_utf8(source):
+            self.reset()  # lint() reads the bytes repaired, so its offsets are not this text's
+            return engine.lint(source, path, config, tree=tree, scope=scope, events=events, budget=budget)
         lines = lines or LineIndex(source)
         setup = self._setup
         same = setup is not None and setup[0] == path and setup[1] == config and setup[2] is events
+        self._budget = budget
         try:
             found = self._run(source, tree, path, config, scope, events, lines, fresh=not same)
+        except AnalysisStopped:
+            self.reset()  # a half-made state is never reused
+            raise
         except Exception:
             if _STRICT:
                 raise
             log.exception("incremental lint of %s failed; linting the whole file", path or "<text>")
             self.reset()
-            return engine.lint(source, path, config, tree=tree, scope=scope, events=events, lines=lines)
+            return engine.lint(source, path, config, tree=tree, scope=scope, events=events, lines=lines, budget=budget)
+        finally:
+            self._budget = None
         self._setup = (path, config, events)
         return found
 
@@ -174,7 +189,7 @@ class IncrementalLint:
         if model is None:
             model = self._model = merged_model(items, source, recorder)
         game = self._game_of(model, config)
-        ctx = RecordingContext(source, tree, path, config, events, scope).setup(
+        ctx = RecordingContext(source, tree, path, config, events, scope, self._budget).setup(
             recorder, model, lines, game, lambda needle: self._counts.count(needle) > 0
         )
         active = tuple(engine.active_rules(config, ctx))
@@ -309,14 +324,14 @@ class IncrementalLint:
         raw: dict[Item, list[tuple[int, dict[str, list[Node]]]]] = {item: [] for item in wanted}
         if len(wanted) * 3 > len(items):  # many items: one pass over the tree is cheaper
             starts = [item.start for item in items]
-            for index, captures in QueryCursor(compiled.query).matches(tree.root_node):
+            for index, captures in matches(compiled.query, tree.root_node, compiled.roots, self._budget):
                 first = next(iter(captures.values()))[0]
                 bucket = raw.get(items[bisect_right(starts, first.start_byte) - 1])
                 if bucket is not None:
                     bucket.append((index, captures))
         else:
             for item in wanted:
-                raw[item] = QueryCursor(compiled.query).matches(item.node)
+                raw[item] = matches(compiled.query, item.node, compiled.roots, self._budget)
         model_patterns, call_index = compiled.model_patterns, compiled.call_pattern
         whole = set(self._whole_rules(compiled))
         for item, found in raw.items():

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
+from spcopilot.diagnostics.budget import Budget
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.context import SymbolScope
 from spcopilot.diagnostics.engine import CONFIG_SUFFIXES, lint, lint_config
@@ -93,16 +94,20 @@ class Linter:
         *,
         session: IncrementalLint | None = None,
         lines: LineIndex | None = None,
+        budget: Budget | None = None,
     ) -> list[Diagnostic]:
         """Lint a text as the file at `path`. With a `session` (one per open document), only
-        what changed since the session's last lint is checked again: same result, faster."""
+        what changed since the session's last lint is checked again: same result, faster.
+        `budget`: see engine.lint (AnalysisStopped when it runs out)."""
         data = source.encode("utf-8") if isinstance(source, str) else source
         p = Path(path) if path else None
-        tree = tree or parse(data)
+        tree = tree or parse(data, budget=budget)
         scope, events = self.scope_factory(p), self.events
         if session is not None:
-            return session.lint(data, tree, str(p or ""), self.config, scope=scope, events=events, lines=lines)
-        return lint(data, str(p or ""), self.config, tree=tree, scope=scope, events=events, lines=lines)
+            return session.lint(
+                data, tree, str(p or ""), self.config, scope=scope, events=events, lines=lines, budget=budget
+            )
+        return lint(data, str(p or ""), self.config, tree=tree, scope=scope, events=events, lines=lines, budget=budget)
 
     def lint_file(self, path: Path) -> list[Diagnostic]:
         data = read_source(path).data

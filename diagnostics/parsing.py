@@ -10,6 +10,7 @@ import threading
 from functools import cache
 
 from spcopilot.diagnostics import _sourcepawn
+from spcopilot.diagnostics.budget import AnalysisStopped, Budget
 from tree_sitter import Language, Node, Parser, Point, Query, Tree
 
 _local = threading.local()
@@ -28,10 +29,38 @@ def parser() -> Parser:
     return p
 
 
-def parse(source: bytes, old_tree: Tree | None = None) -> Tree:
-    if old_tree is None:
-        return parser().parse(source)
-    return parser().parse(source, old_tree)
+# Bytes handed to tree-sitter per read when parsing under a budget (a view: nothing copied).
+_CHUNK = 1 << 16
+
+
+def parse(source: bytes, old_tree: Tree | None = None, budget: Budget | None = None) -> Tree:
+    """Parse (incrementally from `old_tree`). With a budget, tree-sitter's progress callback
+    checks it while parsing, which also lets other Python threads run (a parse of bytes holds the
+    GIL until it ends); when it runs out the parse stops and AnalysisStopped is raised."""
+    p = parser()
+    if budget is None:
+        return p.parse(source) if old_tree is None else p.parse(source, old_tree)
+    budget.check()
+    view = memoryview(source)
+
+    def read(byte: int, _: Point) -> memoryview:
+        return view[byte : byte + _CHUNK]
+
+    try:
+        if old_tree is None:
+            tree = p.parse(read, progress_callback=budget.stop_requested)
+        else:
+            tree = p.parse(read, old_tree, progress_callback=budget.stop_requested)
+    except ValueError:
+        tree = None  # "Parsing failed": the callback stopped it
+    if tree is None:
+        p.reset()  # else the next parse would resume this one
+        budget.check()
+        raise AnalysisStopped("cancelled")  # stopped, yet the budget says go on: cannot happen
+    # A tree parsed through a callback has no text of its own, and py-tree-sitter 0.26.1 crashes
+    # (SIGSEGV) when a query's text predicate (#any-of?) reads it: re-parse from the bytes on it,
+    # which reuses every node (~4 % of the parse).
+    return p.parse(source, tree)
 
 
 @cache

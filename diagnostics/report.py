@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from spcopilot.diagnostics.checker import FileResult
+from spcopilot.diagnostics.compiler.findings import is_compile_problem
 from spcopilot.diagnostics.model import Applicability, Diagnostic, Severity
 from spcopilot.diagnostics.rules import all_rules
 from spcopilot.diagnostics.rules.base import doc_sections
@@ -95,14 +96,14 @@ def sarif_report(results: Sequence[FileResult], root: Path | None = None) -> str
                 "properties": {"tags": [r.family]},
             }
         )
-    for code in sorted({d.code for r in results for d in r.diagnostics if d.code not in index}):
+    findings = [(r, d) for r in results for d in r.diagnostics if not is_compile_problem(d)]
+    for code in sorted({d.code for _, d in findings if d.code not in index}):
         index[code] = len(driver_rules)
         driver_rules.append(_compiler_rule(code))
-    sarif_results = []
-    for res in results:
-        uri = _uri(res.path, root)
-        for d in res.diagnostics:
-            sarif_results.append(_sarif_result(d, uri, index))
+    sarif_results = [_sarif_result(d, _uri(r.path, root), index) for r, d in findings]
+    notifications = [
+        _sarif_notification(d, _uri(r.path, root)) for r in results for d in r.diagnostics if is_compile_problem(d)
+    ]
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -116,6 +117,7 @@ def sarif_report(results: Sequence[FileResult], root: Path | None = None) -> str
                         "rules": driver_rules,
                     }
                 },
+                "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
                 "results": sarif_results,
                 "columnKind": "utf16CodeUnits",
             }
@@ -134,6 +136,17 @@ def _compiler_rule(code: str) -> dict[str, object]:
         "helpUri": rule_docs_url("compile-validation-with-spcomp"),
         "defaultConfiguration": {"level": "error"},
         "properties": {"tags": ["compiler"]},
+    }
+
+
+def _sarif_notification(d: Diagnostic, uri: str) -> dict[str, object]:
+    """A compile that gave no verdict (the compiler crashed, timed out, printed garbage): not a
+    finding about the code, so a tool execution notification on the plugin, not a result."""
+    return {
+        "level": _SARIF_LEVEL[d.severity],
+        "message": {"text": d.message},
+        "descriptor": {"id": d.code},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}}}],
     }
 
 

@@ -170,12 +170,20 @@ _FILE_EXTENSIONS = frozenset(
 _COMMAND_OR_CVAR = re.compile(r"(sv|sm|mp|rcon|z|cl|host|net|nb)_[a-z0-9_]+|[+-][a-z_]+")
 
 
+_LONGEST_WORD = max(map(len, _PLACEHOLDER_VOCABULARY))
+
+
 @lru_cache(maxsize=4096)
 def _only_vocabulary(run: str) -> bool:
-    """Whether a lowercase alphanumeric run splits entirely into placeholder words."""
-    if not run:
-        return True
-    return any(run.startswith(w) and _only_vocabulary(run[len(w) :]) for w in _PLACEHOLDER_VOCABULARY)
+    """Whether a lowercase alphanumeric run splits entirely into placeholder words (word break,
+    iteratively: linear in the run, whatever its length)."""
+    ends = [True] + [False] * len(run)  # ends[i]: run[:i] splits into words
+    for i in range(len(run)):
+        if ends[i]:
+            for size in range(1, min(_LONGEST_WORD, len(run) - i) + 1):
+                if run[i : i + size] in _PLACEHOLDER_VOCABULARY:
+                    ends[i + size] = True
+    return ends[len(run)]
 
 
 def is_placeholder(value: str) -> bool:
@@ -325,8 +333,19 @@ def _value_detections(text: str, context_name: str | None) -> list[tuple[int, in
 def classify_literal(value: str, context_name: str | None = None) -> SecretKind | None:
     """The kind of secret a string literal holds, or None. `context_name` is what it is stored
     under: the variable, define or ConVar name, or the config/KeyValues key."""
-    result = _classify(value, context_name)
+    result = _classified(value, context_name)
     return result[0] if result else None
+
+
+def _classified(value: str, context_name: str | None) -> tuple[SecretKind, str] | None:
+    """The cache is for the short literals seen in file after file; a pasted blob is classified
+    without it (16,384 cached entries of a megabyte each would be 16 GB)."""
+    if len(value) > _MAX_CACHED_LITERAL:
+        return _classify.__wrapped__(value, context_name)
+    return _classify(value, context_name)
+
+
+_MAX_CACHED_LITERAL = 512
 
 
 @lru_cache(maxsize=16384)
@@ -415,7 +434,7 @@ def find_secrets(text: str) -> list[SecretFinding]:
     covered: list[tuple[int, int]] = []
     for name, start, end in _pairs(text):
         covered.append((start, end))
-        result = _classify(text[start:end], name)
+        result = _classified(text[start:end], name)
         if result:
             findings.append(SecretFinding(start, end, result[0], result[1]))
     for start, end, kind, reason in _value_detections(text, None):

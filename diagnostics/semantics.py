@@ -181,18 +181,42 @@ def string_value(node: Node | None, source: bytes) -> str | None:
     return raw.decode("utf-8", "replace")
 
 
-def enclosing_function(node: Node) -> Node | None:
-    current = node.parent
-    while current is not None:
-        if current.type in (
-            "function_definition",
-            "methodmap_method",
-            "methodmap_method_constructor",
-            "methodmap_property_method",
-            "enum_struct_method",
-        ):
+FUNCTION_TYPES = frozenset(
+    {
+        "function_definition",
+        "methodmap_method",
+        "methodmap_method_constructor",
+        "methodmap_property_method",
+        "enum_struct_method",
+    }
+)
+# Where a function can be: at the top level, in a methodmap or enum struct, or in error recovery.
+_HOLDS_FUNCTIONS = frozenset({"source_file", "ERROR", "methodmap", "methodmap_property", "enum_struct"})
+
+
+def enclosing_function(node: Node, top: Node | None = None) -> Node | None:
+    """The function (or method) around `node`, not `node` itself. `top`: the top-level item that
+    holds `node` (or the root): then it is found from there downwards, through the few kinds of
+    node a function can be in, in steps that do not depend on the node's depth; without it, by a
+    walk up the parents, which costs depth² (`Node.parent` starts at the root each time in
+    tree-sitter >= 0.25: minutes at a depth of 10^5)."""
+    if top is None:
+        current = node.parent
+        while current is not None:
+            if current.type in FUNCTION_TYPES:
+                return current
+            current = current.parent
+        return None
+    current = top
+    while current.id != node.id:
+        if current.type in FUNCTION_TYPES:
             return current
-        current = current.parent
+        if current.type not in _HOLDS_FUNCTIONS:
+            return None
+        child = current.child_with_descendant(node)
+        if child is None:
+            return None
+        current = child
     return None
 
 

@@ -7,6 +7,7 @@ alone (`python -m spcopilot.server.lsp`). Nothing heavy is imported before the c
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -31,6 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="HOST:PORT",
         help=f"listen on TCP instead of stdio (for debugging; HOST defaults to {DEFAULT_HOST})",
     )
+    parser.add_argument(
+        "--no-supervisor",
+        action="store_true",
+        help="run the server in this process: no restart after a crash or hang in native code (the default on stdio is a supervisor process that restarts it)",
+    )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)  # the supervisor's child
     parser.add_argument(
         "--log-level",
         choices=("error", "warning", "info", "debug"),
@@ -62,6 +69,15 @@ def run_serve(args: argparse.Namespace) -> int:
         logging.basicConfig(stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in root.handlers:
         handler.setLevel(level)
+    if address is None and not (args.no_supervisor or args.child) and os.name == "posix":
+        from spcopilot.server.lsp.supervisor import supervised
+
+        child = [sys.executable, "-m", "spcopilot.server.lsp", "--child"]
+        return supervised(child + (["--log-level", args.log_level] if args.log_level else []))()
+    if args.child:  # beat before the slow imports: the supervisor is waiting for a sign of life
+        from spcopilot.server.lsp.markers import Markers
+
+        Markers.from_environment().start_heartbeat()
     from spcopilot.server.lsp.server import create_server
 
     server = create_server()

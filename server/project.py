@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,7 @@ from spcopilot.diagnostics.parsing import parse
 from spcopilot.diagnostics.semantics import FileModel
 from spcopilot.diagnostics.sources import path_key, read_source
 from spcopilot.diagnostics.text import LineIndex
+from spcopilot.server.budget import Budget, analysis_notice
 from spcopilot.server.compiled import CompilerFindings
 from spcopilot.server.features.view import DocumentView
 from spcopilot.server.settings import ServerSettings, engine_config, parse_server_settings, unwrap
@@ -50,6 +52,17 @@ class OpenDocument:
     diagnostics_key: tuple[int | None, int] | None = None
     reported_skip: bool = False
     session: IncrementalLint = field(default_factory=IncrementalLint)
+    stopped: tuple[int | None, str] | None = None  # (version, why) its lint was stopped at
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantine:
+    """A document the supervisor saw take the server down: not parsed at `version` (or at any
+    version, when `sticky`), so the next server lives."""
+
+    version: int | None
+    sticky: bool
+    reason: str
 
 
 @dataclass(slots=True)
@@ -72,6 +85,7 @@ class Project:
         self.linter = Linter(self.config)
         self.generation = 0  # bumped whenever results may change without an edit
         self.documents: dict[str, OpenDocument] = {}
+        self.quarantined: dict[str, Quarantine] = {}
         self.files: dict[Path, FileResult] = {}
         self._index_by_folder: dict[Path | None, IncludeIndex] = {}
         self.compile_check = CompileCheck()
@@ -101,12 +115,13 @@ class Project:
             return
         self.client_values, self.settings, self.file_config, self.config = values, settings, file_config, config
         self.linter = linter
-        self.compile_check = CompileCheck(config, timeout=settings.compile_timeout)
+        workspace = [self.root] if self.root is not None else []
+        self.compile_check = CompileCheck(config, timeout=settings.compile_timeout, workspace=workspace)
         self.compiled.clear()
         self._index_by_folder.clear()
         self.files.clear()
         self.generation += 1
-        for doc in self.documents.values():
+        for doc in list(self.documents.values()):
             doc.document.parse_limit = settings.max_file_bytes
 
     def config_file(self) -> Path | None:
@@ -127,6 +142,26 @@ class Project:
 
     def close(self, uri: str) -> None:
         self.documents.pop(uri, None)
+        self.quarantined.pop(uri, None)
+
+    def quarantine(self, uri: str, version: int | None, sticky: bool, reason: str) -> None:
+        self.quarantined[uri] = Quarantine(version, sticky, reason)
+
+    def halted(self, uri: str) -> str | None:
+        """Why an open document's current text is not analysed beyond the text (quarantined
+        by the supervisor, or its lint stopped over budget), or None."""
+        doc = self.documents.get(uri)
+        if doc is None:
+            return None
+        version = doc.document.version
+        quarantine = self.quarantined.get(uri)
+        if quarantine is not None:
+            if quarantine.sticky or quarantine.version == version:
+                return f"spcopilot does not analyse this file: {quarantine.reason}"
+            del self.quarantined[uri]
+        if doc.stopped is not None and doc.stopped[0] == version:
+            return doc.stopped[1]
+        return None
 
     def document(self, uri: str) -> Document | None:
         doc = self.documents.get(uri)
@@ -147,29 +182,44 @@ class Project:
         return reason
 
     # -- analysis --------------------------------------------------------------------------------
-    def diagnostics(self, uri: str) -> list[Diagnostic]:
-        """The lint results of an open document's current text (cached per version)."""
+    def diagnostics(self, uri: str, cancel: threading.Event | None = None) -> list[Diagnostic]:
+        """The lint results of an open document's current text (cached per version). A lint
+        that runs past `analysis-timeout` is stopped: the document gets one information
+        diagnostic instead, until its text changes. Raises Stopped when `cancel` is set."""
         doc = self.documents.get(uri)
         if doc is None:
             return []
         key = (doc.document.version, self.generation)
         if doc.diagnostics is not None and doc.diagnostics_key == key and doc.document.version is not None:
             return doc.diagnostics
+        halted = self.halted(uri)
+        if halted is not None:
+            return [analysis_notice(halted)]
         document = doc.document
+        budget = Budget(self.settings.analysis_timeout, cancel)
         tree = document.tree
         found = (
             []
             if tree is None
-            else self.lint(document.source, document.path or None, tree, session=doc.session, lines=document.lines)
+            else self.lint(
+                document.source, document.path or None, tree, session=doc.session, lines=document.lines, budget=budget
+            )
         )
+        if budget.expired():
+            seconds = self.settings.analysis_timeout
+            doc.stopped = (document.version, f"spcopilot stopped linting this file after {seconds:g} s "
+                           "(setting `analysis-timeout`); it tries again when the file changes. Please report the file")  # fmt: skip
+            log.warning("%s: %s", document.path or uri, doc.stopped[1])
+            doc.session = IncrementalLint()  # whatever it kept from the stopped lint is suspect
+            return [analysis_notice(doc.stopped[1])]
         doc.diagnostics, doc.diagnostics_key = found, key
         return found
 
-    def published(self, uri: str) -> list[Diagnostic]:
+    def published(self, uri: str, cancel: threading.Event | None = None) -> list[Diagnostic]:
         """What the editor shows for an open document: our findings and the compiler's from
         the last compile (until the file changes)."""
         doc = self.documents.get(uri)
-        ours = self.diagnostics(uri)
+        ours = self.diagnostics(uri, cancel)
         if doc is None or not doc.document.path:
             return ours
         return self.compiled.merged_into(doc.document.path, ours, self.read)
@@ -190,9 +240,12 @@ class Project:
         *,
         session: IncrementalLint | None = None,
         lines: LineIndex | None = None,
+        budget: Budget | None = None,
     ) -> list[Diagnostic]:
         """Lint a text as the file at `path` (with an open document's session: incrementally);
         a crashing rule or a bad include is logged, never raised at the editor."""
+        if budget is not None:
+            budget.check()
         try:
             return self.linter.lint_source(
                 source, Path(path) if path else None, tree=tree, session=session, lines=lines
@@ -211,6 +264,9 @@ class Project:
         key = (doc.document.version, self.generation)
         if doc.view is not None and doc.view_key == key and doc.document.version is not None:
             return doc.view
+        quarantine = self.quarantined.get(uri)
+        if quarantine is not None and (quarantine.sticky or quarantine.version == doc.document.version):
+            return None
         document = doc.document
         path = document.path or None
         view = DocumentView(
@@ -221,6 +277,7 @@ class Project:
             document.lines,
             scope_of=self._scope_for(path),
             events=self._events(),
+            version=document.version,
         )
         if doc.diagnostics_key == key and doc.diagnostics is not None:
             view.diagnostics = doc.diagnostics
@@ -270,7 +327,7 @@ class Project:
         """The include index of every folder we know of (open documents, workspace files and
         the configured include folders), each once."""
         folders: set[Path | None] = {
-            Path(d.document.path).parent if d.document.path else None for d in self.documents.values()
+            Path(d.document.path).parent if d.document.path else None for d in list(self.documents.values())
         }
         folders |= {p.parent for p in self.files}
         if self.root is not None:
@@ -302,7 +359,7 @@ class Project:
 
     def read(self, path: str) -> bytes | None:
         """A file's text: the editor's copy when it is open, else the disk's."""
-        for doc in self.documents.values():
+        for doc in list(self.documents.values()):
             if doc.document.path == path:
                 return doc.document.source
         try:
@@ -348,11 +405,11 @@ class Project:
     def uri_of(self, path: str | Path) -> str | None:
         """The uri of the open document at `path` (as the client wrote it), or None."""
         key = path_key(path)
-        for uri, doc in self.documents.items():
+        for uri, doc in list(self.documents.items()):
             if doc.document.path and path_key(doc.document.path) == key:
                 return uri
         return None
 
     def is_open(self, path: Path) -> bool:
         text = str(path)
-        return any(d.document.path == text for d in self.documents.values())
+        return any(d.document.path == text for d in list(self.documents.values()))

@@ -73,7 +73,14 @@ SETTINGS: tuple[Setting, ...] = (
         "spcomp",
         "path",
         None,
-        "SourcePawn's compiler (`spcomp`/`spcomp64`); default: found on PATH or next to an include folder",
+        "SourcePawn's compiler (`spcomp`/`spcomp64`); default: found on PATH, next to an include folder or in the plugin's `scripting/` folder",
+        True,
+    ),
+    Setting(
+        "spcomp-include-severity",
+        "string",
+        "info",
+        "Severity of the compiler's warnings inside include files that are not yours (configured include folders outside the workspace, the compiler's own `include/`): `error`, `warning`, `info` or `hint`",
         True,
     ),
     Setting(
@@ -84,6 +91,13 @@ SETTINGS: tuple[Setting, ...] = (
         False,
     ),
     Setting("compile-timeout", "number", 60, "Stop a compile after this many seconds", False),
+    Setting(
+        "analysis-timeout",
+        "number",
+        10,
+        "Stop linting a document after this many seconds: it gets one information diagnostic saying so, is linted again when it changes, and completion, hover and the rest keep answering",
+        False,
+    ),
     Setting(
         "completion-limit",
         "integer",
@@ -186,6 +200,7 @@ class ServerSettings:
     log_level: str = "info"
     compile: str = "onSave"  # "off" or "onSave"
     compile_timeout: float = 60.0
+    analysis_timeout: float = 10.0
 
     @property
     def max_file_bytes(self) -> int:

@@ -15,6 +15,9 @@ Behaviour switches, set by the test through the environment:
     STANDIN_LOG=FILE    append {"args", "cwd"} as a JSON line per run
     STANDIN_MODE=hang | crash | garbage | flood | silent-fail | slow (0.4 s, logs its end)
     STANDIN_BANNER=text (replace the banner: "a different program with the same name")
+    STANDIN_REPLAY=FILE replay what a real compiler printed for this plugin (see `replay_spec`):
+                        the recorded stdout/stderr bytes, with the recorded folders replaced
+                        by the test's, and the recorded exit code
 """
 
 from __future__ import annotations
@@ -40,6 +43,22 @@ def log(**entry):
             f.write(json.dumps(entry) + "\n")
 
 log(args=args, cwd=os.getcwd(), pid=os.getpid(), start=time.time())
+replay = os.environ.get("STANDIN_REPLAY")
+if replay and args:
+    with open(replay, encoding="utf-8") as f:
+        spec = json.load(f)
+    source = next(a for a in args if not a.startswith("-"))
+    for recorded, current in spec["roots"].items():
+        if source.startswith(current):
+            source = recorded + source[len(current):]
+    run = spec["runs"][source]
+    for stream, name in ((sys.stdout, "stdout"), (sys.stderr, "stderr")):
+        data = open(run[name], "rb").read() if run.get(name) else b""
+        for recorded, current in spec["roots"].items():
+            data = data.replace(recorded.encode(), current.encode())
+        stream.buffer.write(data)
+        stream.flush()
+    sys.exit(run["exit_code"])
 if not args:
     print(BANNER)
     print("Copyright (c) 2004-2021 AlliedModders LLC\n")

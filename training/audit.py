@@ -19,7 +19,10 @@ be about a name the knowledge base calls wrong, and every name its rejected code
 wrong; an acceptance pair must be about a real name that its chosen code uses, and its rejected
 answer has no code; acceptance and rejection pairs balance; held-out probe names (`source` starting
 with "held out") are not taught in pairs.
-The engine does all the judging: this module only decides which text it judges.
+The engine does all the judging, with its "training" profile (`training_profile()`): every
+wrong-API finding is an error here, whatever its severity in the editor (`SetEntPropFloat(client,
+Prop_Send, "m_flSpeed", 2.0)` is a warning there, since the prop is real on doors; in a training
+answer it is the V6 contamination). This module only decides which text it judges.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from spcopilot.diagnostics.config import training_profile
 from spcopilot.diagnostics.engine import lint
 from spcopilot.diagnostics.knowledge.apis import deprecated_natives, nonexistent_functions
 from spcopilot.diagnostics.knowledge.events import builtin_l4d2
@@ -43,7 +47,6 @@ from tree_sitter import QueryCursor
 CODE_BLOCK = re.compile(r"^[ \t]*```[ \t]*([A-Za-z0-9_+#.-]*)[^\n]*\n(.*?)^[ \t]*```[ \t]*$", re.S | re.M)
 SOURCEPAWN_LANGUAGES = frozenset({"", "sourcepawn", "sp", "sourcemod", "pawn", "c", "cpp", "c++", "inc"})
 NAMING_RULES = frozenset({"SPC101", "SPC102", "SPC201", "SPC202"})
-INVENTED_NAME_RULES = ("SPC101", "SPC201", "SPC202")  # what chosen code may never contain
 _NAMES = """
 (call_expression function: (identifier) @call)
 (call_expression function: (identifier) @hook arguments: (call_arguments . (string_literal) @event)
@@ -104,11 +107,17 @@ class AuditReport:
 
 
 # ---- the engine's verdicts -------------------------------------------------------------------
+TRAINING = training_profile()
+
+
 # Small caches: the same code is judged several times in one run (a file, its holes, its pairs).
 @lru_cache(maxsize=4096)
 def findings(code: str) -> tuple[tuple[str, int, int, str], ...]:
-    """(rule code, severity, 1-based line, message) for every finding in a piece of code."""
-    return tuple((d.code, int(d.severity), d.range.start.line + 1, d.message) for d in lint(code, "answer.sp"))
+    """(rule code, severity under the training profile, 1-based line, message) for every finding
+    in a piece of code."""
+    return tuple(
+        (d.code, int(d.severity), d.range.start.line + 1, d.message) for d in lint(code, "answer.sp", TRAINING)
+    )
 
 
 def errors_in(code: str) -> list[tuple[str, int, str]]:
@@ -267,12 +276,9 @@ class _Auditor:
     def pair(self, line: int, record: dict) -> None:
         chosen_texts = _contents(record.get("chosen", record.get("preferred_output")))
         rejected_texts = _contents(record.get("rejected", record.get("non_preferred_output")))
-        chosen = self.answer(line, "chosen", chosen_texts)
+        chosen = self.answer(line, "chosen", chosen_texts)  # wrong names in it are errors (the profile)
         rejected = [b for t in rejected_texts for b in code_blocks(t)]
         for block in chosen:
-            for rule, *_rest, message in findings(block):
-                if rule in INVENTED_NAME_RULES and not errors_in_has(block, rule):
-                    self.problem(line, "chosen", rule, f"chosen code uses a name that does not exist: {message}")
             # The engine judges events only in L4D code; a pair is always about L4D2, so check here too.
             for event in sorted(names_in(block)[1]):
                 if not is_real_event(event):
@@ -344,10 +350,6 @@ class _Auditor:
             self.problem(line, "probe", "format", f"unknown probe kind {kind!r}")
 
 
-def errors_in_has(code: str, rule: str) -> bool:
-    return any(c == rule for c, *_ in errors_in(code))
-
-
 @lru_cache(maxsize=1024)
 def _defined_names(code: str) -> frozenset[str]:
     from spcopilot.diagnostics.semantics import build_model
@@ -356,36 +358,129 @@ def _defined_names(code: str) -> frozenset[str]:
     return frozenset(build_model(parse(source), source).defined)
 
 
-def audit(paths: Iterable[Path], progress: bool = False) -> AuditReport:
-    """Audit JSONL files (an invalid line raises DatasetError: nothing can be said about it)."""
-    report = AuditReport()
-    subjects: dict[str, set[str]] = {"taught": set(), "probe": set()}
-    for path in paths:
-        report.files.append(str(path))
-        auditor = _Auditor(report, str(path))
-        kinds: Counter[str] = Counter()
-        lines = read_jsonl(Path(path))
-        if progress:
-            from tqdm import tqdm
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    path: str  # the file to read
+    name: str  # how problems name it
+    start: int  # byte range of whole lines
+    end: int
+    first_line: int
 
-            lines = tqdm(lines, desc=f"audit {Path(path).name}", unit=" records", leave=False)
-        for number, record in lines:
-            report.records += 1
-            shape = auditor.record(number, record)
-            meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
-            if shape == "pair" and meta:
-                kinds[str(meta.get("kind"))] += 1
-                if meta.get("subject_kind") in ("event", "function"):
-                    subjects["taught"].add(str(meta.get("subject")))
-            elif shape == "probe" and str(record.get("source", "")).startswith("held out"):
-                subjects["probe"].add(str(record.get("name")))
-        if kinds["rejection"] != kinds["acceptance"]:
-            auditor.problem(
-                0,
-                "file",
-                "pair-balance",
-                f"{kinds['acceptance']} acceptance pairs for {kinds['rejection']} rejection pairs: they must balance "
-                "(teaching only rejections makes the model call real APIs nonexistent)",
+
+def _audit_chunk(chunk: _Chunk) -> dict[str, object]:
+    """One chunk of a JSONL file, audited: the partial report and what the cross-file checks need."""
+    report = AuditReport()
+    auditor = _Auditor(report, chunk.name)
+    kinds: Counter[str] = Counter()
+    taught: set[str] = set()
+    probe: set[str] = set()
+    with open(chunk.path, "rb") as handle:
+        handle.seek(chunk.start)
+        data = handle.read(chunk.end - chunk.start)
+    for number, raw in enumerate(data.decode("utf-8", "replace").split("\n"), chunk.first_line):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            return {"invalid": f"{chunk.name}:{number}: not a valid JSONL line ({exc.msg} at column {exc.colno})"}
+        if not isinstance(record, dict):
+            return {
+                "invalid": f"{chunk.name}:{number}: a JSONL line must be a JSON object, not {type(record).__name__}"
+            }
+        report.records += 1
+        shape = auditor.record(number, record)
+        meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+        if shape == "pair" and meta:
+            kinds[str(meta.get("kind"))] += 1
+            if meta.get("subject_kind") in ("event", "function"):
+                taught.add(str(meta.get("subject")))
+        elif shape == "probe" and str(record.get("source", "")).startswith("held out"):
+            probe.add(str(record.get("name")))
+    return {
+        "report": report,
+        "kinds": kinds,
+        "taught": sorted(taught),
+        "probe": sorted(probe),
+    }
+
+
+def _chunks(path: Path, name: str, records_per_chunk: int) -> list[_Chunk]:
+    """Byte ranges of about `records_per_chunk` lines each (read without decoding them)."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror})") from None
+    out = []
+    with handle:
+        start, first, count, offset, number = 0, 1, 0, 0, 0
+        for number, line in enumerate(handle, 1):
+            offset += len(line)
+            count += 1
+            if count >= records_per_chunk:
+                out.append(_Chunk(str(path), name, start, offset, first))
+                start, first, count = offset, number + 1, 0
+        if count:
+            out.append(_Chunk(str(path), name, start, offset, first))
+    return out
+
+
+def audit(
+    paths: Iterable[Path],
+    progress: bool = False,
+    jobs: int = 1,
+    root: Path | None = None,
+    records_per_chunk: int = 64,
+) -> AuditReport:
+    """Audit JSONL files on `jobs` processes (an invalid line raises DatasetError: nothing can be
+    said about it). Files are named relative to `root` when given (a staging folder's temporary
+    name never reaches a report)."""
+    from spcopilot.training.stage_runner import Journal, Progress, Task, run_stage
+
+    report = AuditReport()
+    tasks: list[Task] = []
+    for path in paths:
+        path = Path(path)
+        name = path.relative_to(root).as_posix() if root is not None and path.is_relative_to(root) else str(path)
+        report.files.append(name)
+        for chunk in _chunks(path, name, records_per_chunk):
+            tasks.append(Task(f"{name}:{chunk.first_line}", chunk, chunk.end - chunk.start))
+    journal = Journal(None)
+    run_stage("audit", tasks, _audit_chunk, journal, jobs, Progress(enabled=progress))
+    kinds: dict[str, Counter[str]] = {name: Counter() for name in report.files}
+    subjects: dict[str, set[str]] = {"taught": set(), "probe": set()}
+    invalid: list[tuple[int, str]] = []
+    for index, task in enumerate(tasks):
+        part = journal.get(task.key)
+        if "error" in part:
+            raise DatasetError(f"{task.payload.name}: the audit failed: {part['error']}")
+        if "invalid" in part:
+            invalid.append((index, str(part["invalid"])))
+            continue
+        partial: AuditReport = part["report"]
+        report.records += partial.records
+        report.shapes.update(partial.shapes)
+        report.code_blocks += partial.code_blocks
+        report.syntax_error_blocks += partial.syntax_error_blocks
+        report.pairs.update(partial.pairs)
+        report.problems += partial.problems
+        kinds[task.payload.name].update(part["kinds"])
+        subjects["taught"].update(part["taught"])
+        subjects["probe"].update(part["probe"])
+    if invalid:
+        raise DatasetError(min(invalid)[1])
+    for name in report.files:
+        counted = kinds[name]
+        if counted["rejection"] != counted["acceptance"]:
+            report.problems.append(
+                Problem(
+                    name,
+                    0,
+                    "file",
+                    "pair-balance",
+                    f"{counted['acceptance']} acceptance pairs for {counted['rejection']} rejection pairs: they must "
+                    "balance (teaching only rejections makes the model call real APIs nonexistent)",
+                )
             )
     for name in sorted(subjects["taught"] & subjects["probe"]):
         report.problems.append(

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from spcopilot.training.errors import TrainingError
+from spcopilot.training.sizing import DEFAULT_MAX_TOKENS, DEFAULT_MAX_TRUNCATED_SHARE
 
 CONFIGS = Path(__file__).parent / "configs"
 
@@ -23,6 +24,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _register_prepare(data_sub)
     _register_dpo_data(data_sub)
     _register_feedback(data_sub)
+    report = data_sub.add_parser(
+        "report",
+        help="the data-quality tables of a prepared folder (markdown)",
+        description="Print the data-quality tables of a folder `data prepare` (and `data dpo`) wrote: what each "
+        "step dropped and why, examples per kind, sizing and truncation, the split, duplicates removed, the "
+        "preference pairs' balance per kind, the audit's result.",
+    )
+    report.add_argument("data", type=Path, metavar="DIR", help="a folder `spcopilot data prepare` wrote")
+    report.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the markdown to FILE")
+    report.set_defaults(func=run_report)
     check = data_sub.add_parser(
         "check",
         help="audit JSONL training files with the engine",
@@ -32,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("-j", "--jobs", dest="num_proc", type=int, metavar="N", help="worker processes (every core)")
     check.set_defaults(func=run_check)
 
     train = subparsers.add_parser(
@@ -65,7 +77,16 @@ def _register_prepare(sub: argparse._SubParsersAction) -> None:
         "sources", nargs="+", type=Path, metavar="SOURCE", help="folders of .sp/.inc files (or of repositories)"
     )
     p.add_argument("--out", type=Path, required=True, help="the folder to write (must not exist unless --overwrite)")
-    p.add_argument("--eval-fraction", type=float, default=0.1, help="share of files held out, by repository (0.1)")
+    p.add_argument(
+        "--eval-fraction", type=float, default=0.1, help="share of files held out, stratified by repository (0.1)"
+    )
+    p.add_argument(
+        "--split",
+        choices=("stratified", "repository"),
+        default="stratified",
+        help="stratified: every repository gives its share of plugins (default); repository: whole repositories "
+        "are held out (a stricter test of generalisation; the share is then only approximate)",
+    )
     p.add_argument("--contrastive-fraction", type=float, default=0.15, help="share of anti-pattern examples (0.15)")
     p.add_argument("--min-code-bytes", type=int, default=200, help="smaller files are dropped (200)")
     p.add_argument("--near-duplicate-threshold", type=float, default=0.7, help="MinHash similarity (0.7)")
@@ -78,10 +99,35 @@ def _register_prepare(sub: argparse._SubParsersAction) -> None:
         default=[],
         help="a SourceMod include folder (repeatable): FIM prompts get the signature notes the server adds",
     )
-    p.add_argument("--num-proc", type=int, help="worker processes (default: every core)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.add_argument("--overwrite", action="store_true", help="replace DIR if it exists")
+    p.add_argument(
+        "--max-tokens",
+        type=int,
+        default=DEFAULT_MAX_TOKENS,
+        help=f"longest example, in (estimated) tokens: longer plugins become a skeleton and parts ({DEFAULT_MAX_TOKENS})",
+    )
+    p.add_argument(
+        "--max-truncated-share",
+        type=float,
+        default=DEFAULT_MAX_TRUNCATED_SHARE,
+        help=f"refuse a set where more examples than this share exceed --max-tokens ({DEFAULT_MAX_TRUNCATED_SHARE})",
+    )
+    p.add_argument(
+        "--old-syntax",
+        choices=("convert", "drop", "keep"),
+        default="convert",
+        help="old-syntax plugins: convert to modern syntax (those that cannot be are dropped), drop them, or keep "
+        "them as they are (convert)",
+    )
+    _register_run_flags(p)
     p.set_defaults(func=run_prepare)
+
+
+def _register_run_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-j", "--jobs", "--num-proc", dest="num_proc", type=int, metavar="N",
+                   help="worker processes (default: every core)")  # fmt: skip
+    p.add_argument("--no-progress", action="store_true", help="print nothing while working")
+    p.add_argument("--fresh", action="store_true", help="start over instead of resuming an interrupted run (DIR.work)")
+    p.add_argument("--overwrite", action="store_true", help="replace the output folder if it exists")
 
 
 def _register_dpo_data(sub: argparse._SubParsersAction) -> None:
@@ -95,8 +141,15 @@ def _register_dpo_data(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="where to write (default: DATA_DIR/dpo)")
     p.add_argument("--mutations-per-rule", type=int, default=2, help="per file and rule (2)")
     p.add_argument("--probe-per-kind", type=int, default=12, help="probe questions per kind (12)")
-    p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--overwrite", action="store_true")
+    p.add_argument(
+        "--max-kind-share",
+        type=float,
+        default=0.1,
+        help="most rejection pairs one kind (a rule, or a rule and a wrong name) may hold (0.1)",
+    )
+    p.add_argument("--max-tokens", type=int, default=DEFAULT_MAX_TOKENS,
+                   help=f"longest pair, in (estimated) tokens ({DEFAULT_MAX_TOKENS})")  # fmt: skip
+    _register_run_flags(p)
     p.set_defaults(func=run_dpo_data)
 
 
@@ -169,6 +222,8 @@ def run_prepare(args: argparse.Namespace) -> int:
     for name in ("eval_fraction", "contrastive_fraction"):
         if not 0 <= getattr(args, name) < 1:
             raise TrainingError(f"--{name.replace('_', '-')} must be at least 0 and below 1")
+    if args.max_tokens < 256:
+        raise TrainingError("--max-tokens must be at least 256 (the system prompt alone takes about 700)")
     stats = prepare(
         PrepareOptions(
             sources=args.sources,
@@ -180,9 +235,14 @@ def run_prepare(args: argparse.Namespace) -> int:
             holes_per_file=args.holes_per_file,
             functions_per_file=args.functions_per_file,
             num_proc=args.num_proc,
-            progress=not args.no_progress and sys.stderr.isatty(),
+            progress=not args.no_progress,
             overwrite=args.overwrite,
             include_dirs=tuple(args.include_dir),
+            max_tokens=args.max_tokens,
+            max_truncated_share=args.max_truncated_share,
+            old_syntax=args.old_syntax,
+            split=args.split,
+            fresh=args.fresh,
         )
     )
     for step in stats["steps"]:
@@ -190,18 +250,24 @@ def run_prepare(args: argparse.Namespace) -> int:
         print(f"{step['name']:<9} {step['input']:>6} -> {step['output']:<6} ({dropped})")
     for name, info in stats["outputs"].items():
         print(f"  {args.out / name}: {info['records']} records")
-    held = stats["split"]["eval_repositories"]
-    print(
-        f"eval repositories: {', '.join(held)}"
-        if held
-        else "eval: none held out (one repository, or --eval-fraction 0)"
-    )
+    split = stats["split"]
+    how = "stratified by repository" if split["method"] == "stratified" else "whole repositories"
+    print(f"eval: {split['eval_files']} of {split['files']} files ({100 * split['share']:.1f} %, asked "
+          f"{100 * split['asked']:.0f} %), {how}: {', '.join(split['eval_repositories']) or 'none'}")  # fmt: skip
+    if split["warning"]:
+        print(f"warning: {split['warning']}")
+    sizing = stats["sizing"]
+    print(f"sizing: {sizing.get('plugins_split', 0)} long plugins split into skeleton + parts; "
+          f"{sizing.get('functions_too_long', 0)} functions over {sizing['max_tokens']} tokens left out")  # fmt: skip
+    print(f"report: spcopilot data report {args.out}")
     return 0
 
 
 def run_dpo_data(args: argparse.Namespace) -> int:
-    from spcopilot.training.preferences import DpoOptions, build_pairs
+    from spcopilot.training.preference_data import DpoOptions, build_pairs
 
+    if not 0 < args.max_kind_share <= 1:
+        raise TrainingError("--max-kind-share must be above 0 and at most 1")
     stats = build_pairs(
         DpoOptions(
             data=args.data,
@@ -209,15 +275,34 @@ def run_dpo_data(args: argparse.Namespace) -> int:
             mutations_per_rule=args.mutations_per_rule,
             probe_per_kind=args.probe_per_kind,
             overwrite=args.overwrite,
-            progress=not args.no_progress and sys.stderr.isatty(),
+            progress=not args.no_progress,
+            num_proc=args.num_proc,
+            max_kind_share=args.max_kind_share,
+            max_tokens=args.max_tokens,
+            fresh=args.fresh,
         )
     )
     for split in ("train", "eval"):
         s = stats[split]
-        print(
-            f"{split}: {s['rejection']} rejection + {s['acceptance']} acceptance pairs; rules {s['rejection_by_rule']}"
-        )
+        kinds = ", ".join(f"{k} {v['rejection']}/{v['acceptance']}" for k, v in s["balance_by_kind"].items())
+        print(f"{split}: {s['rejection']} rejection + {s['acceptance']} acceptance pairs (rejection/acceptance by "
+              f"kind: {kinds}); rules {s['rejection_by_rule']}")  # fmt: skip
     print(f"probe: {stats['probe']}")
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from spcopilot.training.data_report import read_stats, render
+
+    stats, dpo = read_stats(args.data)
+    text = render(stats, dpo, str(args.data))
+    if args.output is not None:
+        from spcopilot.training.staging import write_lines
+
+        write_lines(args.output, [text.rstrip("\n")])
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        print(text, end="")
     return 0
 
 
@@ -249,8 +334,9 @@ def run_feedback(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     from spcopilot.training.audit import audit
+    from spcopilot.training.stage_runner import default_jobs
 
-    report = audit(args.files, progress=sys.stderr.isatty())
+    report = audit(args.files, progress=sys.stderr.isatty(), jobs=default_jobs(args.num_proc))
     if args.format == "json":
         print(json.dumps(report.to_json(), indent=2))
     else:

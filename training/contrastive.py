@@ -1,6 +1,8 @@
 """Contrastive anti-pattern examples from the rule catalogue: the user shows code with one
-anti-pattern (a verified mutation of real code), the answer says what is wrong and why (the
-engine's finding and the rule's own "Why is this bad?" section) and gives the corrected code.
+anti-pattern (a verified mutation of real code), the answer says what is wrong, in the words of
+the rule that fired (its message for that very finding: the name, the line's variables, what to
+use instead), and gives the corrected code. No canned text: a rule's documentation paragraph
+names its own examples ("pounce" does not exist) that have nothing to do with this code.
 
 The wrong code is only ever in the user's message; the assistant's code block is the correct
 original, which the audit lints like every other answer.
@@ -12,10 +14,10 @@ import hashlib
 from collections import defaultdict
 
 from spcopilot.diagnostics.rules import rule_by_code
-from spcopilot.diagnostics.rules.base import doc_sections
 from spcopilot.training.examples import chat_record, code_block
 from spcopilot.training.instructions import GAME_PHRASE, pick
-from spcopilot.training.mutations import VerifiedMutation
+from spcopilot.training.mutations import VerifiedMutation, mutation_kind
+from spcopilot.training.sizing import DEFAULT_MAX_TOKENS, record_tokens
 
 QUESTIONS = (
     "What is wrong with this {g}SourceMod code?",
@@ -25,25 +27,13 @@ QUESTIONS = (
 )
 
 
-def why(rule_code: str) -> str:
-    """The first paragraph of the rule's "Why is this bad?" documentation."""
-    rule = rule_by_code(rule_code)
-    if rule is None:
-        return ""
-    return doc_sections(rule).get("Why is this bad?", "").split("\n\n")[0].replace("\n", " ").strip()
-
-
 def contrastive_record(vm: VerifiedMutation, repo: str, path: str, game: str) -> dict[str, object]:
     key = f"{repo}/{path}:{vm.mutation.rule}:{vm.mutation.start}"
     rule = rule_by_code(vm.mutation.rule)
     name = f"{rule.code} {rule.name}" if rule else vm.mutation.rule
     question = pick(key, QUESTIONS).format(g=GAME_PHRASE.get(game, ""))
     user = f"{question}\n\n{code_block(vm.rejected)}"
-    reason = why(vm.mutation.rule)
-    answer = f"{vm.message}"
-    if reason:
-        answer += f"\n\n{reason}"
-    answer += f" ({name})\n\nCorrected:\n\n{code_block(vm.chosen)}"
+    answer = f"{vm.message} ({name})\n\nCorrected:\n\n{code_block(vm.chosen)}"
     meta = {
         "kind": "contrastive",
         "repo": repo,
@@ -63,17 +53,26 @@ def target_count(regular: int, fraction: float) -> int:
     return round(regular * fraction / (1.0 - fraction))
 
 
-def select(candidates: list[tuple[VerifiedMutation, str, str, str]], count: int) -> list[dict[str, object]]:
-    """`count` contrastive records, rules taken in turn so no single rule dominates."""
-    by_rule: dict[str, list[tuple[VerifiedMutation, str, str, str]]] = defaultdict(list)
+def select(
+    candidates: list[tuple[VerifiedMutation, str, str, str]], count: int, max_tokens: int = DEFAULT_MAX_TOKENS
+) -> tuple[list[dict[str, object]], int]:
+    """`count` contrastive records, kinds taken in turn (a rule, or a rule and the wrong name it
+    teaches: `GetClientTeam -> GetPlayerTeam` cannot fill SPC101's share alone), none longer than
+    `max_tokens`. Returns the records and how many candidates were too long."""
+    by_kind: dict[str, list[tuple[VerifiedMutation, str, str, str]]] = defaultdict(list)
     for item in sorted(
         candidates, key=lambda c: hashlib.sha256(f"{c[1]}/{c[2]}:{c[0].mutation.start}".encode()).digest()
     ):
-        by_rule[item[0].mutation.rule].append(item)
+        by_kind[mutation_kind(item[0].mutation)].append(item)
     out: list[dict[str, object]] = []
-    while len(out) < count and any(by_rule.values()):
-        for rule in sorted(by_rule):
-            if by_rule[rule] and len(out) < count:
-                vm, repo, path, game = by_rule[rule].pop(0)
-                out.append(contrastive_record(vm, repo, path, game))
-    return out
+    too_long = 0
+    while len(out) < count and any(by_kind.values()):
+        for kind in sorted(by_kind):
+            if by_kind[kind] and len(out) < count:
+                vm, repo, path, game = by_kind[kind].pop(0)
+                record = contrastive_record(vm, repo, path, game)
+                if record_tokens(record) > max_tokens:
+                    too_long += 1
+                    continue
+                out.append(record)
+    return out, too_long

@@ -86,3 +86,62 @@ def find_duplicates(
         if similarity >= threshold:
             dropped[other] = Duplicate(other, kept, "near", round(similarity, 3))
     return sorted(dropped.values(), key=lambda d: d.index)
+
+
+# ---- across the split, at function level ---------------------------------------------------------
+MIN_FUNCTION_TOKENS = 20  # smaller functions (a one-line forward) say nothing about a leak
+
+
+def function_signatures(text: str) -> list[tuple[str, list[int]]]:
+    """(name, MinHash) of every top-level function with at least MIN_FUNCTION_TOKENS tokens."""
+    from spcopilot.diagnostics.parsing import parse
+
+    source = text.encode("utf-8")
+    out = []
+    for node in parse(source).root_node.children:
+        if node.type != "function_definition":
+            continue
+        name = node.child_by_field_name("name")
+        code = source[node.start_byte : node.end_byte].decode("utf-8", "replace")
+        if name is not None and len(_TOKEN.findall(code)) >= MIN_FUNCTION_TOKENS:
+            out.append((source[name.start_byte : name.end_byte].decode("utf-8", "replace"), minhash(code)))
+    return out
+
+
+@dataclass(slots=True)
+class CrossSplit:
+    eval_functions: int = 0
+    duplicates: dict[str, set[str]] | None = None  # eval file key -> its functions the train split has
+    exact: int = 0  # of them, identical signatures (the same code up to what MinHash sees)
+
+    @property
+    def duplicate_count(self) -> int:
+        return sum(len(v) for v in (self.duplicates or {}).values())
+
+
+def cross_split_duplicates(
+    train: Sequence[Sequence[int]], evaluation: Sequence[tuple[str, str, Sequence[int]]], threshold: float = 0.7
+) -> CrossSplit:
+    """Eval functions (file key, name, MinHash) near-duplicating any train function (MinHash)."""
+    out = CrossSplit(eval_functions=len(evaluation), duplicates={})
+    if not train or not evaluation:
+        return out
+    rows = NUM_PERM // BANDS
+    known = np.asarray(train, dtype=np.uint32)
+    buckets: list[dict[bytes, list[int]]] = [defaultdict(list) for _ in range(BANDS)]
+    for index, row in enumerate(known):
+        for band in range(BANDS):
+            buckets[band][row[band * rows : (band + 1) * rows].tobytes()].append(index)
+    for key, name, signature in evaluation:
+        sig = np.asarray(signature, dtype=np.uint32)
+        candidates: set[int] = set()
+        for band in range(BANDS):
+            candidates.update(buckets[band].get(sig[band * rows : (band + 1) * rows].tobytes(), ()))
+        if not candidates:
+            continue
+        best = max(float(np.mean(known[c] == sig)) for c in candidates)
+        if best >= threshold:
+            assert out.duplicates is not None
+            out.duplicates.setdefault(key, set()).add(name)
+            out.exact += best == 1.0
+    return out

@@ -59,6 +59,8 @@ class FunctionFacts:
     node: Node
     events: list[str] = field(default_factory=list)  # events it is hooked to
     command: str = ""  # the command it handles
+    command_description: str = ""
+    command_flag: str = ""  # RegAdminCmd's flag
     fields: list[str] = field(default_factory=list)  # event fields it reads
     calls: list[str] = field(default_factory=list)  # API it calls, first use first
     timer: bool = False  # it is a timer callback
@@ -138,7 +140,11 @@ def plugin_facts(text: str) -> PluginFacts:
             if command.name:
                 facts.commands.append(command)
                 if command.callback in facts.functions:
-                    facts.functions[command.callback].command = command.name
+                    handler = facts.functions[command.callback]
+                    if not handler.command:
+                        handler.command = command.name
+                        handler.command_description = command.description
+                        handler.command_flag = command.flag
         elif reg.function in ("CreateTimer", "CreateDataTimer") and reg.callback in facts.functions:
             facts.functions[reg.callback].timer = True
         elif reg.function in ("SDKHook", "SDKHookEx") and len(reg.args) > 1:

@@ -111,9 +111,13 @@ class _ByteToChar:
         return len(self.source[:offset].decode("utf-8", "replace"))
 
 
-def choose_holes(text: str, key: str, count: int) -> list[Hole]:
-    """Up to `count` non-overlapping holes, kinds taken in turn, order fixed by `key`."""
-    candidates = candidate_holes(text)
+def choose_holes(text: str, key: str, count: int, avoid: Sequence[tuple[int, int]] = ()) -> list[Hole]:
+    """Up to `count` non-overlapping holes, kinds taken in turn, order fixed by `key`; none
+    overlaps a character span of `avoid` (functions the train split already has)."""
+    candidates = {
+        kind: [h for h in holes if all(h.end <= a or h.start >= b for a, b in avoid)]
+        for kind, holes in candidate_holes(text).items()
+    }
 
     def rank(hole: Hole) -> bytes:
         return hashlib.sha256(f"{key}:{hole.kind}:{hole.start}".encode()).digest()

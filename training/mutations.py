@@ -43,6 +43,12 @@ class Mutation:
         return source[:s] + self.new_text.encode("utf-8") + source[e:]
 
 
+def mutation_kind(m: Mutation) -> str:
+    """What a mutation teaches, for caps and balance: the rule, and for a wrong name the name
+    (`SPC101 GetPlayerTeam`), so one common call cannot fill a rule's share alone."""
+    return f"{m.rule} {m.subject}" if m.subject_kind in ("function", "event") else m.rule
+
+
 @dataclass(slots=True)
 class _Call:
     name: str

@@ -1,4 +1,4 @@
-"""`spcopilot data dpo DATA_DIR`: preference pairs for DPO from a prepared data folder.
+"""Preference pairs for DPO (`spcopilot data dpo`, preference_data.py, writes them):
 
 - Rejection pairs: chosen = real, clean code (a function, or the whole plugin when the problem
   needs the file's context); rejected = the same code with one anti-pattern injected by a
@@ -11,42 +11,26 @@
   Invented events come from the catalogue's complement (checked: not an L4D2 event); invented
   functions only from the knowledge base's table (nothing else can prove a function absent).
 
-Output (staged, renamed at the end): DATA_DIR/dpo/{train,eval,probe}.jsonl, stats.json, audit.json.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES, deprecated_natives, nonexistent_functions
 from spcopilot.diagnostics.knowledge.events import EventInfo, builtin_l4d2, misnames
 from spcopilot.server.ai.prompts.system import system_prompt
-from spcopilot.training.audit import errors_in, findings, names_in, read_jsonl
-from spcopilot.training.errors import DatasetError
+from spcopilot.training.audit import errors_in, names_in
 from spcopilot.training.examples import code_block
-from spcopilot.training.facts import plugin_facts
+from spcopilot.training.facts import PluginFacts
 from spcopilot.training.instructions import function_instruction, pick, plugin_instruction
-from spcopilot.training.mutations import VerifiedMutation, as_file, verified_mutations
-from spcopilot.training.staging import staged_dir, write_json, write_jsonl
+from spcopilot.training.mutations import VerifiedMutation, as_file, mutation_kind, verified_mutations
 
 # Words of real event names, recombined into names the game does not have (probe questions).
 _ACTORS = ("tank", "witch", "hunter", "smoker", "boomer", "charger", "jockey", "spitter", "survivor", "infected")
 _ACTIONS = ("killed", "spawn", "grab", "release", "start", "end", "incapacitated", "stunned", "enraged", "leap")
-
-
-@dataclass(slots=True)
-class DpoOptions:
-    data: Path
-    out: Path | None = None  # default DATA_DIR/dpo
-    mutations_per_rule: int = 2  # per file
-    probe_per_kind: int = 12
-    overwrite: bool = False
-    progress: bool = True
 
 
 @dataclass(slots=True)
@@ -93,12 +77,11 @@ def hold_out(real_functions: list[str], count: int) -> HeldOut:
 
 
 # ---- rejection pairs --------------------------------------------------------------------------
-def _prompt(vm: VerifiedMutation, text: str, game: str, path: str) -> str | None:
-    facts = plugin_facts(text)
+def _prompt(vm: VerifiedMutation, facts: PluginFacts, game: str, path: str) -> str | None:
     if vm.scope == "file":
         return plugin_instruction(facts, game, path)
     fn = facts.functions.get(vm.name)
-    return function_instruction(fn, game, f"{path}:{vm.name}") if fn is not None else None
+    return function_instruction(fn, game, f"{path}:{vm.name}", facts.name) if fn is not None else None
 
 
 def messages(user: str) -> list[dict[str, str]]:
@@ -114,30 +97,34 @@ def pair(prompt: str, chosen: str, rejected: str, meta: dict[str, Any]) -> dict[
     }
 
 
-def rejection_pairs(files: list[dict], held: HeldOut, per_rule: int) -> list[dict[str, Any]]:
+def file_rejections(text: str, repo: str, path: str, game: str, per_rule: int, facts: PluginFacts) -> list[dict]:
+    """The rejection pairs of one file: a verified mutation, asked for with the request for the
+    function (or, when the function has none, the plugin)."""
     out = []
-    for f in files:
-        for found in verified_mutations(f["text"], exclude_subjects=held.names, per_rule=per_rule):
-            vm: VerifiedMutation | None = found
-            key = f"{f['repo']}/{f['path']}"
-            prompt = _prompt(found, f["text"], f["game"], key)
-            if prompt is None:  # e.g. a hook in OnPluginStart: ask for the plugin instead
-                vm = as_file(found, f["text"])
-                prompt = _prompt(vm, f["text"], f["game"], key) if vm is not None else None
-            if prompt is None or vm is None:
-                continue
-            m = vm.mutation
-            meta = {
-                "kind": "rejection",
-                "rule": m.rule,
-                "subject": m.subject,
-                "subject_kind": m.subject_kind,
-                "repo": f["repo"],
-                "path": f["path"],
-                "scope": vm.scope,
-                "mutation": m.description,
-            }
-            out.append(pair(prompt, code_block(vm.chosen), code_block(vm.rejected), meta))
+    key = f"{repo}/{path}"
+    for found in verified_mutations(text, per_rule=per_rule):
+        vm: VerifiedMutation | None = found
+        prompt = _prompt(found, facts, game, key)
+        if prompt is None:  # e.g. a hook in OnPluginStart: ask for the plugin instead
+            vm = as_file(found, text)
+            prompt = _prompt(vm, facts, game, key) if vm is not None else None
+        if prompt is None or vm is None:
+            continue
+        if not hooks_only_l4d2_events(vm.chosen):
+            continue
+        m = vm.mutation
+        meta = {
+            "kind": "rejection",
+            "rule": m.rule,
+            "subject": m.subject,
+            "subject_kind": m.subject_kind,
+            "mutation_kind": mutation_kind(m),
+            "repo": repo,
+            "path": path,
+            "scope": vm.scope,
+            "mutation": m.description,
+        }
+        out.append(pair(prompt, code_block(vm.chosen), code_block(vm.rejected), meta))
     return out
 
 
@@ -192,35 +179,49 @@ def event_hook_snippet(info: EventInfo) -> str:
     )
 
 
-def _real_handler(files: list[dict], event: str) -> str | None:
-    """A real corpus handler of `event`, with the hook that registers it."""
-    for f in sorted(files, key=lambda f: _h(f"{f['repo']}/{f['path']}:{event}")):
-        facts = plugin_facts(f["text"])
-        for fn in facts.functions.values():
-            if event in fn.events:
-                code = f["text"].encode("utf-8")[fn.node.start_byte : fn.node.end_byte].decode("utf-8", "replace")
-                return f'public void OnPluginStart()\n{{\n    HookEvent("{event}", {fn.name});\n}}\n\n{code}\n'
-    return None
+def file_handlers(text: str, facts: PluginFacts, repo: str, path: str) -> dict[str, tuple[str, str]]:
+    """event -> (rank, a real handler of it with the hook that registers it) for one file; the
+    lowest rank over the corpus is used (a fixed choice, whatever the order files come in)."""
+    source = text.encode("utf-8")
+    out: dict[str, tuple[str, str]] = {}
+    for fn in facts.functions.values():
+        for event in fn.events:
+            if event in out:
+                continue
+            code = source[fn.node.start_byte : fn.node.end_byte].decode("utf-8", "replace")
+            hook = f'public void OnPluginStart()\n{{\n    HookEvent("{event}", {fn.name});\n}}\n\n{code}\n'
+            out[event] = (_h(f"{repo}/{path}:{event}").hex(), hook)
+    return out
 
 
-def real_functions(files: list[dict]) -> dict[str, str]:
-    """Functions the corpus calls that SourceMod itself provides (the file includes nothing else
+def hooks_only_l4d2_events(code: str) -> bool:
+    """A pair teaches L4D2: its chosen code hooks only L4D2 events (a stock plugin may hook others)."""
+    return all(e in builtin_l4d2() for e in names_in(code)[1])
+
+
+def file_functions(text: str, facts: PluginFacts) -> dict[str, str]:
+    """Functions this file calls that SourceMod itself provides (the file includes nothing else
     and does not define them), each with the shortest clean function calling it."""
     found: dict[str, str] = {}
+    if not all(i.rsplit("/", 1)[-1].removesuffix(".inc") in SOURCEMOD_INCLUDES for i in facts.includes):
+        return found
     wrong = set(nonexistent_functions()) | set(deprecated_natives())
-    for f in files:
-        facts = plugin_facts(f["text"])
-        if not all(i.rsplit("/", 1)[-1].removesuffix(".inc") in SOURCEMOD_INCLUDES for i in facts.includes):
-            continue
-        source = f["text"].encode("utf-8")
-        for fn in facts.functions.values():
-            code = source[fn.node.start_byte : fn.node.end_byte].decode("utf-8", "replace")
-            for name in fn.calls:
-                if name in wrong or (name in found and len(found[name]) <= len(code)):
-                    continue
-                if not errors_in(code):
-                    found[name] = code
+    source = text.encode("utf-8")
+    for fn in facts.functions.values():
+        code = source[fn.node.start_byte : fn.node.end_byte].decode("utf-8", "replace")
+        for name in fn.calls:
+            if name in wrong or (name in found and len(found[name]) <= len(code)):
+                continue
+            if not errors_in(code) and hooks_only_l4d2_events(code):
+                found[name] = code
     return found
+
+
+def merge_functions(found: dict[str, str], more: dict[str, str]) -> None:
+    """Keep the shortest example of each function (ties: the smaller text, for a fixed result)."""
+    for name, code in more.items():
+        if name not in found or (len(code), code) < (len(found[name]), found[name]):
+            found[name] = code
 
 
 EVENT_QUESTIONS = (
@@ -235,31 +236,35 @@ FUNCTION_QUESTIONS = (
 )
 
 
-def acceptance_pairs(files: list[dict], held: HeldOut, count: int, functions: dict[str, str]) -> list[dict[str, Any]]:
+def acceptance_pairs(
+    handlers: dict[str, str], used_events: set[str], functions: dict[str, str], held: HeldOut, wanted: dict[str, int]
+) -> dict[str, list[dict[str, Any]]]:
+    """Up to `wanted[kind]` acceptance pairs of each kind ("event", "function"): events the corpus
+    hooks first (with a real handler), then the rest of the catalogue (a hook written from its
+    fields); functions the corpus calls."""
     catalogue = builtin_l4d2()
-    used_events = {e for f in files for e in plugin_facts(f["text"]).events if e in catalogue}
-    events = sorted(used_events - held.names, key=_h) + sorted(
-        set(catalogue.names()) - used_events - held.names, key=_h
-    )
-    names = sorted(set(functions) - held.names, key=_h)
-    out: list[dict[str, Any]] = []
-    e = n = 0
-    while len(out) < count and (e < len(events) or n < len(names)):
-        if n < len(names) and (len(out) % 2 == 1 or e >= len(events)):
-            made = _function_pair(names[n], functions[names[n]])
-            n += 1
-        else:
-            info = catalogue.get(events[e])
-            made = _event_pair(info, files) if info else None
-            e += 1
+    used = {e for e in used_events if e in catalogue}
+    events = sorted(used - held.names, key=_h) + sorted(set(catalogue.names()) - used - held.names, key=_h)
+    out: dict[str, list[dict[str, Any]]] = {"event": [], "function": []}
+    for name in events:
+        if len(out["event"]) >= wanted.get("event", 0):
+            break
+        info = catalogue.get(name)
+        made = _event_pair(info, handlers.get(name)) if info else None
         if made is not None:
-            out.append(made)
+            out["event"].append(made)
+    for name in sorted(set(functions) - held.names, key=_h):
+        if len(out["function"]) >= wanted.get("function", 0):
+            break
+        made = _function_pair(name, functions[name])
+        if made is not None:
+            out["function"].append(made)
     return out
 
 
-def _event_pair(info: EventInfo, files: list[dict]) -> dict[str, Any] | None:
-    code = _real_handler(files, info.name) or event_hook_snippet(info)
-    if errors_in(code) or info.name not in names_in(code)[1] or any(c == "SPC202" for c, *_ in findings(code)):
+def _event_pair(info: EventInfo, handler: str | None) -> dict[str, Any] | None:
+    code = handler or event_hook_snippet(info)
+    if errors_in(code) or info.name not in names_in(code)[1] or not hooks_only_l4d2_events(code):
         return None
     chosen = (
         f"Yes: `{info.name}` is a Left 4 Dead 2 game event{_field_phrase(info)}. For example:\n\n{code_block(code)}"
@@ -315,72 +320,11 @@ def probe_records(held: HeldOut) -> list[dict[str, Any]]:
     return out
 
 
-# ---- the command ------------------------------------------------------------------------------
-def _files(data: Path, split: str) -> list[dict]:
-    path = data / split / "files.jsonl"
-    if not path.is_file():
-        raise DatasetError(f"{path} is missing: run `spcopilot data prepare ... --out {data}` first")
-    return [record for _, record in read_jsonl(path)]
+def __getattr__(name: str) -> Any:
+    """`DpoOptions` and `build_pairs` (the `data dpo` command) live in preference_data.py; this
+    name keeps the older import path working."""
+    if name in ("DpoOptions", "build_pairs"):
+        from spcopilot.training import preference_data
 
-
-def build_pairs(options: DpoOptions) -> dict[str, Any]:
-    from spcopilot.training.audit import audit
-
-    data = options.data
-    train_files, eval_files = _files(data, "train"), _files(data, "eval")
-    if not train_files:
-        raise DatasetError(f"{data}/train/files.jsonl has no files: nothing to make pairs from")
-    functions = {split: real_functions(files) for split, files in (("train", train_files), ("eval", eval_files))}
-    held = hold_out(sorted(set(functions["train"]) | set(functions["eval"])), options.probe_per_kind)
-    outputs: dict[str, list[dict]] = {}
-    stats: dict[str, Any] = {"held_out": {k: len(v) for k, v in vars_of(held).items()}}
-    for split, files in (("train", train_files), ("eval", eval_files)):
-        rejections = rejection_pairs(files, held, options.mutations_per_rule)
-        acceptances = acceptance_pairs(files, held, len(rejections), functions[split])
-        rejections = rejections[: len(acceptances)]  # balance, if the acceptance material ran out
-        pairs = sorted(rejections + acceptances, key=lambda p: _h(json.dumps(p["meta"], sort_keys=True)))
-        outputs[f"{split}.jsonl"] = pairs
-        stats[split] = {
-            "rejection": len(rejections),
-            "acceptance": len(acceptances),
-            "rejection_by_rule": dict(sorted(Counter(p["meta"]["rule"] for p in rejections).items())),
-            "acceptance_by_kind": dict(sorted(Counter(p["meta"]["subject_kind"] for p in acceptances).items())),
-        }
-    outputs["probe.jsonl"] = probe_records(held)
-    stats["probe"] = dict(
-        Counter(f"{p['kind']} {'real' if p['exists'] else 'invented'}" for p in outputs["probe.jsonl"])
-    )
-    if not outputs["train.jsonl"]:
-        raise DatasetError(
-            "no preference pair could be made from the train files (no verified mutation): the corpus has too "
-            "little code the rules' mutations apply to"
-        )
-    target = options.out or data / "dpo"
-    with staged_dir(target, DatasetError, overwrite=options.overwrite) as stage:
-        for name, records in outputs.items():
-            write_jsonl(stage / name, records)
-        report = audit([stage / name for name in outputs], progress=options.progress)
-        if not report.ok:
-            failed = target.with_name(target.name + ".audit-failed.json")
-            write_json(failed, report.to_json())
-            first = "\n".join(p.text() for p in report.problems[:10])
-            raise DatasetError(f"the preference audit failed (report: {failed}); {target} was not written:\n{first}")
-        write_json(stage / "audit.json", report.to_json())
-        stats["outputs"] = {
-            name: {"records": len(records), "sha256": hashlib.sha256((stage / name).read_bytes()).hexdigest()}
-            for name, records in outputs.items()
-        }
-        write_json(stage / "stats.json", stats)
-    return stats
-
-
-def vars_of(held: HeldOut) -> dict[str, list[str]]:
-    return {
-        "real_events": held.real_events,
-        "invented_events": held.invented_events,
-        "real_functions": held.real_functions,
-        "invented_functions": held.invented_functions,
-    }
-
-
-__all__ = ["DpoOptions", "build_pairs", "event_hook_snippet", "invented_event_names"]
+        return getattr(preference_data, name)
+    raise AttributeError(name)

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from spcopilot.server.ai.prompts.fim import FAMILIES, FimFamily, candidate_token
 from spcopilot.training.audit import read_jsonl
 from spcopilot.training.errors import DatasetError, TrainingError
 from spcopilot.training.holes import serving_prompt
+from spcopilot.training.staging import sha256_file as sha256
 
 IGNORE = -100
 
@@ -37,14 +37,6 @@ class DataInfo:
 
     def to_json(self) -> dict[str, Any]:
         return {"files": self.files, "counts": self.counts, "fim_family": self.fim_family}
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_records(path: Path, info: DataInfo, required: bool) -> list[dict]:

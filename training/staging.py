@@ -10,10 +10,11 @@ the disk "full" by replacing that one function.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,6 +50,40 @@ def write_jsonl(path: Path, records: Iterable[dict]) -> int:
 
     write_lines(path, lines())
     return count
+
+
+def write_sorted_jsonl(path: Path, records: Iterable[dict], key: Callable[[dict], bytes]) -> int:
+    """Write records in the order of `key` without holding them: each goes to a scratch file as it
+    comes, and only (key, offset) pairs stay in memory; the lines are then copied in order."""
+    scratch = path.with_name(f"{path.name}.unsorted-{os.getpid()}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    order: list[tuple[bytes, int]] = []
+    try:
+        with scratch.open("wb") as handle:
+            for record in records:
+                order.append((key(record), handle.tell()))
+                handle.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+        order.sort()
+        with scratch.open("rb") as reader:
+
+            def lines() -> Iterator[str]:
+                for _, offset in order:
+                    reader.seek(offset)
+                    yield reader.readline().decode("utf-8").rstrip("\n")
+
+            write_lines(path, lines())
+    finally:
+        scratch.unlink(missing_ok=True)
+    return len(order)
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MB chunks (stats.json records one per output)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def write_json(path: Path, value: object) -> None:

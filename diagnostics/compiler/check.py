@@ -10,18 +10,20 @@ and the findings per file, on the user's paths.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from spcopilot.diagnostics.compiler.findings import ReadText, to_diagnostics
-from spcopilot.diagnostics.compiler.locate import Compiler, CompilerSearch, find_compiler
+from spcopilot.diagnostics.compiler.locate import Compiler, CompilerSearch, find_compiler, plugin_folders
+from spcopilot.diagnostics.compiler.ownership import IncludeOwnership
 from spcopilot.diagnostics.compiler.run import DEFAULT_TIMEOUT_S, CompileRun, compile_plugin
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.errors import InputError
 from spcopilot.diagnostics.fragments import FragmentParents
 from spcopilot.diagnostics.include_index import find_include_dirs
-from spcopilot.diagnostics.model import Diagnostic
+from spcopilot.diagnostics.model import Diagnostic, Severity
 from spcopilot.diagnostics.sources import read_source
 
 
@@ -33,9 +35,15 @@ class CompileReport:
     path: Path
     targets: list[Path] = field(default_factory=list)  # the plugins compiled
     by_file: dict[str, list[Diagnostic]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)  # one sentence per failed run
+    failures: list[tuple[Path, str]] = field(default_factory=list)  # (target, one sentence) per failed run
+    compiler: Compiler | None = None  # the compiler used (None: none found for the targets)
     cancelled: bool = False
     seconds: float = 0.0
+
+    @property
+    def problems(self) -> list[str]:
+        """Why a run gave no verdict (crashed, timed out, printed garbage), one sentence each."""
+        return [problem for _, problem in self.failures]
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -49,22 +57,53 @@ class CompileReport:
 
 
 class CompileCheck:
-    def __init__(self, config: Config | None = None, timeout: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self, config: Config | None = None, timeout: float = DEFAULT_TIMEOUT_S, workspace: Sequence[Path] = ()
+    ) -> None:
+        """`workspace`: the folders the user owns (with the `.spcopilot.toml`'s folder), for
+        the severity of warnings in include files (ownership.py)."""
         self.config = config or Config()
         self.timeout = timeout
+        owned = [*workspace, *([self.config.source.parent] if self.config.source else [])]
+        self.ownership = IncludeOwnership(self.config.include_dirs, owned)
         self._search: CompilerSearch | None = None
+        self._beside: dict[Path, CompilerSearch] = {}  # plugin folder -> its search
+        self._lock = threading.Lock()
+        self._searching = threading.Lock()
         self._parents = FragmentParents()
 
     @property
     def search(self) -> CompilerSearch:
-        """Where the compiler was looked for and what was found (searched on first use)."""
-        if self._search is None:
-            self._search = find_compiler(self.config.spcomp, find_include_dirs(None, self.config.include_dirs))
-        return self._search
+        """Where the compiler was looked for and what was found, for any plugin: configured,
+        on PATH, next to a configured include folder (searched on first use)."""
+        with self._searching:  # once, also when the CLI's compile threads ask at the same time
+            if self._search is None:
+                self._search = find_compiler(self.config.spcomp, self.config.include_dirs)
+            return self._search
 
     @property
     def compiler(self) -> Compiler | None:
         return self.search.compiler
+
+    def search_for(self, plugin: Path) -> CompilerSearch:
+        """The search for one plugin: `search`, else a compiler next to the plugin's own
+        include folders or in its `scripting/` folder (the SourceMod layout, nothing
+        configured). Searched once per plugin folder."""
+        search = self.search
+        if search.compiler is not None or search.configured:
+            return search
+        folder = Path(os.path.abspath(plugin)).parent
+        with self._lock:
+            found = self._beside.get(folder)
+        if found is None:
+            found = find_compiler(
+                include_dirs=[*self.config.include_dirs, *find_include_dirs(plugin, self.config.include_dirs)],
+                beside=plugin_folders(plugin),
+            )
+            found.rejected = list(dict.fromkeys(search.rejected + found.rejected))
+            with self._lock:
+                self._beside[folder] = found
+        return found
 
     def targets_for(self, path: Path, text: bytes | None = None) -> list[Path]:
         """The plugins to compile to check `path`: itself, or the plugins that include it when
@@ -90,13 +129,16 @@ class CompileCheck:
         that no plugin includes yet."""
         path = Path(os.path.abspath(path))
         report = CompileReport(path, by_file={str(path): []})
-        compiler = self.compiler
-        if compiler is None:
-            return report
         buffers = {os.path.abspath(k): v for k, v in (open_buffers or {}).items()}
         if text is not None:
             buffers[str(path)] = text
         for target in [path] if standalone else self.targets_for(path, text):
+            compiler = self.search_for(target).compiler
+            if compiler is None:
+                continue
+            with self._lock:
+                self.ownership.add_compiler(compiler.path)
+            report.compiler = compiler
             run = compile_plugin(
                 compiler,
                 target,
@@ -113,13 +155,20 @@ class CompileCheck:
                 break
         return report
 
-    @staticmethod
-    def _add(report: CompileReport, run: CompileRun, read_text: ReadText) -> None:
+    def _add(self, report: CompileReport, run: CompileRun, read_text: ReadText) -> None:
+        """The run's findings into the report: warnings in include files the user does not own
+        at `spcomp-include-severity`; a finding that an earlier target's compile already
+        reported (a part file two plugins include) is not added again, but a repeat within
+        one run is (the compiler said it twice)."""
         if run.problem:
-            report.problems.append(run.problem)
+            report.failures.append((run.target, run.problem))
+        this_run: dict[Diagnostic, int] = {}
         for d in to_diagnostics(run.messages, read_text):
+            if d.severity is Severity.WARNING and not self.ownership.owns(d.path):
+                d = replace(d, severity=self.config.spcomp_include_severity)
             found = report.by_file.setdefault(d.path, [])
-            if d not in found:
+            this_run[d] = this_run.get(d, 0) + 1
+            if found.count(d) < this_run[d]:
                 found.append(d)
 
 

@@ -5,7 +5,13 @@ Where we look, first match wins:
    setting). A configured compiler that does not work is an error, never silently replaced;
 2. `spcomp`, then `spcomp64`, on PATH;
 3. next to an include folder: SourceMod's layout keeps the compiler in `scripting/` beside
-   `scripting/include/` (`spcomp`, `spcomp64`, and the `.exe` names on Windows).
+   `scripting/include/` (`spcomp`, `spcomp64`, and the `.exe` names on Windows). Beside the
+   folder as configured first, then beside the folder a symlink points to (a
+   `scripting/include` linked to a shared copy still finds the `scripting/spcomp64` next to
+   the link);
+4. next to the plugin being compiled: in its own folder and in every `scripting/` folder
+   above it (the standard `addons/sourcemod/scripting` layout, `spcomp64` beside the plugin),
+   with nothing configured. `plugin_folders` gives these.
 
 A candidate counts only when running it without arguments prints SourcePawn's banner
 (`SourcePawn Compiler 1.11.0.6911`): a different program called `spcomp`, a 32-bit build on a
@@ -62,7 +68,10 @@ class CompilerSearch:
         if self.compiler is not None:
             return f"{self.compiler.banner} at {self.compiler.path}"
         if not self.rejected:
-            return "no SourcePawn compiler found (spcomp/spcomp64 on PATH or next to an include folder)"
+            return (
+                "no SourcePawn compiler found (spcomp/spcomp64 on PATH, next to an include folder "
+                "or in the plugin's scripting/ folder)"
+            )
         return "no usable SourcePawn compiler: " + "; ".join(self.rejected)
 
 
@@ -124,8 +133,19 @@ def _run_banner(path: Path, timeout: float) -> Compiler:
     return Compiler(path, banner)
 
 
-def candidates(include_dirs: Iterable[Path] = (), environ: Mapping[str, str] | None = None) -> list[Path]:
-    """Where a compiler may be, in the order they are tried (existing files only, no repeats)."""
+def plugin_folders(plugin: Path) -> list[Path]:
+    """Where a plugin's own compiler may sit: the plugin's folder, then every `scripting/`
+    folder above it (nearest first)."""
+    here = Path(os.path.abspath(plugin)).parent
+    return [here, *(f for f in here.parents if f.name.lower() == "scripting")]
+
+
+def candidates(
+    include_dirs: Iterable[Path] = (), environ: Mapping[str, str] | None = None, beside: Iterable[Path] = ()
+) -> list[Path]:
+    """Where a compiler may be, in the order they are tried (existing files only, no repeats):
+    PATH, next to each include folder (as given, then its resolved target), then in the
+    `beside` folders (a plugin's, see `plugin_folders`)."""
     env = os.environ if environ is None else environ
     found: list[Path] = []
 
@@ -133,17 +153,33 @@ def candidates(include_dirs: Iterable[Path] = (), environ: Mapping[str, str] | N
         if path is not None and Path(path).is_file() and Path(path) not in found:
             found.append(Path(path))
 
+    def add_in(folder: Path) -> None:
+        for name in NAMES:
+            for suffix in ("", ".exe"):
+                add(folder / f"{name}{suffix}")
+
     for name in NAMES:
         add(shutil.which(name, path=env.get("PATH", os.defpath)))
     for folder in include_dirs:
-        for name in NAMES:
-            for suffix in ("", ".exe"):
-                add(folder.parent / f"{name}{suffix}")
+        add_in(Path(os.path.abspath(folder)).parent)
+        add_in(_resolved(folder).parent)
+    for folder in beside:
+        add_in(folder)
     return found
 
 
+def _resolved(folder: Path) -> Path:
+    try:
+        return folder.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return folder
+
+
 def find_compiler(
-    configured: Path | None = None, include_dirs: Sequence[Path] = (), environ: Mapping[str, str] | None = None
+    configured: Path | None = None,
+    include_dirs: Sequence[Path] = (),
+    environ: Mapping[str, str] | None = None,
+    beside: Sequence[Path] = (),
 ) -> CompilerSearch:
     """The compiler to use: the configured one (or why it cannot be used), else the first
     candidate that identifies as SourcePawn's compiler."""
@@ -153,7 +189,7 @@ def find_compiler(
         except CompilerError as error:
             return CompilerSearch(None, [str(error)], configured=True)
     search = CompilerSearch()
-    for path in candidates(include_dirs, environ):
+    for path in candidates(include_dirs, environ, beside):
         try:
             search.compiler = identify(path)
             return search

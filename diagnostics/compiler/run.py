@@ -95,9 +95,7 @@ def _compile_in(
         (tmp / "src").mkdir()
         source = tmp / "src" / path.name
         source.write_bytes(text)
-    folders = [path.parent, path.parent / "include", *include_dirs]
-    unique = [f for i, f in enumerate(folders) if f.is_dir() and f not in folders[:i]]
-    args = [str(compiler.path), str(source), f"-o{tmp / (path.stem + '.smx')}", *(f"-i{f}" for f in unique)]
+    args = compile_args(compiler.path, path, source, tmp, include_dirs)
     started = time.monotonic()
     try:
         process = subprocess.Popen(
@@ -165,6 +163,14 @@ def _compile_in(
     return run
 
 
+def compile_args(compiler: Path, path: Path, source: Path, out_dir: Path, include_dirs: Sequence[Path]) -> list[str]:
+    """The command line for compiling `source` (the plugin at `path`, or its temp copy) into
+    `out_dir`: the plugin's folder and its `include/` first among the include folders."""
+    folders = [path.parent, path.parent / "include", *include_dirs]
+    unique = [f for i, f in enumerate(folders) if f.is_dir() and f not in folders[:i]]
+    return [str(compiler), str(source), f"-o{out_dir / (path.stem + '.smx')}", *(f"-i{f}" for f in unique)]
+
+
 def _read_all(process: subprocess.Popen[bytes], chunks: list[bytes]) -> None:
     stream = process.stdout
     assert stream is not None
@@ -203,7 +209,10 @@ def _signal_name(number: int) -> str:
 
 def _user_path(printed: str, cwd: Path, source: Path, path: Path) -> str:
     """The user's path for a path the compiler printed: relative ones against its working
-    folder; the temp copy of an unsaved buffer is the real file."""
+    folder; the temp copy of an unsaved buffer is the real file; no path (a message without a
+    location, `error 417` for an empty file) is the file compiled."""
+    if not printed:
+        return str(path)
     candidate = Path(printed) if Path(printed).is_absolute() else cwd / printed
     if os.path.normcase(os.path.realpath(candidate)) == os.path.normcase(os.path.realpath(source)):
         return str(path)

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar
 
+from spcopilot.diagnostics.fixes import with_line_ending
 from spcopilot.diagnostics.model import Applicability, Diagnostic, Edit, Fix, Severity, Tag
 
 if TYPE_CHECKING:
@@ -141,10 +142,11 @@ class Rule:
         )
 
     def fix(self, ctx: Context, title: str, *edits: tuple[int, int, str], safe: bool = True) -> Fix:
-        """A fix from (start_byte, end_byte, new_text) triples."""
+        """A fix from (start_byte, end_byte, new_text) triples. Rules write new lines as `\\n`;
+        here they take the line ending of the line the edit starts on (fixes.with_line_ending)."""
         return Fix(
             title=title,
-            edits=tuple(Edit(s, e, t, ctx.lines.range(s, e)) for s, e, t in edits),
+            edits=tuple(Edit(s, e, with_line_ending(t, ctx.source, s), ctx.lines.range(s, e)) for s, e, t in edits),
             applicability=Applicability.SAFE if safe else Applicability.UNSAFE,
         )
 

@@ -52,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     limits.add_argument("--request-timeout", type=float, default=DEFAULTS.timeout_s,
                         help=f"seconds a model request may take (default {DEFAULTS.timeout_s:g}; 504 and the model "
                              "is stopped beyond)")  # fmt: skip
+    limits.add_argument("--check-timeout", type=float, default=DEFAULTS.check_timeout_s,
+                        help=f"seconds a /v1/check may take (default {DEFAULTS.check_timeout_s:g}; 504 and its worker "
+                             "process is replaced beyond)")  # fmt: skip
     parser.set_defaults(func=run_api)
 
 
@@ -69,7 +72,9 @@ def run_api(args: argparse.Namespace) -> int:
         raise SpcopilotError(INSTALL_HINT) from None
     from spcopilot.server.api.runtime import ApiRuntime
 
-    limits = Limits(args.max_body_kb * 1024, args.max_tokens_limit, args.per_client, args.request_timeout)
+    limits = Limits(
+        args.max_body_kb * 1024, args.max_tokens_limit, args.per_client, args.request_timeout, args.check_timeout
+    )
     resolved = flags.resolve(args)
     redactor = Redactor([resolved.settings.api_key, os.environ.get("OPENAI_API_KEY"), token])
     _configure_logging(args.log_level, redactor)

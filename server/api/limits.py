@@ -1,6 +1,7 @@
 """What one request may ask of the server: the body size (413), `max_tokens` (400), the model
-requests one client runs at once (429 with Retry-After) and how long a model request may take
-(504; the model is stopped through the request's CancelToken, see model_calls.py)."""
+requests one client runs at once (429 with Retry-After), how long a model request may take
+(504; the model is stopped through the request's CancelToken, see model_calls.py) and how long
+a check may take (504; its worker process is replaced, see check_workers.py)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ class Limits:
     max_tokens: int = 4096  # the most a request may ask for as `max_tokens`
     concurrent_per_client: int = 2  # model requests at once per client address
     timeout_s: float = 120.0  # a model request is cancelled after this long
+    check_timeout_s: float = 30.0  # a /v1/check is stopped after this long (its worker replaced)
 
     def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "max_tokens", "concurrent_per_client", "timeout_s"):
+        for name in ("max_body_bytes", "max_tokens", "concurrent_per_client", "timeout_s", "check_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"the limit {name.replace('_', '-')} must be positive, not {getattr(self, name)}")
 
@@ -36,6 +38,7 @@ class Limits:
             "max_tokens": self.max_tokens,
             "concurrent_per_client": self.concurrent_per_client,
             "timeout_s": self.timeout_s,
+            "check_timeout_s": self.check_timeout_s,
         }
 
     def max_tokens_of(self, requested: int | None, param: str = "max_tokens") -> int | None:

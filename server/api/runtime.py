@@ -15,6 +15,7 @@ from spcopilot.server.ai.backends.base import CancelToken
 from spcopilot.server.ai.config import AISettings
 from spcopilot.server.ai.inline.completer import InlineCompleter
 from spcopilot.server.ai.service import Copilot
+from spcopilot.server.api.check_workers import CheckWorkers
 from spcopilot.server.api.errors import NO_RETRY, ApiError, Redactor
 from spcopilot.server.api.limits import ClientSlots, Limits
 
@@ -40,10 +41,12 @@ class ApiRuntime:
     # The linter's include indexes and caches are built lazily and not made for threads.
     engine_lock: threading.Lock = field(default_factory=threading.Lock)
     inflight: set[CancelToken] = field(default_factory=set)
+    checkers: CheckWorkers = field(init=False)  # /v1/check's worker processes
 
     def __post_init__(self) -> None:
         self.completer = InlineCompleter(self.copilot)  # no feedback log: nothing is written
         self.slots = ClientSlots(self.limits.concurrent_per_client)
+        self.checkers = CheckWorkers(self.linter.config)
         self.executor = ThreadPoolExecutor(max_workers=MODEL_WORKERS, thread_name_prefix="spcopilot-api-model")
 
     @classmethod
@@ -98,4 +101,5 @@ class ApiRuntime:
         for token in list(self.inflight):
             token.cancel()
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.checkers.stop()
         self.copilot.close()

@@ -162,6 +162,7 @@ class LimitsInfo(BaseModel):
     max_tokens: int
     concurrent_per_client: int
     timeout_s: float
+    check_timeout_s: float
 
 
 class HealthResponse(BaseModel):

@@ -31,6 +31,7 @@ class DocumentView:
     scope_of: Callable[[FileModel], Scope | None] | None = None
     events: EventCatalogue | None = None  # the user's game files; None: the built-in catalogue
     diagnostics: list[Diagnostic] = field(default_factory=list)  # the latest lint of this text
+    version: int | None = None  # the document version it is of
 
     def __post_init__(self) -> None:
         if self.lines is None:

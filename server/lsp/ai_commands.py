@@ -13,7 +13,7 @@ from typing import Any
 from lsprotocol import types
 from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.server.ai.backends.base import Cancelled, CancelToken
-from spcopilot.server.ai.commands import comment_instruction, enclosing_span, new_plugin_path
+from spcopilot.server.ai.commands import comment_instruction, new_plugin_path
 from spcopilot.server.lsp import convert
 from spcopilot.server.lsp.ai_inline import feedback
 from spcopilot.server.lsp.ai_params import (
@@ -142,20 +142,24 @@ async def explain(ls: SpcopilotServer, args: Any) -> str:
 
 
 async def fix_with_model(ls: SpcopilotServer, args: Any) -> dict[str, Any]:
+    from spcopilot.server.ai.commands import enclosing_span
+
     uri, document, diagnostic = _open_document(ls, args, "diagnostic", f"{FIX_WITH_MODEL} needs {{uri, diagnostic}}")
     rng = get(diagnostic, "range")
     at = convert.offset(document, position_of(get(rng, "start")))
-    start, end = enclosing_span(document.tree, document.source, at)
-    code = document.source[start:end].decode("utf-8", "replace")
-    finding = f"{get(diagnostic, 'code', default='')} {get(diagnostic, 'message', default='')}".strip()
     version = document.version
+    span = await ls.on_document(uri, lambda _doc, view: enclosing_span(view.tree, view.source, at))
+    start, end = span if span is not None else (0, len(document.source))
+    source = document.source
+    code = source[start:end].decode("utf-8", "replace")
+    finding = f"{get(diagnostic, 'code', default='')} {get(diagnostic, 'message', default='')}".strip()
 
     def work(token: CancelToken) -> Any:
         from spcopilot.server.ai.service import guard_insertion
 
         answer = ls.ai.copilot.fix_with_model(code, finding, token)
-        before = document.source[:start].decode("utf-8", "replace")
-        after = document.source[end:].decode("utf-8", "replace")
+        before = source[:start].decode("utf-8", "replace")
+        after = source[end:].decode("utf-8", "replace")
         answer.guard = guard_insertion(before, answer.text.rstrip("\n"), after, ls.project.config, document.path or "")
         answer.text = answer.guard.code
         return answer
@@ -174,16 +178,21 @@ async def fix_all(ls: SpcopilotServer, args: Any) -> dict[str, Any]:
     uri = get(args, "uri")
     if not isinstance(uri, str):
         raise bad_params(f"{FIX_ALL} needs {{uri}}")
-    found = ls.view(uri, with_diagnostics=True)
-    if found is None:
+
+    def plan(document: Any, view: Any) -> tuple[str, types.WorkspaceEdit] | None:
+        action = code_actions.fix_all(view.source, lambda source: ls.project.lint(source, document.path or None))
+        if action is None:
+            return None
+        return action.title, convert.workspace_edit(uri, document, action.edits, ls.client)
+
+    if ls.document(uri) is None:
         raise SpcopilotError(f"{uri} is not open")
-    document, view = found
-    action = code_actions.fix_all(view.source, lambda source: ls.project.lint(source, document.path or None))
-    if action is None:
+    planned = await ls.on_document(uri, plan, with_diagnostics=True)
+    if planned is None:
         return {"uri": uri, "applied": False, "title": "nothing to fix"}
-    edit = convert.workspace_edit(uri, document, action.edits, ls.client)
-    applied = await _apply(ls, edit, action.title)
-    return {"uri": uri, "applied": applied, "title": action.title}
+    title, edit = planned
+    applied = await _apply(ls, edit, title)
+    return {"uri": uri, "applied": applied, "title": title}
 
 
 def info(ls: SpcopilotServer, *_args: Any) -> dict[str, Any]:
@@ -248,7 +257,7 @@ def code_action_commands(
 
 
 def _comment_above(ls: SpcopilotServer, uri: str, position: types.Position) -> bool:
-    document = ls.project.document(uri)
+    document = ls.texts.get(uri)
     if document is None:
         return False
     line_start = convert.offset(document, types.Position(position.line, 0))

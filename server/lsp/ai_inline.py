@@ -12,7 +12,6 @@ from typing import Any
 from lsprotocol import types
 from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.server.ai.backends.base import Cancelled, CancelToken
-from spcopilot.server.ai.inline.completer import InlineRequest
 from spcopilot.server.ai.inline.request import request_from_view
 from spcopilot.server.lsp import convert
 from spcopilot.server.lsp.ai_params import ACCEPTED, FEEDBACK_METHOD, bad_params, get, position_of
@@ -57,23 +56,24 @@ async def _inline(
     ai = ls.ai
     version = document.version
     byte_offset = convert.offset(document, position)
-    found = ls.view(uri)
-    view = found[1] if found else None
     text = document.text
     offset = len(document.source[:byte_offset].decode("utf-8", "replace"))
-    if view is not None:
-        request = request_from_view(text, offset, view)
-    else:  # not analysed (e.g. too large): the completer works on the text alone
-        request = InlineRequest(text, offset, document.path or "", document.tree)
+    # Never wait for the analysis thread (it may be linting): use the latest view it built,
+    # its tree only when it is of this very text.
+    view = ls.latest_view(uri)
+    current = view is not None and view.version == version
+    loop = asyncio.get_running_loop()
+    request = await loop.run_in_executor(
+        ai.executor, lambda: request_from_view(text, offset, view, current, document.path)
+    )
     suggestion = ai.completer.from_cache(request)
     if suggestion is None:
         await asyncio.sleep(ai.completer.debounce_ms() / 1000)
         token.raise_if_cancelled()
-        loop = asyncio.get_running_loop()
         suggestion = await loop.run_in_executor(ai.executor, ai.completer.suggest, request, token)
     if suggestion is None or token.cancelled:
         return None
-    if document.version != version or ls.document(uri) is not document:
+    if document.version != version or ls.texts.get(uri) is not document:
         log.debug("inline suggestion dropped: the document moved on to version %s", document.version)
         return None
     line_end = document.source.find(b"\n", byte_offset)

@@ -43,7 +43,7 @@ class CompileOnSave:
         return self.server.project.settings.compile != "off"
 
     def saved(self, uri: str) -> None:
-        if not self.enabled or self.server.project.document(uri) is None:
+        if not self.enabled or uri not in self.server.texts:
             return
         self._cancel(uri)
         loop = asyncio.get_running_loop()
@@ -70,11 +70,11 @@ class CompileOnSave:
     async def compile(self, uri: str) -> None:
         self._pending.pop(uri, None)
         project = self.server.project
-        document = project.document(uri)
+        document = self.server.texts.get(uri)
         if document is None or not document.path:
             return
         check = project.compile_check
-        search = await asyncio.to_thread(lambda: check.search)
+        search = await asyncio.to_thread(check.search_for, Path(document.path))
         if search.compiler is None:
             if search.configured:
                 self._say_once(f"the configured compiler cannot be used: {search.rejected[0]}")
@@ -84,7 +84,7 @@ class CompileOnSave:
         stop = threading.Event()
         self._running[uri] = stop
         version = document.version
-        buffers = {d.document.path: d.document.source for d in project.documents.values() if d.document.path}
+        buffers = {d.path: d.source for d in self.server.texts.values() if d.path}
         work = asyncio.ensure_future(
             asyncio.to_thread(check.check, Path(document.path), document.source, buffers, stop.is_set)
         )
@@ -96,13 +96,13 @@ class CompileOnSave:
                 progress.end("done")
             if self._running.get(uri) is stop:
                 del self._running[uri]
-        current = project.document(uri)
+        current = self.server.texts.get(uri)
         if report.cancelled or stop.is_set() or current is None or current.version != version:
             return  # a newer save or an edit made this compile obsolete
         for problem in report.problems:
             self._say_once(f"{problem}; the rule diagnostics are still shown")
         log.info("compiled %s with %s in %.2f s", ", ".join(t.name for t in report.targets),
-                 check.compiler.path if check.compiler else "?", report.seconds)  # fmt: skip
+                 report.compiler.path if report.compiler else "?", report.seconds)  # fmt: skip
         self._publish(project.compiled.store(document.path, report.by_file))
 
     async def _progress_if_slow(self, work: asyncio.Future[object], name: str) -> Progress | None:
@@ -118,11 +118,11 @@ class CompileOnSave:
             return
         publisher = self.server.diagnostics
         for path in paths:
-            uri = self.server.project.uri_of(path)
+            uri = self.server.uri_of(path)
             if uri is not None:
                 publisher.schedule(uri, 0)
             else:
-                publisher.publish_file(Path(path))
+                self.server.start(publisher.publish_file(Path(path)))
         publisher.refresh_pull()
 
     def _say_once(self, text: str) -> None:

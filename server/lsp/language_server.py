@@ -1,26 +1,35 @@
 """The server object: the project, what the client can do, and the jobs around the handlers
 (configuration, file watchers, background linting and indexing). `server.py` registers the
-handlers on it."""
+handlers on it.
+
+Threads: the event loop runs the protocol, inline completion and compile on save, and keeps
+its own copy of each open document's text (`texts`, never parsed). Everything that parses,
+lints or reads the project runs on the analysis thread (analysis.py), which owns the project;
+handlers hand it a function and await the answer (`on_document`, `analysis.ask`)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from spcopilot.diagnostics.document import Document
+from spcopilot.diagnostics.document import Document, TextChange
 from spcopilot.diagnostics.errors import SpcopilotError
+from spcopilot.diagnostics.sources import path_key
 from spcopilot.server.features.navigation import search_symbols
 from spcopilot.server.features.view import DocumentView
 from spcopilot.server.lsp import convert
 from spcopilot.server.lsp.ai_runtime import AiRuntime
+from spcopilot.server.lsp.analysis import AnalysisThreads, Obsolete
 from spcopilot.server.lsp.capabilities import ClientFeatures
 from spcopilot.server.lsp.compile import CompileOnSave
 from spcopilot.server.lsp.diagnostics import DiagnosticsPublisher
 from spcopilot.server.lsp.log_handler import LEVELS, LspLogHandler, setup_logging
+from spcopilot.server.lsp.markers import Markers
 from spcopilot.server.lsp.progress import Progress
 from spcopilot.server.lsp.protocol import SpcopilotProtocol
 from spcopilot.server.project import Project
@@ -30,6 +39,7 @@ from spcopilot import __version__
 
 log = logging.getLogger("spcopilot.server")
 WATCHED = ("**/*.inc", "**/.spcopilot.toml")
+T = TypeVar("T")
 
 
 class SpcopilotServer(LanguageServer):
@@ -37,7 +47,10 @@ class SpcopilotServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__("spcopilot", __version__, protocol_cls=SpcopilotProtocol, max_workers=2)
-        self.project = Project()
+        self.project = Project()  # the analysis thread's; read only its settings here
+        self.texts: dict[str, Document] = {}  # the event loop's copy of each open document's text
+        self.markers = Markers.from_environment()
+        self.analysis = AnalysisThreads(self.markers)
         self.init_options: dict[str, Any] = {}
         self.publisher: DiagnosticsPublisher | None = None
         self.log_handler: LspLogHandler = setup_logging(self)
@@ -65,9 +78,9 @@ class SpcopilotServer(LanguageServer):
         self.log_handler.attach(asyncio.get_running_loop())
         root = _root(params)
         self.init_options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
-        self.project = Project(root)
+        self.project = Project(root)  # no document is open yet: nothing runs on the analysis thread
         self.publisher = DiagnosticsPublisher(self)
-        self._configure(self.init_options)
+        self._apply_settings(self._configure_project(self.init_options))
         log.info(
             "spcopilot %s: root %s, %s positions, %s diagnostics",
             __version__,
@@ -86,6 +99,8 @@ class SpcopilotServer(LanguageServer):
         self.start(self.index_includes())
         if self.project.settings.lint_workspace:
             self.start(self.diagnostics.lint_workspace())
+        else:
+            self.diagnostics.workspace_linted.set()
 
     async def configured(self, timeout: float = 5.0) -> None:
         """Wait (a little) for the client's settings before answering with diagnostics."""
@@ -107,10 +122,20 @@ class SpcopilotServer(LanguageServer):
             log.error("background job failed: %s", task.exception(), exc_info=task.exception())
 
     # -- configuration -----------------------------------------------------------------------
-    def _configure(self, values: Any) -> bool:
+    def _configure_project(self, values: Any) -> SpcopilotError | None:
+        """Runs where the project lives (the analysis thread, or before any document opened)."""
         try:
             self.project.configure(values)
         except SpcopilotError as error:
+            return error
+        return None
+
+    async def _configure(self, values: Any) -> bool:
+        return self._apply_settings(await self.analysis.ask(lambda: self._configure_project(values), None))
+
+    def _apply_settings(self, error: SpcopilotError | None) -> bool:
+        """The event loop's side of a (re)configuration: the log level and the AI settings."""
+        if error is not None:
             log.warning("settings: %s", error)
             self.window_show_message(
                 types.ShowMessageParams(type=types.MessageType.Warning, message=f"spcopilot: {error}")
@@ -140,13 +165,13 @@ class SpcopilotServer(LanguageServer):
             log.info("workspace/configuration failed: %s", error)
             return
         pulled = result[0] if result and isinstance(result[0], dict) else {}
-        self._configure({**unwrap(self.init_options), **unwrap(pulled)})
+        await self._configure({**unwrap(self.init_options), **unwrap(pulled)})
 
     async def configuration_changed(self, settings: Any) -> None:
         if self.client.configuration:
             await self.pull_configuration()
         elif settings is not None:
-            self._configure({**unwrap(self.init_options), **unwrap(settings)})
+            await self._configure({**unwrap(self.init_options), **unwrap(settings)})
         self.diagnostics.refresh()
         self.start(self.index_includes())
 
@@ -165,24 +190,24 @@ class SpcopilotServer(LanguageServer):
         except Exception as error:
             log.info("could not register file watchers: %s", error)
 
-    def files_changed(self, changes: list[types.FileEvent]) -> None:
-        reindex = False
-        for change in changes:
-            path = convert.uri_to_path(change.uri)
-            if not path:
-                continue
-            if self.project.file_changed(Path(path)):
-                log.info("%s changed: configuration reloaded", path)
-                self._configure(None)  # the [ai] table too
-            reindex = True
-        if reindex:
-            self.diagnostics.refresh()
-            self.start(self.index_includes())
+    async def files_changed(self, changes: list[types.FileEvent]) -> None:
+        paths = [Path(p) for p in (convert.uri_to_path(c.uri) for c in changes) if p]
+        if not paths:
+            return
+
+        def forget() -> bool:
+            return any([self.project.file_changed(path) for path in paths])
+
+        if await self.analysis.ask(forget, None):
+            log.info("%s changed: configuration reloaded", ", ".join(p.name for p in paths))
+            await self._configure(None)  # the [ai] table too
+        self.diagnostics.refresh()
+        self.start(self.index_includes())
 
     # -- background jobs ---------------------------------------------------------------------
     async def index_includes(self) -> int:
         """Read every include file of every include folder (cached on disk), with progress."""
-        indexes = self.project.indexes()
+        indexes = await self.analysis.ask(self.project.indexes, None)
         if not any(index.include_dirs for index in indexes):
             return 0
         progress = Progress(self, "spcopilot: indexing includes")
@@ -200,27 +225,86 @@ class SpcopilotServer(LanguageServer):
 
     async def workspace_symbols(self, query: str) -> list[Any]:
         """The open documents' symbols and every include index's (read in a worker thread)."""
-        own = list(self.project.document_symbols())
-        indexes = self.project.indexes()
+        own, indexes = await self.analysis.ask(
+            lambda: (list(self.project.document_symbols()), self.project.indexes()), None
+        )
         loop = asyncio.get_running_loop()
         included = await loop.run_in_executor(self.thread_pool, lambda: [s for i in indexes for s in i.all_symbols()])
         return search_symbols([*own, *included], query)
 
-    # -- helpers for the handlers ------------------------------------------------------------
+    # -- documents ---------------------------------------------------------------------------
+    def opened(self, uri: str, text: str, version: int | None) -> None:
+        path = convert.uri_to_path(uri)
+        encoding = self.client.position_encoding
+        self.texts[uri] = Document(text, version, path, encoding, parse_limit=0)
+        self.analysis.sync(lambda: self.project.open(uri, path, text, version, encoding), uri)
+
+    def changed(self, uri: str, changes: list[TextChange], version: int | None) -> bool:
+        mirror = self.texts.get(uri)
+        if mirror is None:
+            log.info("change to %s, which is not open: ignored", uri)
+            return False
+        mirror.apply(changes, version)
+        self.analysis.changed(uri)  # a lint of the old text is obsolete
+        self.analysis.sync(lambda: self.project.change(uri, changes, version), uri)
+        return True
+
+    def closed(self, uri: str) -> None:
+        self.texts.pop(uri, None)
+        self.analysis.changed(uri)
+        self.analysis.sync(lambda: self.project.close(uri), uri)
+
     def document(self, uri: str) -> Document | None:
-        document = self.project.document(uri)
+        """The event loop's copy of an open document's text (not parsed)."""
+        document = self.texts.get(uri)
         if document is None:
             log.info("request for %s, which is not open: empty result", uri)
         return document
 
-    def view(self, uri: str, with_diagnostics: bool = False) -> tuple[Document, DocumentView] | None:
-        document = self.document(uri)
-        if document is None:
+    def uri_of(self, path: str | Path) -> str | None:
+        """The uri of the open document at `path`, or None."""
+        key = path_key(path)
+        for uri, document in self.texts.items():
+            if document.path and path_key(document.path) == key:
+                return uri
+        return None
+
+    def latest_view(self, uri: str) -> DocumentView | None:
+        """The latest view the analysis thread built of a document, maybe of an older version
+        (see its `version`); read without waiting for the thread."""
+        doc = self.project.documents.get(uri)
+        return doc.view if doc is not None else None
+
+    def quarantine(self, params: Any) -> None:
+        """The supervisor restarted us because this document's analysis took the last server
+        down: leave it alone (until it changes, or for good when `sticky`)."""
+        uri, version = getattr(params, "uri", None), getattr(params, "version", None)
+        if not isinstance(uri, str):
+            return
+        sticky, reason = bool(getattr(params, "sticky", False)), str(getattr(params, "reason", ""))
+        self.analysis.sync(lambda: self.project.quarantine(uri, version, sticky, reason), uri)
+        self.diagnostics.schedule(uri, 0)
+
+    async def on_document(
+        self, uri: str, answer: Callable[[Document, DocumentView], T], with_diagnostics: bool = False
+    ) -> T | None:
+        """`answer(document, view)` on the analysis thread, for the document as of the edits
+        sent before this request; None when it is not open or not analysed."""
+
+        def run() -> T | None:
+            if self.project.document(uri) is None:
+                log.info("request for %s, which is not open: empty result", uri)
+                return None
+            view = self.project.view_with_diagnostics(uri) if with_diagnostics else self.project.view(uri)
+            document = self.project.document(uri)
+            if view is None or not view.analysed or document is None:
+                return None
+            return answer(document, view)
+
+        try:
+            return await self.analysis.ask(run, uri)
+        except Obsolete:
             return None
-        view = self.project.view_with_diagnostics(uri) if with_diagnostics else self.project.view(uri)
-        if view is None or not view.analysed:
-            return None
-        return document, view
 
 
 def _root(params: types.InitializeParams) -> Path | None:

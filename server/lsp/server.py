@@ -11,11 +11,14 @@ from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
+from spcopilot.diagnostics.document import Document
 from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.server.features import code_actions, completion, hover, navigation, signature
 from spcopilot.server.features.code_actions import FIX_ALL
+from spcopilot.server.features.view import DocumentView
 from spcopilot.server.lsp import ai, convert
 from spcopilot.server.lsp.language_server import SpcopilotServer
+from spcopilot.server.lsp.supervisor import QUARANTINE
 
 TRIGGER_CHARACTERS = ['"', ".", "("]
 
@@ -74,30 +77,35 @@ def create_server() -> SpcopilotServer:
     async def initialized(ls: SpcopilotServer, params: types.InitializedParams) -> None:
         await ls.initialized()
 
+    @feature(types.SHUTDOWN)
+    def shutdown(ls: SpcopilotServer, params: Any) -> None:
+        ls.analysis.stop()
+
     @feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: SpcopilotServer, params: types.DidChangeConfigurationParams) -> None:
         await ls.configuration_changed(params.settings)
 
     @feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-    def did_change_watched_files(ls: SpcopilotServer, params: types.DidChangeWatchedFilesParams) -> None:
-        ls.files_changed(params.changes)
+    async def did_change_watched_files(ls: SpcopilotServer, params: types.DidChangeWatchedFilesParams) -> None:
+        await ls.files_changed(params.changes)
+
+    @feature(QUARANTINE)
+    def quarantine(ls: SpcopilotServer, params: Any) -> None:
+        ls.quarantine(params)
 
     # -- documents ----------------------------------------------------------------------------
     @feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: SpcopilotServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
-        ls.project.open(doc.uri, convert.uri_to_path(doc.uri), doc.text, doc.version, ls.client.position_encoding)
-        ls.diagnostics.report_skip(doc.uri)
+        ls.opened(doc.uri, doc.text, doc.version)
         ls.diagnostics.schedule(doc.uri, 0)
 
     @feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: SpcopilotServer, params: types.DidChangeTextDocumentParams) -> None:
         doc = params.text_document
-        if ls.project.change(doc.uri, convert.text_changes(params.content_changes), doc.version) is not None:
+        if ls.changed(doc.uri, convert.text_changes(params.content_changes), doc.version):
             ls.compile_on_save.changed(doc.uri)
             ls.diagnostics.schedule(doc.uri)
-        else:
-            ls.document(doc.uri)  # logs the unknown document
 
     @feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
     def did_save(ls: SpcopilotServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -106,7 +114,7 @@ def create_server() -> SpcopilotServer:
     @feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SpcopilotServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.compile_on_save.closed(params.text_document.uri)
-        ls.project.close(params.text_document.uri)
+        ls.closed(params.text_document.uri)
         ls.diagnostics.clear(params.text_document.uri)
 
     # -- diagnostics (pull) --------------------------------------------------------------------
@@ -118,7 +126,7 @@ def create_server() -> SpcopilotServer:
         ls: SpcopilotServer, params: types.DocumentDiagnosticParams
     ) -> types.DocumentDiagnosticReport:
         await ls.configured()
-        return ls.diagnostics.document_report(params.text_document.uri, params.previous_result_id)
+        return await ls.diagnostics.document_report(params.text_document.uri, params.previous_result_id)
 
     @feature(types.WORKSPACE_DIAGNOSTIC)
     async def workspace_diagnostic(
@@ -132,19 +140,22 @@ def create_server() -> SpcopilotServer:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=False),
     )
-    def code_action(ls: SpcopilotServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-        found = ls.view(params.text_document.uri, with_diagnostics=True)
-        if found is None:
-            return None
-        document, view = found
-        start, end = convert.offset(document, params.range.start), convert.offset(document, params.range.end)
+    async def code_action(ls: SpcopilotServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        uri = params.text_document.uri
         only = [_kind(k) for k in params.context.only] if params.context.only else None
-        actions = code_actions.actions(
-            view, start, end, only, lambda source: ls.project.lint(source, document.path or None)
-        )
-        out = [convert.code_action(a, params.text_document.uri, document, ls.client) for a in actions]
+
+        def answer(document: Document, view: DocumentView) -> list[types.CodeAction]:
+            start, end = convert.offset(document, params.range.start), convert.offset(document, params.range.end)
+            found = code_actions.actions(
+                view, start, end, only, lambda source: ls.project.lint(source, document.path or None)
+            )
+            return [convert.code_action(a, uri, document, ls.client) for a in found]
+
+        out = await ls.on_document(uri, answer, with_diagnostics=True)
+        if out is None:
+            return None
         if only is None or any(k in ("quickfix", "") or k.startswith("quickfix") for k in only):
-            out += ai.code_action_commands(ls, params.text_document.uri, params.range, params.context.diagnostics)
+            out += ai.code_action_commands(ls, uri, params.range, params.context.diagnostics)
         return out
 
     # -- completion, hover, signatures ---------------------------------------------------------
@@ -152,68 +163,71 @@ def create_server() -> SpcopilotServer:
         types.TEXT_DOCUMENT_COMPLETION,
         types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS, resolve_provider=True),
     )
-    def complete(ls: SpcopilotServer, params: types.CompletionParams) -> types.CompletionList | None:
-        found = ls.view(params.text_document.uri)
-        if found is None:
-            return None
-        document, view = found
-        at = convert.offset(document, params.position)
+    async def complete(ls: SpcopilotServer, params: types.CompletionParams) -> types.CompletionList | None:
+        uri = params.text_document.uri
         trigger = params.context.trigger_character if params.context else None
         limit = ls.project.settings.completion_limit
-        result = completion.complete(view, at, snippets=ls.client.snippets, limit=limit, trigger=trigger)
-        return convert.completion_list(result, params.text_document.uri, document, at, ls.client)
+
+        def answer(document: Document, view: DocumentView) -> types.CompletionList:
+            at = convert.offset(document, params.position)
+            result = completion.complete(view, at, snippets=ls.client.snippets, limit=limit, trigger=trigger)
+            return convert.completion_list(result, uri, document, at, ls.client)
+
+        return await ls.on_document(uri, answer)
 
     @feature(types.COMPLETION_ITEM_RESOLVE)
-    def resolve_completion(ls: SpcopilotServer, item: types.CompletionItem) -> types.CompletionItem:
+    async def resolve_completion(ls: SpcopilotServer, item: types.CompletionItem) -> types.CompletionItem:
         data: Any = item.data if isinstance(item.data, dict) else {}
-        found = ls.view(str(data.get("uri", "")))
-        if found is not None and not item.documentation:
-            detail, markdown = completion.resolve(found[1], data)
+        if item.documentation:
+            return item
+
+        def answer(document: Document, view: DocumentView) -> types.CompletionItem:
+            detail, markdown = completion.resolve(view, data)
             item.detail = item.detail if item.detail and not detail else detail or None
             item.documentation = convert.markup(markdown, ls.client) if markdown else None
-        return item
+            return item
+
+        return await ls.on_document(str(data.get("uri", "")), answer) or item
 
     @feature(types.TEXT_DOCUMENT_HOVER)
-    def on_hover(ls: SpcopilotServer, params: types.HoverParams) -> types.Hover | None:
-        found = ls.view(params.text_document.uri, with_diagnostics=True)
-        if found is None:
-            return None
-        document, view = found
-        result = hover.hover(view, convert.offset(document, params.position))
-        return convert.hover(result, document, ls.client) if result else None
+    async def on_hover(ls: SpcopilotServer, params: types.HoverParams) -> types.Hover | None:
+        def answer(document: Document, view: DocumentView) -> types.Hover | None:
+            result = hover.hover(view, convert.offset(document, params.position))
+            return convert.hover(result, document, ls.client) if result else None
+
+        return await ls.on_document(params.text_document.uri, answer, with_diagnostics=True)
 
     @feature(
         types.TEXT_DOCUMENT_SIGNATURE_HELP,
         types.SignatureHelpOptions(trigger_characters=["(", ","], retrigger_characters=[","]),
     )
-    def signature_help(ls: SpcopilotServer, params: types.SignatureHelpParams) -> types.SignatureHelp | None:
-        found = ls.view(params.text_document.uri)
-        if found is None:
-            return None
-        document, view = found
-        result = signature.signature_help(view, convert.offset(document, params.position))
-        return convert.signature_help(result, ls.client) if result else None
+    async def signature_help(ls: SpcopilotServer, params: types.SignatureHelpParams) -> types.SignatureHelp | None:
+        def answer(document: Document, view: DocumentView) -> types.SignatureHelp | None:
+            result = signature.signature_help(view, convert.offset(document, params.position))
+            return convert.signature_help(result, ls.client) if result else None
+
+        return await ls.on_document(params.text_document.uri, answer)
 
     # -- navigation ----------------------------------------------------------------------------
     @feature(types.TEXT_DOCUMENT_DEFINITION)
-    def definition(ls: SpcopilotServer, params: types.DefinitionParams) -> list[types.Location] | None:
-        found = ls.view(params.text_document.uri)
-        if found is None:
-            return None
-        document, view = found
-        at = convert.offset(document, params.position)
-        targets = navigation.definition(
-            view, at, document.encoding, ls.project.resolve_include(document.path or None), ls.project.read
-        )
-        return [convert.location(t) for t in targets]
+    async def definition(ls: SpcopilotServer, params: types.DefinitionParams) -> list[types.Location] | None:
+        def answer(document: Document, view: DocumentView) -> list[types.Location]:
+            at = convert.offset(document, params.position)
+            targets = navigation.definition(
+                view, at, document.encoding, ls.project.resolve_include(document.path or None), ls.project.read
+            )
+            return [convert.location(t) for t in targets]
+
+        return await ls.on_document(params.text_document.uri, answer)
 
     @feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-    def document_symbols(ls: SpcopilotServer, params: types.DocumentSymbolParams) -> Any:
-        found = ls.view(params.text_document.uri)
-        if found is None:
-            return None
-        document, view = found
-        return convert.document_symbols(navigation.outline(view), params.text_document.uri, document, ls.client)
+    async def document_symbols(ls: SpcopilotServer, params: types.DocumentSymbolParams) -> Any:
+        uri = params.text_document.uri
+
+        def answer(document: Document, view: DocumentView) -> Any:
+            return convert.document_symbols(navigation.outline(view), uri, document, ls.client)
+
+        return await ls.on_document(uri, answer)
 
     @feature(types.WORKSPACE_SYMBOL)
     async def workspace_symbols(

@@ -45,7 +45,7 @@ def test_health_names_the_backend_the_knowledge_and_the_limits(client: httpx.Cli
     assert (health["backend"], health["model"]) == ("replay", "replay:replay.jsonl")
     assert health["knowledge"]["events"] > 300 and health["knowledge"]["rules"] >= 40
     assert health["limits"] == {"max_body_bytes": 1048576, "max_tokens": 4096, "concurrent_per_client": 2,
-                                "timeout_s": 120.0}  # fmt: skip
+                                "timeout_s": 120.0, "check_timeout_s": 30.0}  # fmt: skip
     assert health["auth"] is False
     assert set(health["session"]) == {"requests", "prompt_tokens", "completion_tokens", "usd", "complete_pricing"}
 

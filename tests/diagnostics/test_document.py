@@ -146,3 +146,17 @@ def test_incremental_reparse_after_error_recovery_is_not_always_a_fresh_parse() 
     assert doc.tree is not None
     doc.apply([TextChange("include2", Position(4, 1), Position(4, 8))], 2)
     assert str(doc.tree.root_node) == str(parse(doc.source).root_node)
+
+
+def test_an_edit_leaves_a_tree_already_handed_out_as_it_was() -> None:
+    """A view of the old text (on another thread: inline completion reads the latest view while
+    the analysis thread applies the next edit) keeps a tree that matches its text."""
+    doc = Document(b"int x;\nint y;\n", version=1)
+    before = doc.tree
+    assert before is not None
+    doc.apply([TextChange("long_name", Position(0, 4), Position(0, 5))], version=2)
+    assert not before.root_node.has_changes
+    assert before.root_node.end_byte == len(b"int x;\nint y;\n")
+    after = doc.tree
+    assert after is not None and after is not before
+    assert after.root_node.end_byte == len(doc.source)

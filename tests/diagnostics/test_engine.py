@@ -15,6 +15,7 @@ from spcopilot.diagnostics.fixes import apply_fixes, select_fixes
 from spcopilot.diagnostics.linter import Linter
 from spcopilot.diagnostics.model import Severity
 from spcopilot.diagnostics.text import LineIndex
+from tree_sitter import Node
 
 POUNCE = 'public void OnPluginStart()\n{\n    HookEvent("pounce", Cb);\n}\n'
 
@@ -170,6 +171,55 @@ def test_a_crashing_rule_is_logged_and_skipped(
     assert "SPC101 failed" in caplog.text
 
 
+def test_a_rule_failing_on_one_call_keeps_its_findings_on_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    from spcopilot.diagnostics.rules import rule_by_code
+
+    rule = rule_by_code("SPC101")
+    real = type(rule).check_call
+
+    def fails_on_the_first(self: object, call: Node, name: str, ctx: object) -> object:
+        if call.start_point.row == 2:
+            raise RuntimeError("bug in the rule")
+        return real(self, call, name, ctx)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine_mod, "_STRICT", False)
+    monkeypatch.setattr(type(rule), "check_call", fails_on_the_first)
+    source = "public void OnPluginStart()\n{\n    RandomFloat(0.0, 1.0);\n    RandomFloat(0.0, 2.0);\n}\n"
+    assert [(d.code, d.range.start.line) for d in lint(source, "t.sp")] == [("SPC101", 3)]
+
+
+def test_a_failing_include_scope_costs_no_findings(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from spcopilot.diagnostics import context as context_mod
+
+    def scope(model: object) -> object:
+        raise OSError(36, "File name too long")
+
+    monkeypatch.setattr(context_mod, "_STRICT", False)
+    source = POUNCE.replace("HookEvent", "RandomFloat(0.0, 1.0);\n    HookEvent")
+    with caplog.at_level(logging.ERROR):
+        found = lint("#include <l4d2_extra>\n" + source, "t.sp", scope=scope)  # type: ignore[arg-type]
+    assert sorted(d.code for d in found) == ["SPC101", "SPC201"]
+    assert "count as unread" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a" * 300, "b" * 5000 + ".inc", "x\x00y", "tab\there", "/etc/hostname", "C:/sm/x.inc", "../" * 40 + "x", ""],
+)
+def test_an_include_name_that_cannot_be_a_path_is_unresolved(tmp_path: Path, name: str) -> None:
+    """Issue 15: a 300-character include name raised OSError inside the include scope and cost
+    the file its findings (SPCOPILOT_STRICT=1 here: any exception fails the test)."""
+    plugin = tmp_path / "p.sp"
+    body = POUNCE.replace("HookEvent", "RandomFloat(0.0, 1.0);\n    HookEvent")
+    found = Linter(Config(include_dirs=(tmp_path,))).lint_source(f'#include "{name}"\n{body}', plugin)
+    assert sorted(d.code for d in found) == ["SPC101", "SPC201"]
+    from spcopilot.diagnostics.include_index import IncludeIndex, IncludeRef
+
+    assert IncludeIndex([tmp_path]).resolve(IncludeRef(name, False), plugin) is None
+
+
 def test_query_is_compiled_once_per_rule_set() -> None:
     engine_mod.compile_rules.cache_clear()
     lint(POUNCE, "a.sp")
@@ -208,3 +258,10 @@ def test_the_ai_table_of_the_config_file_is_not_the_engines(tmp_path: Path) -> N
     path = tmp_path / ".spcopilot.toml"
     path.write_text('ignore = ["SPC701"]\n\n[ai]\nbackend = "llamacpp"\ngguf = "m.gguf"\n', encoding="utf-8")
     assert load_file(path).ignore == ("SPC701",)
+
+
+def test_bytes_that_are_not_utf8_are_read_repaired() -> None:
+    """Found by bench/fuzz_grammar.py: the query's text predicate decoded a callee strictly."""
+    source = b"public void OnPluginStart()\n{\n    Random\xd9Float(0.0, 1.0);\n    RandomFloat(0.0, 1.0);\n}\n"
+    found = lint(source, "t.sp")
+    assert [(d.code, d.range.start.line) for d in found] == [("SPC101", 3)]

@@ -133,9 +133,10 @@ async def start(
     root: Path | None = None,
     init_options: dict[str, Any] | None = None,
     configuration: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Session:
     root = root or copy_workspace(tmp_path)
-    env = {**os.environ, "SPCOPILOT_CACHE_DIR": str(tmp_path / "cache"), "SPCOPILOT_STRICT": "0"}
+    env = {**os.environ, "SPCOPILOT_CACHE_DIR": str(tmp_path / "cache"), "SPCOPILOT_STRICT": "0", **(env or {})}
     registrations: list[types.Registration] = []
     client = await ClientServerConfig(
         server_command=SERVER, server_env=env, client_factory=lambda: make_client(registrations)

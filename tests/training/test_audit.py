@@ -50,6 +50,49 @@ def test_a_wrong_api_in_code_fails_and_in_prose_passes(tmp_path: Path, capsys) -
     assert "bad.jsonl:2: messages[2] block 1, code line 3: SPC101" in out
 
 
+SPEED = 'public void SpeedUp(int client)\n{\n    SetEntPropFloat(client, Prop_Send, "m_flSpeed", 2.0);\n}\n'
+
+
+def test_a_seed_wrong_api_fails_the_audit_whatever_its_editor_severity(tmp_path: Path, capsys) -> None:
+    """SPC301 is a warning in the editor (m_flSpeed is real on doors); on a player, in a training
+    answer, it is the V6 contamination: the training profile makes it an error."""
+    from spcopilot.diagnostics.engine import lint
+    from spcopilot.diagnostics.model import Severity
+
+    editor = [d for d in lint(SPEED, "a.sp") if d.code == "SPC301"]
+    assert editor and editor[0].severity == Severity.WARNING  # the editor's view is unchanged
+    bad = write(tmp_path / "bad.jsonl", [chat(f"Set the speed:\n\n{fence(SPEED)}")])
+    assert main(["data", "check", str(bad)]) == 1
+    assert "SPC301" in capsys.readouterr().out
+    fixed = SPEED.replace("m_flSpeed", "m_flLaggedMovementValue")
+    prose = 'There is no player `m_flSpeed`: `SetEntPropFloat(client, Prop_Send, "m_flSpeed", 2.0)` does nothing.'
+    good = write(tmp_path / "good.jsonl", [chat(f"{prose}\n\n{fence(fixed)}")])
+    assert main(["data", "check", str(good)]) == 0
+
+
+def test_a_wrong_api_is_an_error_even_next_to_an_unknown_include(tmp_path: Path) -> None:
+    """The editor lowers SPC101 to a warning when an include it cannot read might define the name;
+    training data does not give it that benefit of the doubt."""
+    code = "#include <someones_stocks>\n" + BAD
+    assert [p.code for p in audit([write(tmp_path / "a.jsonl", [chat(fence(code))])]).problems] == ["SPC101"]
+
+
+def test_parallel_audit_reports_what_one_process_reports(tmp_path: Path) -> None:
+    records = [chat(fence(GOOD if i % 3 else BAD)) for i in range(40)]
+    path = write(tmp_path / "a.jsonl", records)
+    one = audit([path], jobs=1, records_per_chunk=7)
+    two = audit([path], jobs=2, records_per_chunk=7)
+    assert one.to_json() == two.to_json()
+    assert [p.line for p in two.problems] == list(range(1, 41, 3))
+
+
+def test_files_are_named_relative_to_the_root(tmp_path: Path) -> None:
+    stage = tmp_path / "data.partial-123"
+    stage.mkdir()
+    report = audit([write(stage / "chat.jsonl", [chat(fence(BAD))])], root=stage)
+    assert report.files == ["chat.jsonl"] and report.problems[0].file == "chat.jsonl"
+
+
 def test_user_messages_are_not_audited(tmp_path: Path) -> None:
     record = chat(fence(GOOD))
     record["messages"][1]["content"] = f"Why does this fail?\n{fence(BAD)}"

@@ -11,7 +11,7 @@ from spcopilot.training.quality import judge
 
 pytest.importorskip("numpy", reason="near-duplicate detection uses numpy (train extra)")
 from spcopilot.training.dedup import exact_key, find_duplicates, minhash
-from spcopilot.training.prepare import split_repositories
+from spcopilot.training.split import repository_split
 
 
 def test_repositories_are_first_level_folders_or_a_git_checkout(tmp_path: Path) -> None:
@@ -78,7 +78,12 @@ def test_near_duplicates_are_found_and_distinct_plugins_kept(corpus: Path) -> No
     assert 0.7 <= found[0].similarity < 1.0
 
 
-def test_split_holds_out_whole_repositories() -> None:
+def split_repositories(sizes: dict[str, int], fraction: float) -> set[str]:
+    files = {repo: [(f"p{i}.sp", []) for i in range(n)] for repo, n in sizes.items()}
+    return {key.split("/")[0] for key in repository_split(files, fraction).eval_keys}
+
+
+def test_split_repository_holds_out_whole_repositories() -> None:
     sizes = {"a": 5, "b": 3, "c": 4, "d": 1, "e": 2}
     held = split_repositories(sizes, 0.2)
     assert held and held < set(sizes)

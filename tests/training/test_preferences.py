@@ -3,6 +3,8 @@ acceptance pairs about real names, and the held-out probe."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -63,10 +65,18 @@ def test_mutations_apply_at_their_offsets() -> None:
 
 
 def test_pairs_balance_and_pass_the_audit(dpo_data: Path) -> None:
+    stats = json.loads((dpo_data / "stats.json").read_text())
     for split in ("train", "eval"):
         pairs = read_jsonl(dpo_data / f"{split}.jsonl")
         kinds = [p["meta"]["kind"] for p in pairs]
         assert kinds.count("rejection") == kinds.count("acceptance") > 0
+        # per kind: never more "X does not exist" than "Y exists" lessons about events or functions
+        table = stats[split]["balance_by_kind"]
+        for kind in ("event", "function"):
+            counts = Counter(p["meta"]["kind"] for p in pairs if p["meta"]["subject_kind"] == kind)
+            assert counts["acceptance"] >= counts["rejection"]
+            assert table.get(kind, {"rejection": 0, "acceptance": 0}) == {
+                "rejection": counts["rejection"], "acceptance": counts["acceptance"]}  # fmt: skip
     files = [dpo_data / f for f in ("train.jsonl", "eval.jsonl", "probe.jsonl")]
     assert main(["data", "check", *map(str, files)]) == 0
     report = audit(files)
@@ -74,7 +84,8 @@ def test_pairs_balance_and_pass_the_audit(dpo_data: Path) -> None:
 
 
 def test_rejections_come_from_many_rules_and_are_flagged(dpo_data: Path) -> None:
-    rejections = [p for p in read_jsonl(dpo_data / "train.jsonl") if p["meta"]["kind"] == "rejection"]
+    pairs = read_jsonl(dpo_data / "train.jsonl") + read_jsonl(dpo_data / "eval.jsonl")
+    rejections = [p for p in pairs if p["meta"]["kind"] == "rejection"]
     rules = {p["meta"]["rule"] for p in rejections}
     assert {"SPC101", "SPC201", "SPC401", "SPC402", "SPC403", "SPC503", "SPC603"} <= rules
     for p in rejections:
@@ -82,6 +93,71 @@ def test_rejections_come_from_many_rules_and_are_flagged(dpo_data: Path) -> None
         assert p["meta"]["rule"] in {d.code for d in lint(rejected, "a.sp")}
         prompt = p["prompt"][-1]["content"]
         assert "write a plugin" not in prompt.lower() and "`" in prompt
+
+
+def test_no_kind_of_rejection_dominates(dpo_data: Path) -> None:
+    """`GetClientTeam -> GetPlayerTeam` applies to nearly every plugin: without a cap per kind (a
+    rule, or a rule and the wrong name) it was a quarter of the rejection pairs."""
+    from spcopilot.training.preference_data import DpoOptions
+
+    options = DpoOptions(dpo_data.parent)
+    stats = json.loads((dpo_data / "stats.json").read_text())
+    for split in ("train", "eval"):
+        s = stats[split]
+        kinds = Counter(p["meta"]["mutation_kind"] for p in read_jsonl(dpo_data / f"{split}.jsonl")
+                        if p["meta"]["kind"] == "rejection")  # fmt: skip
+        assert dict(kinds) == s["rejection_by_mutation_kind"]
+        largest = max(kinds.values())
+        assert largest <= max(options.max_kind_share * s["rejection"], options.min_kind_cap)
+        assert s["largest_kind"]["pairs"] == largest
+    assert "SPC101 GetPlayerTeam" in stats["train"]["rejection_by_mutation_kind"]
+
+
+def rejection(kind: str, subject_kind: str, n: int) -> dict:
+    return {"meta": {"kind": "rejection", "mutation_kind": kind, "subject_kind": subject_kind, "n": n}}
+
+
+def test_kinds_are_taken_in_turn_up_to_their_cap() -> None:
+    from spcopilot.training.preference_data import choose_rejections
+
+    many = [rejection("SPC101 GetPlayerTeam", "function", i) for i in range(60)]
+    few = [rejection(f"SPC2{k:02d}", "usage", i) for k in range(30) for i in range(3)]
+    kept, wanted = choose_rejections(many + few, {"function": 100, "event": 100}, share=0.1, floor=2)
+    by_kind = Counter(p["meta"]["mutation_kind"] for p in kept)
+    assert by_kind["SPC101 GetPlayerTeam"] <= 0.1 * len(kept)
+    assert all(by_kind[f"SPC2{k:02d}"] == 3 for k in range(30))
+    assert sum(wanted.values()) == len(kept) and wanted["function"] >= by_kind["SPC101 GetPlayerTeam"]
+    small, _ = choose_rejections(many[:50] + few[:2], {"function": 100, "event": 100}, share=0.1, floor=4)
+    assert Counter(p["meta"]["mutation_kind"] for p in small)["SPC101 GetPlayerTeam"] == 4  # a small corpus: the floor
+
+
+def test_the_cap_holds_after_the_balance_trims() -> None:
+    """Few acceptance functions: the function rejections are cut to match; the cap is then a share
+    of what is kept, not of what was found."""
+    from spcopilot.training.preference_data import choose_rejections
+
+    pairs = [rejection("SPC101 GetPlayerTeam", "function", i) for i in range(200)]
+    pairs += [rejection("SPC102 IsPlayerInGame", "function", i) for i in range(200)]
+    pairs += [rejection(f"SPC6{k:02d}", "usage", i) for k in range(12) for i in range(20)]
+    kept, wanted = choose_rejections(pairs, {"function": 30, "event": 400}, share=0.1, floor=4)
+    kinds = Counter(p["meta"]["mutation_kind"] for p in kept)
+    assert max(kinds.values()) <= max(0.1 * len(kept), 4)
+    groups = Counter(p["meta"]["subject_kind"] for p in kept)
+    assert groups["function"] <= 30 and wanted["function"] >= groups["function"]
+    assert sum(wanted.values()) == len(kept)
+
+
+def test_balance_keeps_acceptances_at_least_rejections_per_kind() -> None:
+    from spcopilot.training.preference_data import choose_rejections
+
+    pairs = [rejection(f"SPC101 F{i}", "function", i) for i in range(10)]
+    pairs += [rejection(f"SPC201 e{i}", "event", i) for i in range(6)]
+    pairs += [rejection(f"SPC6{i:02d}", "usage", i) for i in range(20)]
+    kept, wanted = choose_rejections(pairs, {"event": 30, "function": 4}, share=1.0, floor=1)
+    kinds = Counter(p["meta"]["subject_kind"] for p in kept)
+    assert kinds["function"] == 4 and kinds["event"] == 6  # only 4 real functions to teach: 4 wrong ones
+    assert wanted["function"] >= kinds["function"] and wanted["event"] >= kinds["event"]
+    assert sum(wanted.values()) == len(kept) == 4 + 6 + 20  # the usage lessons' counterparts: the spare events
 
 
 def test_acceptances_are_about_real_names_and_deny_them_in_prose(dpo_data: Path) -> None:

@@ -1,6 +1,6 @@
 """`spcopilot data prepare` on the fake corpus: every filter step, the split, the outputs, and
-the failures (empty corpus, existing output, disk full, a failing audit) that must leave nothing
-that looks complete."""
+the failures (empty corpus, existing output, disk full, a failing audit, Ctrl-C) that must leave
+nothing that looks complete, and the resumption of an interrupted run."""
 
 from __future__ import annotations
 
@@ -42,12 +42,12 @@ def test_each_bad_file_is_dropped_by_the_right_step(prepared: Path) -> None:
         "name_logger.sp": ("sanitise", "errors left: SPC501"),  # SQL injection: no safe fix
     }
     by_step = steps(prepared)
-    assert by_step["quality"]["input"] == 18
+    assert by_step["quality"]["input"] == 19
     assert by_step["dedup"]["dropped"] == {"exact": 1, "near": 1}
-    assert by_step["game"]["details"]["kept"] == {"l4d2": 8, "generic": 2}
+    assert by_step["game"]["details"]["kept"] == {"l4d2": 9, "generic": 2}
     # witch_alert.sp hooks "witch_death": the engine's safe fix renames it and the file is kept.
     assert by_step["sanitise"]["details"]["files_fixed_by_rule"] == {"SPC201": 1}
-    assert by_step["sanitise"]["output"] == 9
+    assert by_step["sanitise"]["output"] == 10
 
 
 def test_the_fixed_file_is_what_the_model_learns(prepared: Path) -> None:
@@ -57,16 +57,20 @@ def test_the_fixed_file_is_what_the_model_learns(prepared: Path) -> None:
     assert '"witch_death"' not in witch["text"]
 
 
-def test_no_repository_is_in_both_splits(prepared: Path) -> None:
-    repos = {}
-    for split in ("train", "eval"):
-        records = read_jsonl(prepared / split / "files.jsonl") + read_jsonl(prepared / split / "chat.jsonl")
-        records += read_jsonl(prepared / split / ("fim.jsonl" if split == "train" else "holes.jsonl"))
-        repos[split] = {r.get("repo") or r["meta"]["repo"] for r in records}
-    assert repos["train"] and repos["eval"]
-    assert not repos["train"] & repos["eval"]
+def test_the_split_is_stratified_by_repository_with_the_fraction_asked(prepared: Path) -> None:
     stats = json.loads((prepared / "stats.json").read_text())
-    assert set(stats["split"]["eval_repositories"]) == repos["eval"]
+    split = stats["split"]
+    assert (split["files"], split["eval_files"], split["share"], split["warning"]) == (10, 2, 0.2, "")
+    # 4, 3, 2 and 1 files: 0.8, 0.6, 0.4 and 0.2 files owed; the two largest remainders get one each
+    by_repo = {repo.split("/")[-1]: v["eval"] for repo, v in split["by_repository"].items()}
+    assert by_repo == {"l4d2-infected-stats": 1, "l4d2-survivor-utils": 1, "l4d2-tank-tools": 0, "misc-plugins": 0}
+    keys = {}
+    for name in ("train", "eval"):
+        keys[name] = {(r["repo"], r["path"]) for r in read_jsonl(prepared / name / "files.jsonl")}
+        records = read_jsonl(prepared / name / "chat.jsonl")
+        records += read_jsonl(prepared / name / ("fim.jsonl" if name == "train" else "holes.jsonl"))
+        assert {(r.get("repo") or r["meta"]["repo"], r.get("path") or r["meta"]["path"]) for r in records} <= keys[name]
+    assert len(keys["eval"]) == 2 and not keys["train"] & keys["eval"]
 
 
 def test_chat_examples_are_concrete_and_clean(prepared: Path) -> None:
@@ -80,10 +84,56 @@ def test_chat_examples_are_concrete_and_clean(prepared: Path) -> None:
         assert "`" in user["content"] or '"' in user["content"]  # names something concrete
         code = assistant["content"].split("```sourcepawn\n", 1)[1].split("```", 1)[0]
         assert not [d for d in lint(code, "a.sp") if d.severity == Severity.ERROR]
-    plugin = next(r for r in chat if r["meta"]["path"].endswith("heal_reward.sp") and r["meta"]["kind"] == "plugin")
+    every = chat + read_jsonl(prepared / "eval" / "chat.jsonl")
+    plugin = next(r for r in every if r["meta"]["path"].endswith("heal_reward.sp") and r["meta"]["kind"] == "plugin")
     request = plugin["messages"][1]["content"]
-    for fact in ('"Heal Reward"', "`heal_success`", "`sm_healreward_min`", "`GetRandomInt`"):
+    for fact in (
+        '"Heal Reward"',
+        "rewards survivors who heal their teammates",
+        "`heal_success`",
+        "`sm_healreward_min`",
+    ):
         assert fact in request
+    assert "GetRandomInt" not in request  # what the answer calls is not the user's to know
+
+
+def test_requests_never_name_what_the_answer_calls(prepared: Path) -> None:
+    """A request says what the plugin does (myinfo, commands, ConVars, events), never the helpers
+    and natives the answer happens to call: a user cannot know them."""
+    from spcopilot.training.audit import names_in
+
+    checked = 0
+    for split in ("train", "eval"):
+        for record in read_jsonl(prepared / split / "chat.jsonl"):
+            if record["meta"]["kind"] == "contrastive":
+                continue  # the user shows code there
+            request, answer = record["messages"][1]["content"], record["messages"][2]["content"]
+            code = answer.split("```sourcepawn\n", 1)[1].split("```", 1)[0]
+            called = names_in(code)[0] - {"HookEvent", "RegConsoleCmd", "RegAdminCmd", "CreateConVar"}
+            named = {n for n in called if f"`{n}`" in request}
+            assert not named, (record["meta"], named)
+            checked += 1
+    assert checked > 10
+
+
+def test_old_syntax_is_converted_before_the_model_sees_it(prepared: Path, corpus: Path, tmp_path: Path) -> None:
+    from spcopilot.diagnostics.parsing import parse
+    from spcopilot.training.modern_syntax import old_constructs
+
+    assert steps(prepared)["sanitise"]["details"]["old_syntax"] == {"policy": "convert", "converted": 1}
+    files = read_jsonl(prepared / "train" / "files.jsonl") + read_jsonl(prepared / "eval" / "files.jsonl")
+    smoker = next(f for f in files if f["path"].endswith("smoker_pull_notify.sp"))
+    assert "public Plugin myinfo" in smoker["text"] and "#pragma newdecls required" in smoker["text"]
+    for f in files:
+        assert old_constructs(parse(f["text"].encode()).root_node) == [], f["path"]
+    for split in ("train", "eval"):
+        for record in read_jsonl(prepared / split / "chat.jsonl"):
+            assert "Plugin:myinfo" not in record["messages"][2]["content"]
+            assert "public OnPluginStart()" not in record["messages"][2]["content"]
+
+    out = tmp_path / "dropped"
+    assert main(["data", "prepare", str(corpus), "--out", str(out), "--old-syntax", "drop", "--no-progress"]) == 0
+    assert dropped(out)["smoker_pull_notify.sp"] == ("sanitise", "old syntax")
 
 
 def test_contrastive_examples_show_the_wrong_code_only_to_the_user(prepared: Path) -> None:
@@ -97,7 +147,13 @@ def test_contrastive_examples_show_the_wrong_code_only_to_the_user(prepared: Pat
         right = record["messages"][2]["content"].split("```sourcepawn\n", 1)[1].split("```", 1)[0]
         assert rule in {d.code for d in lint(wrong, "a.sp")}
         assert rule not in {d.code for d in lint(right, "a.sp")}
-        assert rule in record["messages"][2]["content"]  # the reason names the rule
+        answer = record["messages"][2]["content"]
+        # The explanation is the rule's message for this very finding, not a canned paragraph.
+        messages = {d.message for d in lint(wrong, "a.sp") if d.code == rule}
+        assert any(answer.startswith(m) for m in messages), (answer[:200], messages)
+        assert rule in answer
+        if '"pounce"' not in wrong:
+            assert '"pounce"' not in answer
 
 
 def test_fim_holes_rebuild_their_file_and_render_in_the_serving_format(prepared: Path) -> None:
@@ -117,19 +173,28 @@ def test_outputs_are_audited_and_hashed(prepared: Path) -> None:
     stats = json.loads((prepared / "stats.json").read_text())
     audit = json.loads((prepared / "audit.json").read_text())
     assert audit["ok"] and audit["code_blocks"] > 0
+    assert audit["files"] == [name for name in stats["outputs"]]  # named inside DIR: no .partial-PID path
+    assert ".partial-" not in (prepared / "audit.json").read_text() + (prepared / "stats.json").read_text()
     for name, info in stats["outputs"].items():
         assert len(read_jsonl(prepared / name)) == info["records"]
     assert main(["data", "check", str(prepared / "train" / "chat.jsonl"), str(prepared / "eval" / "holes.jsonl")]) == 0
 
 
-def test_cli_prepare_writes_the_same_data(corpus: Path, prepared: Path, tmp_path: Path, capsys) -> None:
+def test_cli_prepare_on_two_processes_writes_the_same_data(
+    corpus: Path, prepared: Path, tmp_path: Path, capsys
+) -> None:
     out = tmp_path / "data"
-    args = ["data", "prepare", str(corpus), "--out", str(out), "--eval-fraction", "0.2", "--no-progress"]
+    args = ["data", "prepare", str(corpus), "--out", str(out), "--eval-fraction", "0.2", "-j", "2"]
     assert main(args) == 0
-    printed = capsys.readouterr().out
-    assert "quality" in printed and "dedup" in printed and "sanitise" in printed
-    for name in ("train/chat.jsonl", "eval/holes.jsonl", "train/files.jsonl"):
-        assert (out / name).read_bytes() == (prepared / name).read_bytes()  # deterministic
+    captured = capsys.readouterr()
+    assert "quality" in captured.out and "dedup" in captured.out and "sanitise" in captured.out
+    # Not a terminal: a line when each step starts and when it ends, no bar.
+    for step in ("read", "sanitise", "examples"):
+        assert f"prepare: {step}: " in captured.err and "on 2 processes" in captured.err
+        assert f"prepare: {step}: done in " in captured.err
+    for name in ("train/chat.jsonl", "eval/holes.jsonl", "train/files.jsonl", "eval/chat.jsonl", "train/fim.jsonl"):
+        assert (out / name).read_bytes() == (prepared / name).read_bytes()  # the same, whatever the processes
+    assert not (tmp_path / "data.work").exists()
     assert main(args) == 2  # the folder exists now
     assert "already exists" in capsys.readouterr().err
 
@@ -168,7 +233,13 @@ def test_disk_full_while_writing_leaves_no_output(corpus: Path, tmp_path: Path, 
     assert main(["data", "prepare", str(corpus), "--out", str(out), "--no-progress"]) == 2
     assert "no space left" in capsys.readouterr().err
     assert len(calls) == 3
-    assert list(tmp_path.iterdir()) == []  # neither DIR nor DIR.partial-*
+    # Neither DIR nor DIR.partial-*; the per-file results wait in DIR.work for the next run.
+    assert [p.name for p in tmp_path.iterdir()] == ["data.work"]
+    monkeypatch.setattr(staging, "write_lines", real)
+    assert main(["data", "prepare", str(corpus), "--out", str(out), "--no-progress"]) == 0
+    stages = {s["name"]: s for s in json.loads((out / "stats.json").read_text())["stages"]}
+    assert stages["examples"]["resumed"] == stages["examples"]["items"] > 0
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]
 
 
 def test_a_failing_audit_stops_prepare_with_a_report(corpus: Path, tmp_path: Path, monkeypatch, capsys) -> None:
@@ -190,3 +261,66 @@ def test_a_failing_audit_stops_prepare_with_a_report(corpus: Path, tmp_path: Pat
     assert not out.exists()
     report = json.loads((tmp_path / "data.audit-failed.json").read_text())
     assert report["problems_by_code"]["SPC101"] > 0
+    assert not (tmp_path / "data.work").exists()  # what the audit rejected is not resumed
+
+
+def test_an_interrupted_prepare_resumes_where_it_stopped(
+    corpus: Path, prepared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spcopilot.training import prepare as prepare_module
+    from spcopilot.training.prepare import PrepareOptions, prepare
+
+    real = prepare_module.examples_work
+    calls = []
+
+    def interrupted(row: dict) -> dict:
+        calls.append(row["path"])
+        if len(calls) == 4:
+            raise KeyboardInterrupt  # Ctrl-C while the fourth file's examples are made
+        return real(row)
+
+    monkeypatch.setattr(prepare_module, "examples_work", interrupted)
+    out = tmp_path / "data"
+    options = PrepareOptions([corpus], out, eval_fraction=0.2, progress=False, num_proc=1)
+    with pytest.raises(KeyboardInterrupt):
+        prepare(options)
+    assert not out.exists() and (tmp_path / "data.work" / "examples.jsonl").is_file()
+    assert len(read_jsonl(tmp_path / "data.work" / "examples.jsonl")) == 3
+
+    monkeypatch.setattr(prepare_module, "examples_work", real)
+    stats = prepare(options)
+    stages = {s["name"]: s for s in stats["stages"]}
+    assert stages["read"]["resumed"] == stages["read"]["items"] == 19
+    assert stages["sanitise"]["resumed"] == stages["sanitise"]["items"]
+    assert (stages["examples"]["resumed"], stages["examples"]["items"]) == (3, 10)
+    for name in ("train/chat.jsonl", "train/fim.jsonl", "eval/chat.jsonl", "eval/files.jsonl"):
+        assert (out / name).read_bytes() == (prepared / name).read_bytes()
+    assert not (tmp_path / "data.work").exists()
+
+
+def test_data_report_prints_the_quality_tables(prepared: Path, dpo_data: Path, capsys) -> None:
+    assert main(["data", "report", str(prepared)]) == 0
+    text = capsys.readouterr().out
+    for heading in (
+        "## From corpus to training files",
+        "## Examples per kind",
+        "## Sizing and truncation",
+        "## Split and duplicates",
+        "## Preference pairs (data dpo)",
+        "## Audit (engine, training profile)",
+    ):
+        assert heading in text  # fmt: skip
+    assert "Stratified by repository: 2 of 10 files in eval = 20.0 % (asked 20 %)." in text
+    assert "| sanitise | 10 | 10 |" not in text and "| sanitise | 11 | 10 | error_findings 1 |" in text
+    assert "| data prepare | pass |" in text and "| data dpo | pass |" in text
+    stats = json.loads((prepared / "stats.json").read_text())
+    plugins = stats["steps"][-2]["details"]["by_kind"]["train"].get("plugin", 0)
+    assert f"| whole plugin | {plugins} |" in text
+    out = prepared.parent / "report.md"
+    assert main(["data", "report", str(prepared), "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == text
+
+
+def test_data_report_needs_a_prepared_folder(tmp_path: Path, capsys) -> None:
+    assert main(["data", "report", str(tmp_path)]) == 2
+    assert "stats.json is missing" in capsys.readouterr().err

@@ -47,4 +47,8 @@ def test_corpus_to_evaluated_gguf(tiny_model, prepared: Path, dpo_data: Path, tm
     assert report["modes"] == ["raw", "guarded"] and len(report["items"]) == 2
     for mode in ("raw", "guarded"):
         figures = report["metrics"][mode]
-        assert 0 <= figures["pass_rate"] <= 1 and 0 <= figures["security_score"] <= 10
+        assert 0 <= figures["pass_rate"] <= 1 and 0 <= figures["parse_rate"] <= 1
+        if figures["judged"] == 0:  # a five-step model's answers do not parse: n/a, with the reason
+            assert figures["security_score"] is None and "security_score" in figures["not_applicable"]
+        else:
+            assert 0 <= figures["security_score"] <= 10

@@ -25,3 +25,6 @@ Every run writes DIR/report.json, DIR/report.md and DIR/outputs.jsonl (every mod
 the replay backend's format) into a staging folder renamed at the end. Scores are reported,
 never judged: the commands exit 0 whatever the figures.
 """
+
+# Evaluations decode greedily unless --temperature says otherwise: two runs of one model agree.
+EVAL_TEMPERATURE = 0.0

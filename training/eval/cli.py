@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from spcopilot.server.ai.cli import flags
@@ -47,6 +48,7 @@ def _run_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="the run folder to write")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
     flags.add_backend_flags(p)
+    _greedy_temperature_help(p)
     p.set_defaults(func=run_command)
 
 
@@ -81,11 +83,42 @@ def _holes_parser(sub: argparse._SubParsersAction) -> None:
                    help="longest fill in tokens (the editor's default is 96; bodies need more; default 256)")  # fmt: skip
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out folder")
     flags.add_backend_flags(p, repair=False)
+    _greedy_temperature_help(p)
     p.set_defaults(func=holes_command)
+
+
+def _greedy_temperature_help(parser: argparse.ArgumentParser) -> None:
+    """The backend flags' help states the editor's default temperature; evaluations decode
+    greedily unless told otherwise (session.EVAL_TEMPERATURE), and --help must say so."""
+    from spcopilot.training.eval import EVAL_TEMPERATURE
+
+    for action in parser._actions:
+        if "--temperature" in action.option_strings:
+            action.help = (
+                f"sampling temperature (default {EVAL_TEMPERATURE:g}: evaluations decode greedily, so two runs agree)"
+            )
 
 
 def _progress(number: int, total: int, text: str) -> None:
     print(f"[{number}/{total}] {text}", file=sys.stderr, flush=True)
+
+
+class _Step:
+    """Not on a terminal (a log, CI): one line when a step starts and one when it ends, instead of
+    a line per item; on a terminal the items' own lines say enough."""
+
+    def __init__(self, what: str) -> None:
+        self.what, self.quiet = what, sys.stderr.isatty()
+
+    def __enter__(self) -> _Step:
+        self.started = time.monotonic()
+        if not self.quiet:
+            print(f"eval: {self.what}…", file=sys.stderr, flush=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.quiet and exc[0] is None:
+            print(f"eval: {self.what}: done in {time.monotonic() - self.started:.1f} s", file=sys.stderr, flush=True)
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -105,17 +138,24 @@ def run_command(args: argparse.Namespace) -> int:
     progress = _progress if sys.stderr.isatty() else None
     copilot, recorder = open_copilot(resolved)
     try:
-        results = run_battery(copilot, recorder, items, modes, repair=not args.no_repair, progress=progress)
-        probe_results = run_probes(copilot, recorder, probes, progress) if probes is not None else None
+        with _Step(f"{len(items)} battery prompts, {', '.join(modes)}"):
+            results = run_battery(copilot, recorder, items, modes, repair=not args.no_repair, progress=progress)
+        probe_results = None
+        if probes is not None:
+            with _Step(f"{len(probes)} probes"):
+                probe_results = run_probes(copilot, recorder, probes, progress)
     finally:
         copilot.close()
     if all(r.error for r in results):
         raise EvalError(f"every model call failed, nothing to score; the first: {results[0].error}")
-    inputs = sha256_of(args.battery) + (sha256_of(args.probes) if args.probes is not None else "")
+    battery_sha = sha256_of(args.battery)
+    probes_sha = sha256_of(args.probes) if args.probes is not None else ""
     run = describe(resolved.settings, recorder) | {
         "battery": str(args.battery),
         "probes": str(args.probes) if args.probes is not None else None,
-        "input_sha256": inputs,
+        "input_sha256": battery_sha + probes_sha,
+        "battery_sha256": battery_sha,
+        "probes_sha256": probes_sha or None,
         "repair": ("guarded" in modes) and not args.no_repair,
         "config": str(resolved.file) if resolved.file else None,
     }
@@ -124,8 +164,12 @@ def run_command(args: argparse.Namespace) -> int:
     for mode in modes:
         m = report["metrics"][mode]
         compiled = f", compiles {_pct(m['compile_pass_rate'])}" if m["compile_pass_rate"] is not None else ""
-        print(f"{mode}: pass {m['passed']}/{m['items']}, wrong-API avoidance {_pct(m['wrong_api_avoidance'])}, "
-              f"security {m['security_score']}/10{compiled}")  # fmt: skip
+        security = "n/a" if m["security_score"] is None else f"{m['security_score']}/10"
+        print(f"{mode}: parses {_pct(m['parse_rate'])}, pass {m['passed']}/{m['items']}, wrong-API avoidance "
+              f"{_pct(m['wrong_api_avoidance'])}, security {security}{compiled}")  # fmt: skip
+        for key, why in m["not_applicable"].items():
+            if key != "compile_pass_rate":
+                print(f"  {key.replace('_', ' ')}: n/a ({why})")
     if report["probes"] is not None:
         p = report["probes"]
         print(f"probes: {p['correct']}/{p['probes']} right, {p['over_rejections']} over-rejection(s)")
@@ -134,7 +178,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f} %"
+    return "n/a" if value is None else f"{100 * value:.1f} %"
 
 
 def compare_command(args: argparse.Namespace) -> int:
@@ -180,8 +224,9 @@ def holes_command(args: argparse.Namespace) -> int:
     resolved = resolve_settings(args, fill_tokens=args.fill_tokens)
     copilot, recorder = open_copilot(resolved)
     try:
-        hole_run = run_holes(copilot, recorder, plugins, args.per_file, kinds,
-                             _progress if sys.stderr.isatty() else None)  # fmt: skip
+        with _Step(f"holes in {len(plugins)} plugins, {args.per_file} each"):
+            hole_run = run_holes(copilot, recorder, plugins, args.per_file, kinds,
+                                 _progress if sys.stderr.isatty() else None)  # fmt: skip
     finally:
         copilot.close()
     if not hole_run.results:

@@ -44,6 +44,18 @@ def _name(report: dict[str, Any]) -> str:
     return f"{run.get('model') or run.get('backend', '?')} ({run.get('backend', '?')})"
 
 
+def input_digests(report: dict[str, Any]) -> tuple[str, str]:
+    """(items, probes): what each run was asked. A battery run's `input_sha256` is the battery's
+    SHA-256 followed by the probes' (when it had probes); a hole run's is its holes' digest."""
+    run = report.get("run", {})
+    if "battery_sha256" in run:
+        return str(run["battery_sha256"]), str(run.get("probes_sha256") or "")
+    digest = str(run.get("input_sha256") or "")
+    if report.get("kind") == "battery" and len(digest) in (64, 128):
+        return digest[:64], digest[64:]
+    return digest, ""
+
+
 def _verdicts(report: dict[str, Any]) -> dict[tuple[str, str], bool]:
     """(item id, mode) -> passed, for battery and hole reports alike."""
     out: dict[tuple[str, str], bool] = {}
@@ -69,10 +81,18 @@ def compare(a: dict[str, Any], b: dict[str, Any], label_a: str = "A", label_b: s
         ),
         "",
     ]
-    same_input = a.get("run", {}).get("input_sha256") == b.get("run", {}).get("input_sha256")
+    items_a, probes_a = input_digests(a)
+    items_b, probes_b = input_digests(b)
+    same_input = items_a == items_b
     if not same_input:
         out += [
             "**The two runs used different inputs** (battery or hole set): figures are not comparable item by item.",
+            "",
+        ]
+    elif probes_a != probes_b:
+        out += [
+            "**Only the probes differ**: the battery is the same (its items are compared below); the probe figures "
+            "come from different probe sets.",
             "",
         ]
     rows = [[label, _value(label, sa.get(label)), _value(label, sb.get(label)), _delta(label, sa.get(label), sb.get(label))]

@@ -1,8 +1,9 @@
 """The held-out plugins the hole benchmark cuts holes from.
 
 A source may be:
-- a folder written by `spcopilot data prepare` (it has `eval/files.jsonl`): its held-out split,
-  the plugins of the repositories no training example came from;
+- a folder written by `spcopilot data prepare` (it has `eval/files.jsonl`): its held-out split
+  (no training example came from these plugins; functions the train split has anyway, a fork's
+  copy, are listed under `duplicate_functions` and no hole is cut in them);
 - a JSONL file of `{"path": …, "text": …}` records (such as that `eval/files.jsonl`);
 - a folder: every `.sp` file under it (include files are not plugins);
 - a `.sp` file.
@@ -25,6 +26,7 @@ class Plugin:
     path: str  # as reported (a file path, or the dataset's repo-relative path)
     text: str
     file: Path | None = None  # on disk, when it is a file (its folder is searched for includes)
+    avoid: tuple[str, ...] = ()  # functions the training data has: no hole is cut in them
 
 
 def _read(path: Path) -> str:
@@ -44,7 +46,10 @@ def _records(path: Path) -> list[Plugin]:
         if not isinstance(text, str):
             raise field_error(path, number, '"text" must be a string (the plugin source)')
         repo = record.get("repo")
-        out.append(Plugin(f"{repo}/{name}" if isinstance(repo, str) and repo else name, text))
+        avoid = record.get("duplicate_functions") or ()
+        if not isinstance(avoid, (list, tuple)) or not all(isinstance(a, str) for a in avoid):
+            raise field_error(path, number, '"duplicate_functions" must be a list of function names')
+        out.append(Plugin(f"{repo}/{name}" if isinstance(repo, str) and repo else name, text, avoid=tuple(avoid)))
     return out
 
 

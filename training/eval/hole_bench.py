@@ -183,7 +183,7 @@ def plan_holes(
         if syntax_problems(parse(source), source):
             skipped.append({"path": plugin.path, "reason": "does not parse"})
             continue
-        holes = choose_holes(plugin.text, plugin.path, per_file, kinds)
+        holes = choose_holes(plugin.text, plugin.path, per_file, kinds, plugin.avoid)
         if not holes:
             skipped.append({"path": plugin.path, "reason": f"no hole of the kinds {', '.join(kinds)}"})
             continue

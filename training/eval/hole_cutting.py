@@ -127,9 +127,30 @@ def _chars(source: bytes) -> Callable[[Node], tuple[int, int]]:
     )
 
 
-def choose_holes(text: str, key: str, count: int, kinds: tuple[str, ...] = KINDS) -> list[Hole]:
-    """Up to `count` non-overlapping holes of `kinds`, taken in turn, in an order fixed by `key`."""
-    candidates = candidate_holes(text)
+def function_spans(text: str, names: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Character spans of the top-level functions named `names`."""
+    if not names:
+        return []
+    source = text.encode("utf-8")
+    spans = _chars(source)
+    out = []
+    for node in parse(source).root_node.children:
+        name = node.child_by_field_name("name") if node.type == "function_definition" else None
+        if name is not None and source[name.start_byte : name.end_byte].decode("utf-8", "replace") in names:
+            out.append(spans(node))
+    return out
+
+
+def choose_holes(
+    text: str, key: str, count: int, kinds: tuple[str, ...] = KINDS, avoid: tuple[str, ...] = ()
+) -> list[Hole]:
+    """Up to `count` non-overlapping holes of `kinds`, taken in turn, in an order fixed by `key`;
+    none inside a function named in `avoid` (the training data has it)."""
+    blocked = function_spans(text, avoid)
+    candidates = {
+        kind: [h for h in holes if all(h.end <= a or h.start >= b for a, b in blocked)]
+        for kind, holes in candidate_holes(text).items()
+    }
 
     def rank(hole: Hole) -> bytes:
         return hashlib.sha256(f"{key}:{hole.kind}:{hole.start}".encode()).digest()

@@ -110,7 +110,10 @@ def render_hole_markdown(report: dict[str, Any]) -> str:
     rows = [[label, f(overall[key]), *(f(by_kind[k][key]) for k in kinds)] for label, key, f in ROWS]
     rows.insert(0, ["holes", overall["holes"], *(by_kind[k]["holes"] for k in kinds)])
     out += [table(["", "all", *kinds], rows), ""]
-    out += ["## Holes", ""]
+    for key, why in (("call_recall", "no hole calls a function"), ("event_recall", "no hole names an event or field")):
+        if overall[key] is None:
+            out.append(f"- {key.replace('_', ' ')} is n/a: {why}, so there is nothing to recall")
+    out += ["", "## Holes", ""]
     hole_rows = [
         [f"`{i['id']}`", i["kind"], "pass" if i["passed"] else "fail", fmt(i["filled"]), fmt(i["parses"]),
          fmt(i["lint_clean"]), percent(i["call_recall"]), percent(i["event_recall"]), ", ".join(i["new_errors"])]

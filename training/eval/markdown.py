@@ -17,7 +17,13 @@ def fmt(value: object) -> str:
 
 
 def percent(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f} %"
+    """A rate in percent; None (nothing to measure) is "n/a"."""
+    return "n/a" if value is None else f"{100 * value:.1f} %"
+
+
+def score(value: float | None) -> str:
+    """A score with two decimals; None (nothing to measure) is "n/a"."""
+    return "n/a" if value is None else f"{value:.2f}"
 
 
 def cell(text: object) -> str:

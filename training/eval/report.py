@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from spcopilot.training.eval.errors import EvalError
-from spcopilot.training.eval.markdown import fmt, percent, table
+from spcopilot.training.eval.markdown import fmt, percent, score, table
 from spcopilot.training.eval.metrics import category_metrics, mode_metrics, summary
 from spcopilot.training.eval.probes import ProbeResult, probe_metrics
 from spcopilot.training.eval.runner import ItemResult
@@ -70,10 +70,11 @@ def build_report(
 
 
 MODE_ROWS = (
-    ("pass rate", "pass_rate", percent),
-    ("wrong-API avoidance", "wrong_api_avoidance", percent),
-    ("security score (0–10)", "security_score", fmt),
     ("parses", "parse_rate", percent),
+    ("pass rate", "pass_rate", percent),
+    ("answers judged (code parses)", "judged", fmt),
+    ("wrong-API avoidance", "wrong_api_avoidance", percent),
+    ("security score (0–10)", "security_score", score),
     ("required patterns met", "required_met_rate", percent),
     ("no forbidden pattern", "forbidden_free_rate", percent),
     ("no error finding", "error_free_rate", percent),
@@ -102,8 +103,12 @@ def render_markdown(report: dict[str, Any]) -> str:
         "## Scores",
         "",
     ]
-    rows = [[label, *(f(metrics[m][key]) for m in modes)] for label, key, f in MODE_ROWS]
+    rows = [[label, *(f(metrics[m].get(key)) for m in modes)] for label, key, f in MODE_ROWS]
     out += [table(["metric", *modes], rows), ""]
+    labels = {key: label for label, key, _ in MODE_ROWS}
+    for mode in modes:
+        for key, why in metrics[mode].get("not_applicable", {}).items():
+            out.append(f"- {mode}: {labels.get(key, key)} is n/a: {why}")
     for mode in modes:
         m = metrics[mode]
         notes = []
@@ -120,13 +125,13 @@ def render_markdown(report: dict[str, Any]) -> str:
     out += ["", "## Per category", ""]
     headers = ["category", "prompts"]
     for mode in modes:
-        headers += [f"pass ({mode})", f"wrong-API avoid. ({mode})", f"security ({mode})"]
+        headers += [f"parses ({mode})", f"pass ({mode})", f"wrong-API avoid. ({mode})", f"security ({mode})"]
     rows = []
     for category, c in report["categories"].items():
         row: list[object] = [category, c["items"]]
         for mode in modes:
-            row += [percent(c[mode]["pass_rate"]), percent(c[mode]["wrong_api_avoidance"]),
-                    fmt(c[mode]["security_score"])]  # fmt: skip
+            row += [percent(c[mode].get("parse_rate")), percent(c[mode]["pass_rate"]),
+                    percent(c[mode]["wrong_api_avoidance"]), score(c[mode]["security_score"])]  # fmt: skip
         rows.append(row)
     out += [table(headers, rows), ""]
     if report["probes"] is not None:

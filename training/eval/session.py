@@ -14,10 +14,9 @@ from dataclasses import replace
 from spcopilot.server.ai.cli import flags
 from spcopilot.server.ai.config import AISettings, create_backend
 from spcopilot.server.ai.service import Copilot
+from spcopilot.training.eval import EVAL_TEMPERATURE
 from spcopilot.training.eval.errors import EvalError
 from spcopilot.training.eval.recorder import RecordingBackend
-
-EVAL_TEMPERATURE = 0.0
 
 
 def resolve_settings(args: argparse.Namespace, fill_tokens: int | None = None) -> flags.Resolved:

@@ -59,6 +59,7 @@ ENUMS: dict[str, list[str]] = {
     "fim-family": ["", "qwen2.5-coder", "starcoder2", "codellama", "deepseek-coder"],
 }
 SEVERITIES = ["error", "warning", "info", "hint"]
+ENUMS["spcomp-include-severity"] = SEVERITIES
 
 
 def camel(name: str) -> str:

@@ -8,11 +8,13 @@ the file model). Only the current file is searched.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from spcopilot.diagnostics.matching import matches, query_roots
 from spcopilot.diagnostics.parsing import compile_query
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 if TYPE_CHECKING:
     from spcopilot.diagnostics.context import Context
@@ -102,20 +104,28 @@ def _in_scope(declaration: Node, at: Node) -> bool:
     return scope is not None and scope.start_byte <= at.start_byte < scope.end_byte
 
 
+def _locals(function: Node, ctx: Context) -> dict[str, list[Node]]:
+    """A function's local declarations by name, in file order (one query per function and lint,
+    not one per lookup: a lookup per call made a function of n calls cost n²)."""
+    found: dict[str, list[Node]] = {}
+    query = compile_query(_LOCALS)
+    for _, caps in matches(query, function, query_roots(_LOCALS)):
+        found.setdefault(ctx.text(caps["name"][0]), []).append(caps["declaration"][0])
+    for nodes in found.values():
+        nodes.sort(key=lambda n: n.start_byte)
+    return found
+
+
 def find_declaration(name: str, at: Node, ctx: Context) -> Declaration | None:
     """The declaration `name` refers to at node `at`, or None when it is not in this file."""
     function = ctx.enclosing_function(at)
     if function is not None:
         local: Node | None = None
-        for _, caps in QueryCursor(compile_query(_LOCALS)).matches(function):
-            node = caps["declaration"][0]
-            if (
-                node.start_byte < at.start_byte
-                and (local is None or node.start_byte > local.start_byte)
-                and ctx.text(caps["name"][0]) == name
-                and _in_scope(node, at)
-            ):
+        declared = ctx.memo(("locals", function.id), lambda: _locals(function, ctx)).get(name, [])
+        for node in reversed(declared[: bisect_left([n.start_byte for n in declared], at.start_byte)]):
+            if _in_scope(node, at):
                 local = node
+                break
         if local is not None:
             return _from_declarator(name, local, "local", ctx)
         for param_name, node in ctx.parameters(function):

@@ -19,17 +19,21 @@ _SQL = re.compile(
 
 
 def literal_parts(node: Node | None) -> list[Node] | None:
-    """The string literals of a literal or of `"a" ... "b"` concatenations; None otherwise."""
-    if node is None:
-        return None
-    if node.type == "string_literal":
-        return [node]
-    if node.type == "binary_expression":
-        left = literal_parts(node.child_by_field_name("left"))
-        right = literal_parts(node.child_by_field_name("right"))
-        if left is not None and right is not None:
-            return left + right
-    return None
+    """The string literals of a literal or of `"a" ... "b"` concatenations; None otherwise.
+    (Iterative: a chain of thousands of concatenations is one deep tree.)"""
+    parts: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current is None:
+            return None
+        if current.type == "string_literal":
+            parts.append(current)
+        elif current.type == "binary_expression":
+            stack += [current.child_by_field_name("right"), current.child_by_field_name("left")]
+        else:
+            return None
+    return parts
 
 
 def literal_text(node: Node | None, ctx: Context) -> str | None:

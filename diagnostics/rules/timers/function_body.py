@@ -6,8 +6,7 @@ function makes, what it declares, deletes and assigns, and how to remove a state
 
 from __future__ import annotations
 
-from functools import lru_cache
-
+from spcopilot.diagnostics.context import LINT_STARTS
 from spcopilot.diagnostics.parsing import compile_query
 from tree_sitter import Node, QueryCursor
 
@@ -46,13 +45,31 @@ def _captures(node: Node, query: str, name: str) -> list[Node]:
     return list(_cached_captures(node, query, name))
 
 
-@lru_cache(maxsize=4096)
+# Several rules ask the same questions about one function, so the answers are kept for the
+# lint that asked: nodes hash and compare by tree and position (an entry never answers for
+# another tree), and each cached node keeps its whole tree alive, so the cache is emptied when
+# the next lint starts (a bound across lints kept up to 4,096 closed documents' trees).
+_CAPTURED: dict[tuple[Node, str, str], tuple[Node, ...]] = {}
+_MAX_CAPTURED = 4096
+
+
 def _cached_captures(node: Node, query: str, name: str) -> tuple[Node, ...]:
-    """Several rules ask the same questions about one function. Nodes hash and compare by tree
-    and position, and a cached key keeps its tree alive, so an entry never answers for another
-    tree; the bound keeps at most a few files' trees."""
-    found = QueryCursor(compile_query(query)).captures(node).get(name, [])
-    return tuple(sorted(found, key=lambda n: n.start_byte))
+    key = (node, query, name)
+    found = _CAPTURED.get(key)
+    if found is None:
+        if len(_CAPTURED) >= _MAX_CAPTURED:
+            _CAPTURED.clear()
+        nodes = QueryCursor(compile_query(query)).captures(node).get(name, [])
+        found = _CAPTURED[key] = tuple(sorted(nodes, key=lambda n: n.start_byte))
+    return found
+
+
+def forget_trees() -> None:
+    """Drop every cached node (and with them the trees they keep alive)."""
+    _CAPTURED.clear()
+
+
+LINT_STARTS.append(forget_trees)
 
 
 def text(node: Node | None, source: bytes) -> str:

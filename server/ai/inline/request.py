@@ -12,18 +12,23 @@ if TYPE_CHECKING:
     from spcopilot.server.features.view import DocumentView
 
 
-def request_from_view(text: str, offset: int, view: DocumentView) -> InlineRequest:
-    """`text` is the view's document and `offset` the cursor, a str index into it."""
+def request_from_view(
+    text: str, offset: int, view: DocumentView | None, tree_is_current: bool = True, path: str = ""
+) -> InlineRequest:
+    """`text` is the document and `offset` the cursor, a str index into it. `view` is the
+    latest analysis of the document: its names and includes are used even when it is of an
+    older version (`tree_is_current` False: the user typed on since), its tree only when it is
+    of this very text. Without a view the completer works on the text alone."""
     from spcopilot.diagnostics.linter import CombinedScope
 
-    if view.tree is None:  # not analysed (too large): the completer works without a tree
-        return InlineRequest(text, offset, view.path)
+    if view is None or view.tree is None:  # not analysed (too large, or not yet)
+        return InlineRequest(text, offset, path or (view.path if view else ""))
     scope = CombinedScope([view.scope] if view.scope is not None else [], names=set(view.model.defined))
     return InlineRequest(
         text=text,
         offset=offset,
         path=view.path,
-        tree=view.tree,
+        tree=view.tree if tree_is_current else None,
         game=view.game.game,
         hooked_events=[h.event for h in view.model.hooks if h.event],
         lookup=view.lookup,

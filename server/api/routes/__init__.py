@@ -17,9 +17,10 @@ ERROR_DESCRIPTIONS = {
     401: "Missing or wrong `Authorization: Bearer <token>` (a server started with SPCOPILOT_API_TOKEN)",
     413: "The request body is larger than the server accepts",
     429: "Too many model requests at once from this client; retry after `Retry-After` seconds",
+    500: "The checker crashed on this text (its worker process was replaced)",
     502: "The model backend failed (server unreachable, key rejected, no recorded answer)",
     503: "No model backend is configured",
-    504: "The model did not finish within the server's request timeout (it was stopped)",
+    504: "The model (or a check) did not finish within the server's time limit (it was stopped)",
 }
 MODEL_ERRORS = (400, 401, 413, 429, 502, 503, 504)
 

@@ -74,17 +74,37 @@ def test_the_spcomp_key_of_the_config_file(cli, spcomp, sm_tree: Path, tmp_path:
     assert "spcomp-204" in {r["code"] for r in json.loads(run.out)}
 
 
-@pytest.mark.parametrize("mode", ["crash", "hang"])
-def test_a_broken_compiler_is_reported_once_and_the_rule_findings_stay(cli, spcomp, sm_tree, monkeypatch, mode):  # noqa: F811
+@pytest.mark.parametrize("mode", ["crash", "hang", "garbage"])
+def test_a_compile_without_a_verdict_is_in_json_and_sarif(cli, spcomp, sm_tree, monkeypatch, mode):  # noqa: F811
+    """A crash, a hang or garbage: a `spcomp` finding on each plugin; the rule findings stay."""
     monkeypatch.setenv("STANDIN_MODE", mode)
     (sm_tree / "second.sp").write_text("public Plugin myinfo = {};\n")
     run = cli("check", "--compile", "--compile-timeout", "0.5", "--format", "json", sm_tree)
     assert run.code == 1
-    assert {r["code"] for r in json.loads(run.out)} == {"SPC101"}
-    problems = [line for line in run.err.splitlines() if line.startswith("spcomp: ")]
-    assert len(problems) == 2  # one per plugin, each said once
-    assert all(line.endswith("; the rule findings are shown") for line in problems)
-    assert ("crashed (SIGSEGV)" if mode == "crash" else "did not finish") in problems[0]
+    rows = json.loads(run.out)
+    assert {r["code"] for r in rows} == {"SPC101", "spcomp"}
+    problems = sorted((Path(r["path"]).name, r) for r in rows if r["code"] == "spcomp")
+    assert [name for name, _ in problems] == ["second.sp", "tank_hp.sp"]  # one per plugin, on the plugin
+    expected = {"crash": "crashed (SIGSEGV)", "hang": "did not finish", "garbage": "without a message"}[mode]
+    for _, row in problems:
+        assert row["rule"] == "spcomp" and row["severity"] == "error" and row["fix"] is None
+        assert expected in row["message"] and row["range"]["start"] == {"line": 0, "character": 0}
+    assert "spcomp" not in run.err  # said once, in the report
+
+    sarif = json.loads(cli("check", "--compile", "--compile-timeout", "0.5", "--format", "sarif", sm_tree).out)
+    [invocation] = sarif["runs"][0]["invocations"]
+    notes = invocation["toolExecutionNotifications"]
+    assert sorted(
+        n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[-1] for n in notes
+    ) == [
+        "second.sp",
+        "tank_hp.sp",
+    ]
+    assert all(n["level"] == "error" and expected in n["message"]["text"] for n in notes)
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {"SPC101"}  # not a finding about the code
+
+    text = cli("check", "--compile", "--compile-timeout", "0.5", sm_tree)
+    assert "second.sp:1:1: error: spcomp " in text.out and expected in text.out
 
 
 def test_ctrl_c_stops_the_compilers(spcomp, sm_tree: Path, spcomp_log: Path, monkeypatch):

@@ -122,3 +122,52 @@ def test_garbage_is_kept_as_unrecognised_not_read_as_messages():
     out = parse_output("Segmentation fault (core dumped)\nerror: something(12) happened\n")
     assert out.messages == []
     assert out.unrecognised == ["Segmentation fault (core dumped)", "error: something(12) happened"]
+
+
+def test_an_excerpt_is_read_only_right_after_its_message_and_never_as_a_message():
+    out = parse_output(
+        'x.sp(4) : error 017: undefined symbol "nothere"\n'
+        '     4 |     PrintToServer("x.sp(3) : error 001: fake"); int k = nothere;\n'
+        "---------------------------------------------------------------^\n"
+        "\n"
+        '     9 |     PrintToServer("y.sp(9) : warning 213: tag mismatch");\n'  # an excerpt without its message
+        "---------^\n"
+    )
+    [m] = out.messages
+    assert (m.path, m.line, m.number, m.caret) == ("x.sp", 4, 17, 54)
+    assert out.unrecognised == [] and len(out.stray) == 2
+
+
+def test_an_excerpt_of_another_line_is_not_taken_as_the_messages_own():
+    """The excerpt repeats the message's line number: a line `  12 | …` after a message on
+    line 4 is not its excerpt (and not a message either)."""
+    out = parse_output("x.sp(4) : warning 204: unused\n    12 | int a;\n-----^\n")
+    [m] = out.messages
+    assert m.caret is None and m.text == "unused"
+
+
+def test_a_message_without_a_location():
+    out = parse_output('SourcePawn Compiler 1.12\n\nerror 417: cannot read from file: "/p/c01_empty.sp"\n\n1 Error.\n')
+    [m] = out.messages
+    assert (m.path, m.line, m.end_line, m.kind, m.number) == ("", 0, 0, "error", 417)
+    assert not m.located and m.caret is None
+    assert [m.code for m in out.errors] == ["spcomp-417"]
+
+
+def test_lines_between_a_message_and_its_excerpt_are_stray_not_text():
+    out = parse_output(
+        'x.sp(26) : warning 234: symbol "NextNative" is marked as deprecated: Don\'t call this\n'
+        "native void QuotedNative(int client);\n"
+        "    26 |     NextNative(3);\n"
+        "-----------------------^\n"
+    )
+    [m] = out.messages
+    assert m.text == 'symbol "NextNative" is marked as deprecated: Don\'t call this' and m.caret == 14
+    assert out.stray == ["native void QuotedNative(int client);"]
+
+
+def test_bytes_that_are_not_utf8_in_a_message_and_a_path():
+    raw = b'/srv/\xe9t\xe9/x.sp(7) : error 001: expected token: "-identifier-", but found "\xd0"\n'
+    [m] = parse_output(raw.decode("utf-8", "surrogateescape")).messages
+    assert m.text == 'expected token: "-identifier-", but found "\ufffd"'
+    assert m.path.encode("utf-8", "surrogateescape") == b"/srv/\xe9t\xe9/x.sp"  # still opens the file

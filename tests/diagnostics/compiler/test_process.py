@@ -34,10 +34,51 @@ def test_found_next_to_an_include_folder_when_not_on_path(sm_tree: Path):
     assert search.compiler is not None and search.compiler.path == sm_tree / "spcomp"
 
 
+def test_found_next_to_an_include_folder_that_is_a_symlink(tmp_path: Path):
+    """`scripting/include` linked to a shared copy: the compiler next to the link is found (the
+    folder is not resolved first), and one next to the link's target still is."""
+    shared = tmp_path / "shared" / "include"
+    shared.mkdir(parents=True)
+    scripting = tmp_path / "sm" / "scripting"
+    scripting.mkdir(parents=True)
+    (scripting / "include").symlink_to(shared, target_is_directory=True)
+    write_standin(scripting, "spcomp64")
+    search = find_compiler(include_dirs=[scripting / "include"], environ={"PATH": "/usr/bin:/bin"})
+    assert search.compiler is not None and search.compiler.path == scripting / "spcomp64"
+    (scripting / "spcomp64").unlink()
+    write_standin(shared.parent, "spcomp")
+    search = find_compiler(include_dirs=[scripting / "include"], environ={"PATH": "/usr/bin:/bin"})
+    assert search.compiler is not None and search.compiler.path == shared.parent / "spcomp"
+
+
+def test_found_beside_the_plugin_in_the_sourcemod_layout_with_nothing_configured(
+    sm_tree: Path, monkeypatch: pytest.MonkeyPatch, spcomp_log: Path
+):
+    """addons/sourcemod/scripting/{spcomp64, include/, tank_hp.sp}: no include-dirs, nothing on
+    PATH; the plugin's own scripting/ folder has the compiler (also for a plugin in a subfolder)."""
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    write_standin(sm_tree, "spcomp64")
+    (sm_tree / "sub").mkdir()
+    (sm_tree / "sub" / "deep.sp").write_text("public Plugin myinfo = {};\n")
+    check = CompileCheck()
+    assert check.compiler is None  # not found for any plugin...
+    for plugin in (sm_tree / "tank_hp.sp", sm_tree / "sub" / "deep.sp"):
+        assert check.search_for(plugin).compiler is not None  # ...but for these
+        report = check.check(plugin)
+        assert report.compiled and report.compiler is not None and report.compiler.path == sm_tree / "spcomp64"
+    assert len(runs(spcomp_log)) == 2
+    elsewhere = sm_tree.parent.parent / "other" / "x.sp"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("public Plugin myinfo = {};\n")
+    assert check.search_for(elsewhere).compiler is None and not check.check(elsewhere).compiled
+
+
 def test_nothing_found_says_where_it_looked(tmp_path: Path):
     search = find_compiler(include_dirs=[tmp_path], environ={"PATH": str(tmp_path)})
     assert search.compiler is None and search.rejected == []
-    assert "spcomp/spcomp64 on PATH or next to an include folder" in search.describe()
+    assert (
+        "spcomp/spcomp64 on PATH, next to an include folder or in the plugin's scripting/ folder" in search.describe()
+    )
 
 
 def test_a_different_program_with_the_same_name_is_passed_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

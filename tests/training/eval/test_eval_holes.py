@@ -58,6 +58,23 @@ def test_calls_and_events_of_a_span() -> None:
     assert {"event:witch_harasser_set", "event:witch_killed", "field:userid", "field:oneshot"} <= set(events)
 
 
+def test_no_hole_is_cut_in_a_function_the_training_data_has(tmp_path: Path) -> None:
+    """`data prepare` lists an eval plugin's functions that the train split has (a fork's copy)
+    under duplicate_functions: a fill of those would measure memory, not skill."""
+    from spcopilot.training.eval.hole_cutting import function_spans
+
+    text = WITCH.read_text(encoding="utf-8")
+    every = choose_holes(text, "witch", 50)
+    names = ("OnPluginStart", "Event_WitchHarasserSet")
+    spans = function_spans(text, names)
+    assert len(spans) == 2 and any(a <= h.start < b for h in every for a, b in spans)
+    record = {"repo": "corpus/x", "path": "witch_warning.sp", "text": text, "duplicate_functions": list(names)}
+    plugins = load_plugins([write_jsonl(tmp_path / "files.jsonl", [record])])
+    assert plugins[0].avoid == names
+    kept = choose_holes(text, "witch", 50, KINDS, plugins[0].avoid)
+    assert kept and all(not (a <= h.start < b) for h in kept for a, b in spans)
+
+
 def test_an_oracle_passes_every_hole(cli: Callable[..., Run], tmp_path: Path) -> None:
     records = oracle_records(load_plugins([HELD_OUT]), 3, KINDS)
     replay = write_jsonl(tmp_path / "oracle.jsonl", records)
@@ -69,9 +86,13 @@ def test_an_oracle_passes_every_hole(cli: Callable[..., Run], tmp_path: Path) ->
     m = report["metrics"]
     assert m["holes"] == 6 and report["run"]["plugins_used"] == 2
     assert (m["pass_rate"], m["filled_rate"], m["parse_rate"], m["lint_clean_rate"], m["exact_rate"]) == (1.0,) * 5
-    assert m["call_recall"] == 1.0 and m["event_recall"] == 1.0
-    assert set(report["by_kind"]) == set(KINDS)
     items = [json.loads(line) for line in (out / "holes.jsonl").read_text(encoding="utf-8").splitlines()]
+    # A recall with nothing to recall (no hole names an event) is n/a, not 100 %.
+    assert m["call_recall"] == 1.0
+    assert m["event_recall"] == (1.0 if any(i["events_expected"] for i in items) else None)
+    if m["event_recall"] is None:
+        assert "- event recall is n/a: no hole names an event or field" in (out / "report.md").read_text("utf-8")
+    assert set(report["by_kind"]) == set(KINDS)
     assert all(i["fill"] == i["middle"] == i["model_output"] for i in items)
     assert "| pass rate | 100.0 % | 100.0 % | 100.0 % | 100.0 % |" in (out / "report.md").read_text(encoding="utf-8")
 

@@ -73,9 +73,45 @@ def test_the_guard_raises_the_pass_rate_of_flawed_answers(
 
     markdown = (tmp_path / "flawed" / "report.md").read_text(encoding="utf-8")
     assert "| pass rate | 0.0 % | 50.0 % |" in markdown
-    assert "| events | 1 | 0.0 % | 0.0 % | 10.00 | 100.0 % | 100.0 % | 10.00 |" in markdown
+    assert "| events | 1 | 100.0 % | 0.0 % | 0.0 % | 10.00 | 100.0 % | 100.0 % | 100.0 % | 10.00 |" in markdown
+    assert markdown.index("| parses |") < markdown.index("| pass rate |")  # parse rate first
     assert '- `props-speed`: missing `"m_flLaggedMovementValue"`; has `"m_flSpeed"`' in markdown
     assert "**wrong-API avoidance**" in markdown and "SPC101, SPC102" in markdown  # definitions and codes
+
+
+def test_a_figure_with_nothing_to_measure_is_na_and_says_why(
+    cli: Callable[..., Run], small_battery: Path, tmp_path: Path
+) -> None:
+    """No answer parses: there is no code to find a wrong API or a security problem in, so the two
+    figures are n/a (not 100 % and 10/10), and the report says why."""
+    prose = {item: "I cannot write this plugin, sorry." for item in GOOD}
+    rows = [{"prompt": battery_prompt(PROMPTS[item]), "output": text} for item, text in prose.items()]
+    report = run_battery(cli, small_battery, write_jsonl(tmp_path / "prose.jsonl", rows), tmp_path / "na", "--both")
+    for mode in ("raw", "guarded"):
+        m = report["metrics"][mode]
+        assert (m["parse_rate"], m["judged"], m["pass_rate"]) == (0.0, 0, 0.0)
+        assert m["wrong_api_avoidance"] is None and m["security_score"] is None
+        assert "no answer has code that parses" in m["not_applicable"]["wrong_api_avoidance"]
+        assert report["summary"][f"{mode}: wrong-API avoidance"] is None
+    markdown = (tmp_path / "na" / "report.md").read_text(encoding="utf-8")
+    assert "| wrong-API avoidance | n/a | n/a |" in markdown and "| security score (0–10) | n/a | n/a |" in markdown
+    assert "- raw: wrong-API avoidance is n/a: no answer has code that parses (4 answered" in markdown
+    assert "100.0 %" not in markdown.split("## Per category")[0].split("| pass rate |")[1].split("\n")[0]
+
+
+def test_run_help_states_the_temperature_runs_use(capsys) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+    from spcopilot.training.eval import EVAL_TEMPERATURE
+
+    from spcopilot.cli import main
+
+    for command in ("run", "holes"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["eval", command, "--help"])
+        assert exit_.value.code == 0
+        text = " ".join(capsys.readouterr().out.split())
+        assert f"--temperature TEMPERATURE sampling temperature (default {EVAL_TEMPERATURE:g}:" in text
+        assert "0.2" not in text
 
 
 def test_a_repair_round_answers_what_the_engine_cannot_fix(
@@ -170,6 +206,8 @@ def test_compare_puts_two_runs_side_by_side(cli: Callable[..., Run], small_batte
     assert f"- passing in {flawed} only: none" in table
     assert "different inputs" not in table
 
+    assert "only the probes differ" not in table.lower()
+
     written = cli("eval", "compare", flawed, good, "-o", tmp_path / "diff.md")
     assert written.code == 0 and (tmp_path / "diff.md").read_text(encoding="utf-8").strip() == table.strip()
 
@@ -178,3 +216,34 @@ def _jsonl(path: Path) -> list[dict]:
     import json
 
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_compare_tells_other_inputs_from_other_probes(
+    cli: Callable[..., Run], small_battery: Path, tmp_path: Path
+) -> None:
+    rows = [{"prompt": battery_prompt(p), "output": fenced(GOOD[i])} for i, p in PROMPTS.items()]
+    rows.append({"contains": "", "output": "yes"})  # every probe answered yes
+    replay = write_jsonl(tmp_path / "r.jsonl", rows)
+    first = write_jsonl(tmp_path / "p1.jsonl", [{"name": "lunge_pounce", "kind": "event", "exists": True}])
+    second = write_jsonl(tmp_path / "p2.jsonl", [{"name": "pounce", "kind": "event", "exists": False}])
+    run_battery(cli, small_battery, replay, tmp_path / "a", "--probes", first)
+    run_battery(cli, small_battery, replay, tmp_path / "b", "--probes", second)
+    table = cli("eval", "compare", tmp_path / "a", tmp_path / "b").out
+    assert "**Only the probes differ**" in table and "different inputs" not in table
+    assert "- passing in" in table  # the battery's items are still compared one by one
+
+    other = small_battery.parent / "other.jsonl"
+    other.write_text(small_battery.read_text(encoding="utf-8").replace("\n", "\n", 1) + "\n", encoding="utf-8")
+    run_battery(cli, other, replay, tmp_path / "c", "--probes", first)
+    table = cli("eval", "compare", tmp_path / "a", tmp_path / "c").out
+    assert "different inputs" in table and "Only the probes differ" not in table
+
+
+def test_a_run_says_what_it_is_doing_when_not_on_a_terminal(
+    cli: Callable[..., Run], small_battery: Path, tmp_path: Path
+) -> None:
+    replay = replay_of(tmp_path, "good.jsonl", GOOD)
+    result = cli("eval", "run", "--battery", small_battery, "--replay-file", replay, "--out", tmp_path / "r")
+    assert result.code == 0, result.err
+    assert "eval: 4 battery prompts, guarded…" in result.err
+    assert "eval: 4 battery prompts, guarded: done in " in result.err

@@ -44,7 +44,10 @@ def test_eval_run_with_the_tiny_model(cli: Callable[..., Run], tiny_model: TinyM
         assert m["items"] == 3 and m["backend_errors"] == 0
         for key in ("pass_rate", "parse_rate", "wrong_api_avoidance", "required_met_rate", "error_free_rate"):
             assert in_unit_range(m[key]), (mode, key, m[key])
-        assert 0.0 <= m["security_score"] <= 10.0
+        if m["security_score"] is None:  # no answer parsed: nothing to judge, and the report says so
+            assert m["judged"] == 0 and "security_score" in m["not_applicable"]
+        else:
+            assert 0.0 <= m["security_score"] <= 10.0
     assert set(report["categories"]) == {"events", "timers", "sql"}
     p = report["probes"]
     assert p["probes"] == 6 and in_unit_range(p["accuracy"]) and 0 <= p["over_rejections"] <= p["real"]["probes"]

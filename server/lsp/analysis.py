@@ -1,0 +1,189 @@
+"""The analysis threads: where the documents are parsed, linted and asked about, so the event
+loop (the protocol, inline completion, compile on save) never waits on analysis, and one slow
+document does not hold up the others.
+
+They own the project (open documents with their trees, lint sessions and views); nothing else
+touches it. Every piece of work names the document it is about (its key) or none (it touches
+the whole project: configuration, changed files, the list of include indexes):
+
+- work on one document runs in the order it was sent, one piece at a time, so a request sees
+  exactly the edits the editor sent before it; work on different documents runs at once on
+  ANALYSIS_THREADS threads (tree-sitter holds the interpreter lock inside a parse or a query,
+  but the engine's progress callbacks hand it over every few milliseconds);
+- work on no document waits for everything sent before it, and holds back everything sent
+  after it, until it is done;
+- two lanes per document: `ordered` (document sync and requests) goes before `background`
+  (lints) of the same document. A lint checks its cancel event as it goes (the engine's
+  budget): an edit to its document, a close, or the lint's time budget stops it.
+
+What the engine cannot stop (a parser stuck in native code holding the interpreter lock) is the
+supervisor's job: it watches `Markers` (supervisor.py), which say what each thread works on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from spcopilot.server.lsp.markers import Markers
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+ANALYSIS_THREADS = 3
+
+
+class Obsolete(Exception):
+    """The work's document changed or closed before it ran, or the server is stopping."""
+
+
+@dataclass(eq=False)
+class Job:
+    run: Callable[[], Any]
+    future: Future[Any]
+    key: str | None  # the document's uri; None: the whole project
+    background: bool = False
+    serial: int = 0
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+class AnalysisThreads:
+    def __init__(self, markers: Markers | None = None, threads: int = ANALYSIS_THREADS) -> None:
+        self._pending: list[Job] = []  # in the order they were sent
+        self._running: list[Job] = []
+        self._wake = threading.Condition()
+        self._serials = itertools.count()
+        self._stopped = False
+        self.markers = markers or Markers(None)
+        self.busy_s = 0.0  # time spent on work (for the benchmarks)
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"spcopilot-analysis-{i}", daemon=True) for i in range(threads)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    # -- submitting --------------------------------------------------------------------------
+    def sync(self, run: Callable[[], Any], key: str | None) -> Future[Any]:
+        """Ordered work whose answer nobody awaits (document sync): errors are logged."""
+        job = self._submit(run, key, background=False)
+        job.future.add_done_callback(_log_failure)
+        return job.future
+
+    async def ask(self, run: Callable[[], T], key: str | None) -> T:
+        """Ordered work, awaited: runs after everything sent before it about the same document
+        (or, for key None, before it at all)."""
+        return await self._await(self._submit(run, key, background=False))
+
+    async def background(self, run: Callable[[threading.Event], T], key: str | None) -> T:
+        """A lint: given its cancel event; raises Obsolete when its document changes first."""
+        job = self._submit(lambda: run(job.cancelled), key, background=True)
+        return await self._await(job)
+
+    def _submit(self, run: Callable[[], Any], key: str | None, background: bool) -> Job:
+        job = Job(run, Future(), key, background, next(self._serials))
+        with self._wake:
+            if self._stopped:
+                job.future.set_exception(Obsolete("the server is shutting down"))
+                return job
+            self._pending.append(job)
+            self._wake.notify()
+        return job
+
+    async def _await(self, job: Job) -> Any:
+        try:
+            return await asyncio.wrap_future(job.future)
+        except asyncio.CancelledError:  # $/cancelRequest, or the handler's task was cancelled
+            job.cancelled.set()
+            raise
+
+    # -- cancelling --------------------------------------------------------------------------
+    def changed(self, key: str) -> None:
+        """The document changed (or closed): its background work is obsolete."""
+        with self._wake:
+            for job in (*self._pending, *self._running):
+                if job.background and job.key == key:
+                    job.cancelled.set()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopped = True
+            for job in self._pending:
+                job.cancelled.set()
+                job.future.cancel()
+            self._pending.clear()
+            for job in self._running:
+                job.cancelled.set()
+            self._wake.notify_all()
+
+    # -- the threads -------------------------------------------------------------------------
+    def _next(self) -> Job | None:
+        """The first job that may start now (under the lock): ordered before background, each
+        document's work in order and one at a time, work on no document alone."""
+        if any(job.key is None for job in self._running):
+            return None
+        busy = {job.key for job in self._running}
+        waiting: set[str | None] = set()  # documents with earlier ordered work not started
+        candidate: Job | None = None
+        for job in self._pending:
+            if job.key is None:
+                if job.background:
+                    if not self._running and candidate is None and not waiting:
+                        candidate = job
+                    continue
+                return job if not self._running and job is self._pending[0] else candidate
+            if job.key in busy or job.key in waiting:
+                waiting.add(job.key)
+                continue
+            if not job.background:
+                return job
+            if candidate is None and not any(j.key == job.key and not j.background for j in self._pending):
+                candidate = job
+        return candidate
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                job = None
+                while not self._stopped and (job := self._next()) is None:
+                    self._wake.wait()
+                if self._stopped or job is None:
+                    return
+                self._pending.remove(job)
+                self._running.append(job)
+            try:
+                self._run(job)
+            finally:
+                with self._wake:
+                    self._running.remove(job)
+                    self._wake.notify_all()
+
+    def _run(self, job: Job) -> None:
+        if job.cancelled.is_set() or not job.future.set_running_or_notify_cancel():
+            if not job.future.done():
+                job.future.set_exception(Obsolete("cancelled before it ran"))
+            return
+        started = time.perf_counter()
+        self.markers.begin(job.key)
+        try:
+            result = job.run()
+        except BaseException as error:
+            job.future.set_exception(error)
+        else:
+            job.future.set_result(result)
+        finally:
+            self.markers.end(job.key)
+            self.busy_s += time.perf_counter() - started
+
+
+def _log_failure(future: Future[Any]) -> None:
+    if future.cancelled():
+        return
+    error = future.exception()
+    if error is not None and not isinstance(error, Obsolete):
+        log.error("analysis work failed: %s", error, exc_info=error)

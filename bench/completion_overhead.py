@@ -88,7 +88,8 @@ def main() -> None:
     prompt = build_inline_prompt(backend, text, offset, str(DOCUMENT), context, multi)
 
     def raw() -> str:
-        out = llm.create_completion(prompt.prompt, max_tokens=args.tokens, temperature=0.0, stop=list(prompt.stops))
+        out = llm.create_completion(prompt.prompt, max_tokens=args.tokens, temperature=0.0, stop=list(prompt.stops),
+                                    repeat_penalty=settings.repeat_penalty)  # (the same sampling as ours)  # fmt: skip
         return out["choices"][0]["text"]
 
     def ours() -> object:

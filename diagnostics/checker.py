@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from spcopilot.diagnostics.add_ignore import add_ignores
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.engine import lint_config
 from spcopilot.diagnostics.errors import InputError, SpcopilotError
 from spcopilot.diagnostics.fixes import fix_until_stable
 from spcopilot.diagnostics.linter import Linter, is_config_file
 from spcopilot.diagnostics.model import Diagnostic
-from spcopilot.diagnostics.sources import read_source
+from spcopilot.diagnostics.sources import SourceFile, read_source
 from spcopilot.diagnostics.supervised import OK, TIMEOUT, Outcome, Worker
 
 # Below this many files one worker is faster than starting several.
@@ -45,6 +46,7 @@ class FileResult:
     note: str = ""  # e.g. decoded with replacement characters
     fixed: int = 0  # fixes applied (--fix) or that would be (--diff)
     diff: str = ""
+    ignores_added: int = 0  # lines given a suppression comment (--add-ignore)
 
 
 def collect_files(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult]]:
@@ -87,7 +89,9 @@ def collect_files(paths: Sequence[Path]) -> tuple[list[Path], list[FileResult]]:
     return files, problems
 
 
-def check_file(linter: Linter, path: Path, fix: bool = False, diff: bool = False, unsafe: bool = False) -> FileResult:
+def check_file(
+    linter: Linter, path: Path, fix: bool = False, diff: bool = False, unsafe: bool = False, add_ignore: bool = False
+) -> FileResult:
     try:
         source = read_source(path)
     except InputError as exc:
@@ -104,6 +108,8 @@ def check_file(linter: Linter, path: Path, fix: bool = False, diff: bool = False
     def lint(data: bytes) -> list[Diagnostic]:
         return linter.lint_source(data, path)
 
+    if add_ignore:
+        return _add_ignores(path, source, result, lint)
     if (fix or diff) and not source.note:
         fixed = fix_until_stable(source.data, lint, unsafe=unsafe)
         result.fixed = len(fixed.applied)
@@ -117,6 +123,26 @@ def check_file(linter: Linter, path: Path, fix: bool = False, diff: bool = False
         result.diagnostics = lint(source.data)
         if (fix or diff) and source.note:
             result.note += "; not fixed, because writing it back would change the undecodable bytes"
+    return result
+
+
+def _add_ignores(
+    path: Path, source: SourceFile, result: FileResult, lint: Callable[[bytes], list[Diagnostic]]
+) -> FileResult:
+    """Suppress every current finding with a comment (never in a file we could not decode)."""
+    result.diagnostics = lint(source.data)
+    if source.note:
+        result.note += "; no suppression comments added, because writing it back would change the undecodable bytes"
+        return result
+    added = add_ignores(source.data, result.diagnostics)
+    if added.added:
+        _write_back(path, source.original, source.data, added.source)
+        result.ignores_added = added.added
+        result.diagnostics = lint(added.source)
+    if added.left:
+        result.note = (
+            f"{added.left} finding(s) on lines that cannot take a comment (a line continued with \\) were left"
+        )
     return result
 
 
@@ -148,7 +174,7 @@ def _init_worker(config: Config) -> None:
     _worker_linter = Linter(config)
 
 
-def _worker(args: tuple[Path, bool, bool, bool]) -> FileResult:
+def _worker(args: tuple[Path, bool, bool, bool, bool]) -> FileResult:
     assert _worker_linter is not None
     return check_file(_worker_linter, *args)
 
@@ -162,6 +188,7 @@ def check_paths(
     jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     file_timeout: float | None = DEFAULT_FILE_TIMEOUT,
+    add_ignore: bool = False,
 ) -> list[FileResult]:
     """Check every file (in the order found); `file_timeout` seconds per file (None: no limit)."""
     files, problems = collect_files(paths)
@@ -172,7 +199,7 @@ def check_paths(
     total = len(files)
     if progress:
         progress(0, total)
-    for done, result in enumerate(_run(files, config, (fix, diff, unsafe), jobs, file_timeout), start=1):
+    for done, result in enumerate(_run(files, config, (fix, diff, unsafe, add_ignore), jobs, file_timeout), start=1):
         results.append(result)
         if progress:
             progress(done, total)
@@ -180,9 +207,10 @@ def check_paths(
 
 
 def _run(
-    files: list[Path], config: Config, options: tuple[bool, bool, bool], jobs: int, timeout: float | None
+    files: list[Path], config: Config, options: tuple[bool, bool, bool, bool], jobs: int, timeout: float | None
 ) -> Iterator[FileResult]:
-    """Results in the order of `files`, checked by up to `jobs` supervised workers."""
+    """Results in the order of `files`, checked by up to `jobs` supervised workers; `options`:
+    (fix, diff, unsafe, add_ignore) as check_file takes them."""
     if not files:
         return
     workers = [Worker(_worker, _init_worker, (config,)) for _ in range(min(jobs, len(files)))]

@@ -12,7 +12,7 @@ from spcopilot.diagnostics import config as config_mod
 from spcopilot.diagnostics.errors import ConfigError
 from spcopilot.diagnostics.model import Severity
 
-FORMATS = ("text", "json", "sarif")
+FORMATS = ("text", "json", "sarif", "github", "gitlab")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,8 +22,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Lint .sp files (folders are searched for .sp; files named explicitly are linted whatever their suffix).",
     )
     check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], help="files or folders (default: .)")
-    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument(
+        "--format",
+        "--output-format",
+        dest="format",
+        choices=FORMATS,
+        default="text",
+        help="text, json, sarif, github (Actions annotations) or gitlab (code quality report)",
+    )
     check.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    check.add_argument(
+        "--add-ignore",
+        action="store_true",
+        help="add a `// spcopilot: ignore[...]` comment for every current finding (adopting the linter)",
+    )
+    check.add_argument("--statistics", action="store_true", help="print how many findings each rule has")
+    check.add_argument("--watch", action="store_true", help="check again whenever a file changes (Ctrl-C ends it)")
     check.add_argument("--diff", action="store_true", help="print the fixes as a diff instead of applying them")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix/--diff, also apply unsafe fixes")
     check.add_argument("--select", help="only these rule codes or prefixes (comma-separated)")
@@ -64,6 +78,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.set_defaults(func=run_check)
 
+    logs = subparsers.add_parser(
+        "logs",
+        help="SourceMod's error logs on the source lines they blame",
+        description="Read SourceMod error logs (files, or a logs folder's *.log) and show every runtime error "
+        "and load failure on the line of the workspace's plugin source it blames.",
+    )
+    logs.add_argument("paths", nargs="+", type=Path, help="error log files or logs folders")
+    logs.add_argument(
+        "--source",
+        action="append",
+        type=Path,
+        default=[],
+        help="a folder (or file) with the plugins' sources (repeatable; default: .)",
+    )
+    logs.add_argument("--format", "--output-format", dest="format", choices=FORMATS, default="text")
+    logs.add_argument("--config", type=Path, help="a .spcopilot.toml (default: the nearest one)")
+    logs.set_defaults(func=run_logs)
+
     rules = subparsers.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     rules.set_defaults(func=run_rules)
@@ -97,15 +129,27 @@ def _config(args: argparse.Namespace) -> config_mod.Config:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from spcopilot.diagnostics import report
     from spcopilot.diagnostics.checker import check_paths
 
     if args.fix and args.diff:
         raise ConfigError("use either --fix (write the fixes) or --diff (show them), not both")
+    if args.add_ignore and (args.fix or args.diff):
+        raise ConfigError("--add-ignore suppresses the findings as they are: use it without --fix/--diff")
     config = _config(args)
+    if args.watch:
+        from spcopilot.diagnostics.watch import watch
+
+        # The configuration is read again on every round: editing .spcopilot.toml takes effect.
+        return watch(args.paths, lambda: _check_once(args, _config(args), check_paths), config_file=config.source)
+    return _check_once(args, config, check_paths)
+
+
+def _check_once(args: argparse.Namespace, config: config_mod.Config, check_paths: Any) -> int:
+    from spcopilot.diagnostics import report
+
     progress = None
     bar = None
-    if not args.no_progress and sys.stderr.isatty():
+    if not args.no_progress and sys.stderr.isatty() and not args.watch:
         bar = _ProgressBar()
         progress = bar.update
     try:
@@ -117,6 +161,7 @@ def run_check(args: argparse.Namespace) -> int:
             unsafe=args.unsafe_fixes,
             jobs=args.jobs,
             progress=progress,
+            add_ignore=args.add_ignore,
             file_timeout=args.file_timeout or None,
         )
     finally:
@@ -126,16 +171,28 @@ def run_check(args: argparse.Namespace) -> int:
         _compile(args, config, results)
     for line in report.notices(results):
         print(line, file=sys.stderr)
-    if args.format == "json":
-        print(report.json_report(results))
-    elif args.format == "sarif":
-        print(report.sarif_report(results))
-    else:
-        print(report.text_report(results, fix=args.fix, color=sys.stdout.isatty()))
+    print(render(args.format, results, fix=args.fix, statistics=args.statistics), flush=True)
     if any(r.error for r in results):
         return 2
     failing = any(d.severity <= config.fail_on for r in results for d in r.diagnostics)
     return 1 if failing else 0
+
+
+def render(fmt: str, results: list[Any], fix: bool = False, statistics: bool = False, fix_hint: bool = True) -> str:
+    """The results as `--format` asks (with `--statistics`: counts per rule instead of findings)."""
+    from spcopilot.diagnostics import report
+
+    if statistics:
+        return report.statistics_report(results, as_json=fmt == "json")
+    if fmt == "json":
+        return report.json_report(results)
+    if fmt == "sarif":
+        return report.sarif_report(results)
+    if fmt == "github":
+        return report.github_report(results)
+    if fmt == "gitlab":
+        return report.gitlab_report(results)
+    return report.text_report(results, fix=fix, color=sys.stdout.isatty(), fix_hint=fix_hint)
 
 
 def _compile(args: argparse.Namespace, config: config_mod.Config, results: list[Any]) -> None:
@@ -191,6 +248,27 @@ class _ProgressBar:
     def close(self) -> None:
         if self._progress is not None:
             self._progress.stop()
+
+
+def run_logs(args: argparse.Namespace) -> int:
+    from spcopilot.diagnostics import report
+    from spcopilot.diagnostics.runtime.check import check_logs
+
+    roots = args.source or [Path(".")]
+    for root in roots:
+        if not root.exists():
+            raise ConfigError(f"--source {root}: no such file or folder")
+    config = config_mod.load_file(args.config) if args.config else config_mod.discover(roots[0])
+    checked = check_logs(args.paths, roots, config)
+    for line in report.notices(checked.results):
+        print(line, file=sys.stderr)
+    if checked.summary.dropped:
+        print(f"note: {checked.summary.dropped} errors past the first {len(checked.summary.groups)} different ones were "
+              "counted but not shown", file=sys.stderr)  # fmt: skip
+    print(render(args.format, checked.results, fix_hint=False), flush=True)
+    if any(r.error for r in checked.results):
+        return 2
+    return 1 if any(r.diagnostics for r in checked.results) else 0
 
 
 def run_rules(args: argparse.Namespace) -> int:

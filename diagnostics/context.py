@@ -16,6 +16,7 @@ from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.game import GameInfo, detect_game
 from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES
 from spcopilot.diagnostics.knowledge.events import EventCatalogue, builtin_l4d2
+from spcopilot.diagnostics.semantic.binder import bind_function, visible_locals
 from spcopilot.diagnostics.text import LineIndex
 from tree_sitter import Node, Tree
 
@@ -161,6 +162,27 @@ class Context:
 
     def parameters(self, function: Node) -> list[tuple[str, Node]]:
         return semantics.parameters(function, self.source)
+
+    def local_declaration(self, function: Node, name: str, at: int) -> Node | None:
+        """The parameter or local declaration `name` stands for at byte `at` inside `function`
+        (innermost scope first, as the semantic model binds it): a parameter_declaration or a
+        variable declarator; None when the name is not local there."""
+        scope = self.memo(("function scope", function.id), lambda: bind_function(function, self.source))
+        found = visible_locals(scope.locals, at, name).get(name)
+        if found is None:
+            return None
+        node = function.descendant_for_byte_range(found.start, found.end)
+        return node.parent if node is not None else None
+
+    def local_declarations(self, function: Node) -> list[tuple[str, Node]]:
+        """The parameters, then the locals, of a function in order: (name, declaration node)."""
+        scope = self.memo(("function scope", function.id), lambda: bind_function(function, self.source))
+        out = []
+        for d in sorted(scope.locals, key=lambda d: (d.kind != "parameter", d.start)):
+            node = function.descendant_for_byte_range(d.start, d.end)
+            if node is not None and node.parent is not None:
+                out.append((d.name, node.parent))
+        return out
 
     def is_defined(self, name: str) -> bool:
         """Defined in this file or in an include we could resolve."""

@@ -181,7 +181,7 @@ def lint(
     for rule in enabled:
         if rule in active and finishes(rule):
             found += run_rule(rule, rule.finish, (ctx,), ctx)
-    return finalise(found, ctx, config)
+    return finalise(found, ctx, config, active)
 
 
 def is_utf8(source: bytes) -> bool:
@@ -227,7 +227,7 @@ def lint_config(text: str | bytes, path: str = "", config: Config | None = None)
     for rule in enabled_rules(config):
         if rule.reads_configs:
             found += run_rule(rule, rule.check_config, (ctx,), ctx)
-    return finalise(found, ctx, config)
+    return finalise(found, ctx, config, [r for r in enabled_rules(config) if r.reads_configs])
 
 
 def run_rule(rule: Rule, method: Callable[..., Iterable[Diagnostic]], args: tuple, ctx: Context) -> list[Diagnostic]:
@@ -244,17 +244,43 @@ def run_rule(rule: Rule, method: Callable[..., Iterable[Diagnostic]], args: tupl
         return []
 
 
-def finalise(found: Sequence[Diagnostic], ctx: Context, config: Config) -> list[Diagnostic]:
+def finalise(
+    found: Sequence[Diagnostic], ctx: Context, config: Config, active: Iterable[Rule] = ()
+) -> list[Diagnostic]:
+    """Suppressions, severities and duplicates applied, in file order; with the rules that ran
+    (`active`), the suppression comments that silenced nothing are reported too (SPC801)."""
     suppressions = parse_suppressions(ctx.source, lambda: ctx.lines) if ctx.contains(b"spcopilot:") else Suppressions()
     out: dict[tuple[str, int, int], Diagnostic] = {}
+    used: set[tuple[int, str]] = set()
     for d in found:
-        if suppressions.suppressed(d.code, d.range.start.line):
-            continue
+        if suppressions.comments:
+            silencing = suppressions.silencing(d.code, d.range.start.line)
+            if silencing:
+                used.update((i, d.code) for i in silencing)
+                continue
         severity = config.severity_for(d.code, d.severity)
         if severity != d.severity:
             d = _with_severity(d, severity)
         out.setdefault((d.code, d.start_byte, d.end_byte), d)
+    if suppressions.comments:
+        for d in _unused_suppressions(ctx, config, suppressions, used, active):
+            if not suppressions.suppressed(d.code, d.range.start.line):
+                out.setdefault((d.code, d.start_byte, d.end_byte), d)
     return sorted(out.values(), key=lambda d: (d.start_byte, d.code))
+
+
+def _unused_suppressions(
+    ctx: Context, config: Config, suppressions: Suppressions, used: set[tuple[int, str]], active: Iterable[Rule]
+) -> list[Diagnostic]:
+    from spcopilot.diagnostics.rules.linter.spc801_unused_suppression import UnusedSuppression
+
+    rule = next((r for r in enabled_rules(config) if isinstance(r, UnusedSuppression)), None)
+    codes = {r.code for r in active}
+    if rule is None or rule.code not in codes:
+        return []
+    found = run_rule(rule, rule.report, (ctx, suppressions, used, codes), ctx)
+    severity = config.severity_for(rule.code, rule.severity)
+    return [d if d.severity == severity else _with_severity(d, severity) for d in found]
 
 
 def _with_severity(d: Diagnostic, severity: Severity) -> Diagnostic:

@@ -5,11 +5,10 @@ plugin that includes it, so names defined there are not reported as missing."""
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_INCLUDE = re.compile(rb'^[ \t]*#[ \t]*(?:try)?include[ \t]*[<"]([^>"\r\n]+)[>"]', re.MULTILINE)
+from spcopilot.diagnostics.include_index import INCLUDE_LINE, include_candidates
 
 
 @dataclass(slots=True)
@@ -36,6 +35,16 @@ class FragmentParents:
         if cached is not None and cached.stamp == stamp:
             return cached
         listing = _Listing(stamp)
+        names_in: dict[Path, frozenset[str]] = {}  # a folder's entries, listed once per build
+
+        def exists(candidate: Path) -> bool:
+            if candidate.parent not in names_in:
+                try:
+                    names_in[candidate.parent] = frozenset(os.listdir(candidate.parent))
+                except OSError:
+                    names_in[candidate.parent] = frozenset()
+            return candidate.name in names_in[candidate.parent] and candidate.is_file()
+
         for p in files:
             try:
                 data = p.read_bytes()
@@ -43,11 +52,14 @@ class FragmentParents:
                 continue
             if b"include" not in data:
                 continue
-            for m in _INCLUDE.finditer(data):
-                target = os.path.normpath(os.path.join(p.parent, m.group(1).decode("utf-8", "replace")))
-                targets = [target] if target.endswith((".sp", ".inc")) else [target, target + ".sp"]
-                for t in targets:
-                    listing.included_by.setdefault(t, []).append(p)
+            for m in INCLUDE_LINE.finditer(data):
+                name = m.group(3).decode("utf-8", "replace")
+                # Where the compiler would look next to the plugin (the include folders are
+                # not part files); the first candidate that exists is the one it takes.
+                for candidate in include_candidates(name, m.group(2) == b"<", p.parent, p.parent, ()):
+                    if exists(candidate):
+                        listing.included_by.setdefault(os.path.normpath(candidate), []).append(p)
+                        break
         self._folders[folder] = listing
         return listing
 

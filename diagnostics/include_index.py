@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -31,8 +32,12 @@ __all__ = ["IncludeIndex", "IncludeRef", "Scope", "Symbol", "find_include_dirs",
 log = logging.getLogger(__name__)
 
 Stamp = tuple[int, int] | None  # (mtime_ns, size) of a file or folder; None when missing
-SOURCE_SUFFIXES = (".inc", ".sp")
+# What the compiler appends to an include's name when the name as written is not a file
+# (sourcepawn's compiler/lexer.cpp, Lexer::OpenFile).
+COMPILER_SUFFIXES = ("", ".inc", ".p", ".pawn")
 _MAX_CLOSURES = 256
+# An `#include`/`#tryinclude` line, read without parsing: (try)?, the bracket, the name.
+INCLUDE_LINE = re.compile(rb'^[ \t]*#[ \t]*(try)?include[ \t]*([<"])([^>"\r\n]+)[>"]', re.MULTILINE)
 
 
 class IncludeLike(Protocol):
@@ -40,6 +45,26 @@ class IncludeLike(Protocol):
 
     name: str
     system: bool
+
+
+def include_candidates(
+    name: str, system: bool, origin: Path | None, active: Path | None, include_dirs: Sequence[Path]
+) -> Iterator[Path]:
+    """Where the compiler looks for an `#include`, in its order (Lexer::PlungeFile): a quoted
+    name first in the folder the compiler runs in (`active`: we take the plugin's own folder,
+    where spcomp is run from), then next to the including file (`origin`); then, `<name>` and
+    quoted alike, in each include folder. In each place the name as written, then with `.inc`,
+    `.p` and `.pawn` appended."""
+    name = name.replace("\\", "/")
+    if not usable_include_name(name):
+        return  # empty, absolute, control characters, too long: unresolved, never an OSError
+    folders: list[Path] = []
+    if not system:
+        folders += [f for f in (active, origin) if f is not None and f not in folders]
+    folders += [d for d in include_dirs if d not in folders]
+    for folder in folders:
+        for suffix in COMPILER_SUFFIXES:
+            yield folder / (name + suffix)
 
 
 def find_include_dirs(path: Path | str | None, configured: Sequence[Path | str] = ()) -> list[Path]:
@@ -216,24 +241,21 @@ class IncludeIndex:
             self._indexed_all = False  # new files may have appeared too
 
     # -- resolution and scopes ---------------------------------------------------------------
-    def resolve(self, include: IncludeLike, from_file: Path | None) -> Path | None:
-        """`<x>` in the include folders; `"x"` next to the including file first."""
+    def resolve(self, include: IncludeLike, from_file: Path | None, plugin: Path | None = None) -> Path | None:
+        """The file an `#include` in `from_file` names, as the compiler finds it (see
+        include_candidates); `plugin` is the file being compiled (`from_file` by default)."""
         origin = Path(from_file).absolute().parent if from_file is not None else None
-        return self._resolve(include, origin, {})
+        active = Path(plugin).absolute().parent if plugin is not None else origin
+        return self._resolve(include, origin, {}, active)
 
-    def _resolve(self, include: IncludeLike, origin: Path | None, watched: dict[Path, Stamp]) -> Path | None:
-        name = include.name.replace("\\", "/")
-        if not usable_include_name(name):
-            return None  # unresolved, like a file that is not there
-        candidates = [name] if name.endswith(SOURCE_SUFFIXES) else [name + ".inc", name + ".sp", name]
-        folders = ([origin] if origin is not None and not include.system else []) + self.include_dirs
-        for folder in folders:
-            for candidate in candidates:
-                path = folder / candidate
-                if path.parent not in watched:
-                    watched[path.parent] = stamp_of(path.parent)
-                if watched[path.parent] is not None and _is_file(path):
-                    return path
+    def _resolve(
+        self, include: IncludeLike, origin: Path | None, watched: dict[Path, Stamp], active: Path | None = None
+    ) -> Path | None:
+        for path in include_candidates(include.name, include.system, origin, active or origin, self.include_dirs):
+            if path.parent not in watched:
+                watched[path.parent] = stamp_of(path.parent)
+            if watched[path.parent] is not None and _is_file(path):
+                return path
         return None
 
     def scope(self, path: Path | str | None, includes: Sequence[IncludeLike]) -> Scope:
@@ -264,7 +286,7 @@ class IncludeIndex:
         queue = deque((ref, origin) for ref in refs)
         while queue:
             ref, folder = queue.popleft()
-            found = self._resolve(ref, folder, watched)
+            found = self._resolve(ref, folder, watched, origin)
             if found is None:
                 if not ref.optional and ref.name not in missing:
                     missing.add(ref.name)

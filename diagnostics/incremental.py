@@ -232,7 +232,7 @@ class IncrementalLint:
                     item.rebuild()
                 found += item.found[phase]
         found += self._whole_file(whole, items, matches, compiled, ctx)
-        return engine.finalise(found, ctx, config)
+        return engine.finalise(found, ctx, config, active)
 
     def _map(
         self, tree: Tree, source: bytes, old: bytes, span: tuple[int, int, int], lines: LineIndex

@@ -86,6 +86,19 @@ class Fix:
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """Another place that explains a diagnostic (LSP's relatedInformation): a frame of a runtime
+    error's call stack, the log line it was read from, the finding of the rule that knows why."""
+
+    path: str
+    range: Range
+    message: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": self.path, "range": self.range.to_json(), "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     code: str
     rule: str
@@ -97,9 +110,10 @@ class Diagnostic:
     fix: Fix | None = None
     tags: tuple[Tag, ...] = field(default=())
     path: str = ""
+    related: tuple[Related, ...] = field(default=())
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "path": self.path,
             "code": self.code,
             "rule": self.rule,
@@ -108,3 +122,6 @@ class Diagnostic:
             "range": self.range.to_json(),
             "fix": self.fix.to_json() if self.fix else None,
         }
+        if self.related:
+            out["related"] = [r.to_json() for r in self.related]
+        return out

@@ -15,6 +15,7 @@ import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +29,15 @@ from spcopilot.diagnostics.incremental import IncrementalLint
 from spcopilot.diagnostics.linter import Linter
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.parsing import parse
+from spcopilot.diagnostics.semantic import Workspace
+from spcopilot.diagnostics.semantic.workspace import read_only_predicate
 from spcopilot.diagnostics.semantics import FileModel
 from spcopilot.diagnostics.sources import path_key, read_source
 from spcopilot.diagnostics.text import LineIndex
 from spcopilot.server.budget import Budget, analysis_notice
 from spcopilot.server.compiled import CompilerFindings
 from spcopilot.server.features.view import DocumentView
+from spcopilot.server.runtime_logs import RuntimeLogs
 from spcopilot.server.settings import ServerSettings, engine_config, parse_server_settings, unwrap
 
 log = logging.getLogger(__name__)
@@ -90,6 +94,8 @@ class Project:
         self._index_by_folder: dict[Path | None, IncludeIndex] = {}
         self.compile_check = CompileCheck()
         self.compiled = CompilerFindings()
+        self.workspace = self._new_workspace()
+        self.runtime = RuntimeLogs()
         self.configure(client_settings, strict=False)
 
     # -- configuration ---------------------------------------------------------------------------
@@ -118,11 +124,23 @@ class Project:
         workspace = [self.root] if self.root is not None else []
         self.compile_check = CompileCheck(config, timeout=settings.compile_timeout, workspace=workspace)
         self.compiled.clear()
+        self._follow_logs(settings, config)
         self._index_by_folder.clear()
         self.files.clear()
+        self.workspace = self._new_workspace()
         self.generation += 1
         for doc in list(self.documents.values()):
             doc.document.parse_limit = settings.max_file_bytes
+
+    def _new_workspace(self) -> Workspace:
+        """The semantic model's workspace index (definition, references, rename...)."""
+        return Workspace(lambda path: self.index_for(path), self.root, read_only_predicate(self.config.include_dirs))
+
+    def _follow_logs(self, settings: ServerSettings, config: Config) -> None:
+        """The error logs of setting `error-logs` (relative to the workspace root)."""
+        base = self.root or Path.cwd()
+        logs = [p if p.is_absolute() else base / p for p in settings.error_logs]
+        self.runtime.configure(logs, [self.root] if self.root is not None else [], config)
 
     def config_file(self) -> Path | None:
         return self.file_config.source
@@ -141,8 +159,10 @@ class Project:
         return doc.document
 
     def close(self, uri: str) -> None:
-        self.documents.pop(uri, None)
+        doc = self.documents.pop(uri, None)
         self.quarantined.pop(uri, None)
+        if doc is not None:
+            self.workspace.close(doc.document.path or "<document>")
 
     def quarantine(self, uri: str, version: int | None, sticky: bool, reason: str) -> None:
         self.quarantined[uri] = Quarantine(version, sticky, reason)
@@ -222,14 +242,18 @@ class Project:
         ours = self.diagnostics(uri, cancel)
         if doc is None or not doc.document.path:
             return ours
-        return self.compiled.merged_into(doc.document.path, ours, self.read)
+        document = doc.document
+        modified = _modified(os.stat(document.path).st_mtime_ns) if os.path.isfile(document.path) else None
+        ours = self.runtime.merged_into(document.path, ours, document.source, document.tree, modified)
+        return self.compiled.merged_into(document.path, ours, self.read)
 
     def published_file(self, path: Path) -> FileResult | None:
         """A closed file's lint result with the compiler's findings on it merged in."""
         result = self.lint_file(path)
         if result is None:
             return None
-        found = self.compiled.merged_into(str(path), result.diagnostics, self.read)
+        ours = self.runtime.merged_into(str(path), result.diagnostics, result.source, None, _modified(result.mtime_ns))
+        found = self.compiled.merged_into(str(path), ours, self.read)
         return result if found is result.diagnostics else replace(result, diagnostics=found)
 
     def lint(
@@ -277,6 +301,7 @@ class Project:
             document.lines,
             scope_of=self._scope_for(path),
             events=self._events(),
+            workspace=self.workspace,
             version=document.version,
         )
         if doc.diagnostics_key == key and doc.diagnostics is not None:
@@ -354,6 +379,7 @@ class Project:
         for index in {id(i): i for i in self._index_by_folder.values()}.values():
             index.invalidate(path)
         self.files.pop(path, None)
+        self.workspace.forget(str(path))
         self.generation += 1
         return False
 
@@ -413,3 +439,10 @@ class Project:
     def is_open(self, path: Path) -> bool:
         text = str(path)
         return any(d.document.path == text for d in list(self.documents.values()))
+
+
+def _modified(mtime_ns: int) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(mtime_ns / 1e9)
+    except (OverflowError, OSError, ValueError):
+        return None

@@ -99,10 +99,24 @@ SETTINGS: tuple[Setting, ...] = (
         False,
     ),
     Setting(
+        "error-logs",
+        "list of paths",
+        (),
+        "SourceMod error logs to follow (`addons/sourcemod/logs` folders or log files; relative to the workspace root): each runtime error and load failure shows on the plugin source line it blames, with its count, times and call stack, as new lines are written",
+        False,
+    ),
+    Setting(
         "completion-limit",
         "integer",
         200,
         "At most this many completion items per request (the list is marked incomplete beyond it)",
+        False,
+    ),
+    Setting(
+        "inlay-hints",
+        "boolean",
+        False,
+        "Show each argument's parameter name before it in calls (`PrintToChat(client: client, …)`) where the editor shows inlay hints",
         False,
     ),
     # ---- AI (the copilot half; every feature above works with backend "none") ----
@@ -115,8 +129,22 @@ SETTINGS: tuple[Setting, ...] = (
         "ai",
     ),
     Setting("gguf", "path", None, "The GGUF model the `llamacpp` backend runs (env `SPCOPILOT_GGUF`)", False, "ai"),
-    Setting("threads", "integer", 0, "CPU threads for llama.cpp (0: all cores)", False, "ai"),
-    Setting("context-size", "integer", 4096, "llama.cpp context length in tokens", False, "ai"),
+    Setting(
+        "threads",
+        "integer",
+        0,
+        "CPU threads for llama.cpp; 0: half the cores (at least 1, at most 8), so the editor, the language server and the compiler keep the rest: llama.cpp's threads spin while they wait, and on a busy 2-core machine all-cores generation fell to 0.4 token/s where 1 thread kept 5.4 (see Benchmarks)",
+        False,
+        "ai",
+    ),
+    Setting(
+        "context-size",
+        "integer",
+        4096,
+        "llama.cpp context length in tokens; never more than the model's own training window (read from the GGUF)",
+        False,
+        "ai",
+    ),
     Setting(
         "model",
         "string",
@@ -166,7 +194,47 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("inline-max-tokens", "integer", 96, "Longest inline suggestion, in tokens", False, "ai"),
     Setting("inline-time-cap-ms", "integer", 2000, "Stop generating an inline suggestion after this long", False, "ai"),
     Setting("max-tokens", "integer", 2048, "Longest answer of a generation command, in tokens", False, "ai"),
-    Setting("temperature", "float", 0.2, "Sampling temperature", False, "ai"),
+    Setting("temperature", "float", 0.2, "Sampling temperature (0: always the most likely token)", False, "ai"),
+    Setting(
+        "top-p",
+        "float",
+        0.95,
+        "Nucleus sampling: keep the likeliest tokens up to this total probability (1: off)",
+        False,
+        "ai",
+    ),
+    Setting(
+        "top-k",
+        "integer",
+        40,
+        "Keep only this many likeliest tokens (0: off; llama.cpp, and OpenAI-compatible servers behind `base-url`)",
+        False,
+        "ai",
+    ),
+    Setting(
+        "min-p",
+        "float",
+        0.05,
+        "Drop tokens less likely than this fraction of the likeliest one (0: off; llama.cpp, and servers behind `base-url`)",
+        False,
+        "ai",
+    ),
+    Setting(
+        "repeat-penalty",
+        "float",
+        1.1,
+        "Make tokens repeated in the last 64 generated less likely (1: off); small models loop without it (llama.cpp, and servers behind `base-url`)",
+        False,
+        "ai",
+    ),
+    Setting(
+        "seed",
+        "integer",
+        0,
+        "Sampling seed: the same seed, prompt and settings give the same answer (llama.cpp; OpenAI best effort); 0: a new seed each request",
+        False,
+        "ai",
+    ),
     Setting(
         "prices",
         "table",
@@ -197,10 +265,12 @@ class ServerSettings:
     max_file_mb: float = 4
     cache_dir: Path | None = None
     completion_limit: int = 200
+    inlay_hints: bool = False
     log_level: str = "info"
     compile: str = "onSave"  # "off" or "onSave"
     compile_timeout: float = 60.0
     analysis_timeout: float = 10.0
+    error_logs: tuple[Path, ...] = ()
 
     @property
     def max_file_bytes(self) -> int:
@@ -263,6 +333,12 @@ def _coerce(key: str, value: Any) -> Any:
             return value
         if setting.type == "path":
             return Path(str(value)).expanduser()
+        if setting.type == "list of paths":
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError
+            return tuple(Path(v).expanduser() for v in value)
         if key == "compile":
             if str(value).lower() not in COMPILE_MODES:
                 raise ConfigError(f"setting `compile` = {value!r}: use `onSave` or `off`")
@@ -296,7 +372,7 @@ def settings_markdown() -> str:
     """The README's settings table."""
     rows = ["| Setting | Type | Default | What it does |", "|---|---|---|---|"]
     for s in SETTINGS:
-        default = "" if s.default in (None, [], {}) else f"`{_json(s.default)}`"
+        default = "" if s.default in (None, [], {}, ()) else f"`{_json(s.default)}`"
         also = " (also in `.spcopilot.toml`)" if s.engine else ""
         rows.append(f"| `{SECTION}.{s.name}` | {s.type} | {default} | {s.description}{also} |")
     return "\n".join(rows) + "\n"

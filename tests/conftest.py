@@ -6,9 +6,10 @@ import pytest
 # A crashing rule must fail the test that triggers it, not be skipped with a log line.
 os.environ.setdefault("SPCOPILOT_STRICT", "1")
 
-# Session fixtures for tests that use the tiny local model (tests/model_fixtures.py), and the
-# stand-in for SourcePawn's compiler (tests/spcomp_standin.py).
-pytest_plugins = ["tests.model_fixtures", "tests.spcomp_standin"]
+# Session fixtures for tests that use the tiny local model (tests/model_fixtures.py), the real
+# pretrained model (tests/real_model.py), and the stand-in for SourcePawn's compiler
+# (tests/spcomp_standin.py).
+pytest_plugins = ["tests.model_fixtures", "tests.real_model", "tests.spcomp_standin"]
 
 # Two stages (.ci/run runs both): `pytest -m "not slow"`, spread over the cores, then
 # `pytest -m slow`. A test is slow when it drives a real editor (a file under tests/e2e/), needs a

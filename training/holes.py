@@ -166,10 +166,13 @@ def hole_record(
 
 
 class _ServingModel:
-    """What `build_inline_prompt` asks of a backend: its FIM tokens, and whether it is chat-only."""
+    """What `build_inline_prompt` asks of a backend: its FIM tokens, whether it is chat-only, and
+    its size and window (unknown here: the default prompt budgets and system prompt)."""
 
     def __init__(self, family: FimFamily | None, chat: bool) -> None:
         self.is_chat_model = chat
+        self.parameters: int | None = None
+        self.context_window: int | None = None
         self.fim_tokens = (
             {"family": family.name, "prefix": family.prefix, "suffix": family.suffix, "middle": family.middle}
             if family is not None

@@ -96,7 +96,8 @@ def sanitise_work(row: dict[str, Any]) -> dict[str, Any]:
             return {"drop": f"old syntax: {result.problem}", "modern": modern}
         text = result.text
         modern = {"converted": result.converted, "pragma_added": result.pragma_added}
-    checked = guard(text, lint=default_lint(training_profile(), path=Path(row["path"]).name))
+    lint = default_lint(training_profile(), path=Path(row["path"]).name)
+    checked = guard(text, lint=lint, unsafe_fixes=False)  # people's code: the safe fixes only
     errors = sorted({d.code for d in checked.errors}) + (["syntax"] if checked.syntax else [])
     out = {
         "text": checked.code,

@@ -13,7 +13,7 @@ from spcopilot.diagnostics.knowledge.tables import rows
 class ApiReplacement:
     name: str
     replacement: str
-    fix_kind: str  # "rename" (same arguments), "operator", "value" or "" (rewrite by hand)
+    fix_kind: str  # "rename" (same arguments), "operator", "value", an argument rewrite of rules/api/call_rewrites.py, or "" (by hand)
     advice: str
     source: str = ""
 

@@ -1,5 +1,10 @@
 """A small reader for Valve's KeyValues text format (the game's resource/*.res files).
 
+Kept beside `srctools` (which reads the phrase files, knowledge/phrases.py, and the VPK
+packages, knowledge/vpk.py) for one thing srctools' parser drops: the comments. The game's
+event files document their fields there (`"userid" "short" // user ID who died`), and the
+event catalogue reads field kinds (userid or entity index) from them.
+
 Quoted and unquoted tokens, nested braces, `//` comments (a comment after a value on the same
 line is kept with it), `#base` / `#include` lines ignored, `[$X360]`-style conditionals
 tolerated and kept. Forgiving: a missing closing brace ends the block at the end of the text;

@@ -1,33 +1,24 @@
-"""Reading files out of a Valve VPK package (versions 1 and 2), as the game ships its resources.
+"""Reading files out of a Valve VPK package (versions 1 and 2), as the game ships its resources:
+PyPI's `srctools` reads the package (`srctools.vpk.VPK`); this adapter gives the engine its
+one error type and checks each file's CRC32 (srctools reads the bytes without checking them).
 
-`pak01_dir.vpk` holds a header, a directory tree and, optionally, file data; the other data
-lives in `pak01_000.vpk`, `pak01_001.vpk`, ... The tree lists, per extension, per folder, per
-file name: CRC32, the count of preload bytes stored right in the tree, the archive index
-(0x7fff = the data follows the tree in the _dir file), offset and length.
+`pak01_dir.vpk` holds the directory tree and, optionally, file data; the other data lives in
+`pak01_000.vpk`, `pak01_001.vpk`, ... A missing or damaged package or archive is an InputError
+that names the file.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from spcopilot.diagnostics.errors import InputError
+from srctools.vpk import VPK, FileInfo
 
+IN_DIR_FILE = 0x7FFF  # the archive index of data stored in the _dir file itself
 SIGNATURE = 0x55AA1234
-IN_DIR_FILE = 0x7FFF
-_HEADER_SIZE = {1: 12, 2: 28}
-_ENTRY = struct.Struct("<IHHIIH")  # crc, preload bytes, archive index, offset, length, terminator
-
-
-@dataclass(frozen=True, slots=True)
-class VpkEntry:
-    crc: int
-    preload: bytes
-    archive: int
-    offset: int
-    length: int
+VERSIONS = (1, 2)
 
 
 class VpkArchive:
@@ -35,47 +26,54 @@ class VpkArchive:
 
     def __init__(self, dir_path: Path) -> None:
         self.path = Path(dir_path)
+        self._check_header()
         try:
-            data = self.path.read_bytes()
+            self._vpk = VPK(self.path, mode="r")
         except OSError as error:
             raise InputError(f"{self.path}: cannot read the VPK ({error.strerror or error})") from error
-        self.data_start, self.entries = _read_tree(self.path, data)
-        self._dir_data = data
+        except struct.error as error:
+            raise self._corrupt(f"the directory tree is cut short ({error})") from error
+        except (ValueError, UnicodeDecodeError, IndexError, KeyError) as error:
+            raise self._corrupt(str(error) or type(error).__name__) from error
+        self._files: dict[str, FileInfo] = {_key(info.filename): info for info in self._vpk}
 
     def names(self) -> list[str]:
-        return sorted(self.entries)
+        return sorted(self._files)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and _key(name) in self.entries
+        return isinstance(name, str) and _key(name) in self._files
 
     def read(self, name: str) -> bytes | None:
         """A file's bytes (None if the package has no such file)."""
-        entry = self.entries.get(_key(name))
-        if entry is None:
+        info = self._files.get(_key(name))
+        if info is None:
             return None
-        body = b""
-        if entry.length:
-            if entry.archive == IN_DIR_FILE:
-                start = self.data_start + entry.offset
-                body = self._dir_data[start : start + entry.length]
-            else:
-                body = self._read_archive(entry)
-            if len(body) != entry.length:
-                raise self._corrupt(f"{name}: data ends early")
-        content = entry.preload + body
-        if zlib.crc32(content) != entry.crc:
+        try:
+            content = info.read()
+        except OSError as error:
+            archive = self.path.with_name(self.path.name.removesuffix("_dir.vpk") + f"_{info.arch_index:03d}.vpk")
+            raise InputError(f"{archive}: cannot read the VPK archive ({error.strerror or error})") from error
+        if len(content) != len(info.start_data) + info.arch_len:
+            raise self._corrupt(f"{name}: data ends early")
+        if zlib.crc32(content) != info.crc:
             raise self._corrupt(f"{name}: CRC mismatch")
         return content
 
-    def _read_archive(self, entry: VpkEntry) -> bytes:
-        stem = self.path.name.removesuffix("_dir.vpk")
-        archive = self.path.with_name(f"{stem}_{entry.archive:03d}.vpk")
+    def _check_header(self) -> None:
+        """The signature and version, said plainly (srctools' own messages for these name the
+        version it expected, not the one it found)."""
         try:
-            with archive.open("rb") as f:
-                f.seek(entry.offset)
-                return f.read(entry.length)
+            with self.path.open("rb") as f:
+                head = f.read(12)
         except OSError as error:
-            raise InputError(f"{archive}: cannot read the VPK archive ({error.strerror or error})") from error
+            raise InputError(f"{self.path}: cannot read the VPK ({error.strerror or error})") from error
+        if len(head) < 12:
+            raise self._corrupt("too short for a header")
+        signature, version = struct.unpack_from("<II", head)
+        if signature != SIGNATURE:
+            raise self._corrupt("wrong signature")
+        if version not in VERSIONS:
+            raise self._corrupt(f"unsupported version {version}")
 
     def _corrupt(self, why: str) -> InputError:
         return InputError(f"{self.path} is not a valid VPK package: {why}")
@@ -83,52 +81,3 @@ class VpkArchive:
 
 def _key(name: str) -> str:
     return name.replace("\\", "/").lower().lstrip("/")
-
-
-def _read_tree(path: Path, data: bytes) -> tuple[int, dict[str, VpkEntry]]:
-    def corrupt(why: str) -> InputError:
-        return InputError(f"{path} is not a valid VPK package: {why}")
-
-    if len(data) < 12:
-        raise corrupt("too short for a header")
-    signature, version, tree_size = struct.unpack_from("<III", data)
-    if signature != SIGNATURE:
-        raise corrupt("wrong signature")
-    if version not in _HEADER_SIZE:
-        raise corrupt(f"unsupported version {version}")
-    header = _HEADER_SIZE[version]
-    end = header + tree_size
-    if len(data) < end:
-        raise corrupt("the directory tree is cut short")
-    entries: dict[str, VpkEntry] = {}
-    position = header
-
-    def string() -> str:
-        nonlocal position
-        stop = data.find(b"\0", position, end)
-        if stop < 0:
-            raise corrupt("unterminated name in the directory tree")
-        text = data[position:stop].decode("utf-8", "replace")
-        position = stop + 1
-        return text
-
-    while (extension := string()) != "":
-        while (folder := string()) != "":
-            while (filename := string()) != "":
-                if position + _ENTRY.size > end:
-                    raise corrupt("an entry is cut short")
-                crc, preload_size, archive, offset, length, terminator = _ENTRY.unpack_from(data, position)
-                position += _ENTRY.size
-                if terminator != 0xFFFF:
-                    raise corrupt(f"bad entry terminator for {filename}")
-                preload = data[position : position + preload_size]
-                if len(preload) != preload_size or position + preload_size > end:
-                    raise corrupt(f"preload data of {filename} is cut short")
-                position += preload_size
-                entries[_key(_join(folder, filename, extension))] = VpkEntry(crc, preload, archive, offset, length)
-    return end, entries
-
-
-def _join(folder: str, filename: str, extension: str) -> str:
-    name = filename if extension.strip() == "" else f"{filename}.{extension}"
-    return name if folder.strip() == "" else f"{folder}/{name}"

@@ -48,6 +48,7 @@ FAMILIES = {
     "5": "security",
     "6": "buffers",
     "7": "style",
+    "8": "linter",
 }
 ALL_GAMES = frozenset({"l4d2", "l4d1", "csgo", "tf2", "generic"})
 L4D_GAMES = frozenset({"l4d2", "l4d1"})

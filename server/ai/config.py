@@ -4,13 +4,13 @@ they describe. The API key is kept out of `repr`, `to_json` and every message.""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from spcopilot.diagnostics.errors import ConfigError
-from spcopilot.server.ai.backends.base import Backend, BackendError
+from spcopilot.server.ai.backends.base import Backend, BackendError, GenerationOptions
 from spcopilot.server.settings import _coerce
 
 BACKENDS = ("none", "llamacpp", "openai", "replay")
@@ -35,12 +35,37 @@ class AISettings:
     inline_time_cap_ms: int = 2000
     max_tokens: int = 2048
     temperature: float = 0.2
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    seed: int = 0
     prices: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def backend_key(self) -> tuple[object, ...]:
         """What identifies the loaded model/connection: a change here means a new backend."""
         return (self.backend, self.gguf, self.threads, self.context_size, self.model, self.base_url,
                 self.api_key, self.fim_family, self.timeout, self.max_retries, self.replay_file)  # fmt: skip
+
+    def generation_options(
+        self,
+        max_tokens: int | None = None,
+        stop: Sequence[str] = (),
+        temperature: float | None = None,
+        timeout_s: float | None = None,
+    ) -> GenerationOptions:
+        """The sampling settings, with the answer length, stops, temperature and time cap of one request."""
+        return GenerationOptions(
+            max_tokens=max_tokens or self.max_tokens,
+            temperature=self.temperature if temperature is None else temperature,
+            top_p=self.top_p,
+            top_k=self.top_k,
+            min_p=self.min_p,
+            repeat_penalty=self.repeat_penalty,
+            seed=self.seed,
+            stop=tuple(stop),
+            timeout_s=timeout_s,
+        )
 
     def to_json(self) -> dict[str, object]:
         """For `info` and logs: everything but the key (which shows only whether one is set)."""
@@ -87,6 +112,15 @@ def ai_table_of_file(path: Path) -> dict[str, Any]:
     return ai_table(table, path)
 
 
+# Sampling settings outside these bounds are refused (a top-p of 5 is a typo, not a choice).
+RANGES = {
+    "temperature": (0.0, 2.0),
+    "top-p": (0.0, 1.0),
+    "min-p": (0.0, 1.0),
+    "repeat-penalty": (0.5, 2.0),
+    "seed": (0, 2**32 - 2),  # llama.cpp takes a uint32; 2**32 - 1 means "random" to it
+}
+
 ENV = {
     "backend": "SPCOPILOT_BACKEND",
     "gguf": "SPCOPILOT_GGUF",
@@ -109,6 +143,10 @@ def ai_settings(values: Mapping[str, Any], environ: Mapping[str, str] | None = N
             continue
         kwargs[name] = value if key in ("api-key", "prices") else _coerce(key, value)
     settings = AISettings(**kwargs)
+    for key, (low, high) in RANGES.items():
+        value = getattr(settings, key.replace("-", "_"))
+        if not low <= value <= high:
+            raise ConfigError(f"setting `{key}` = {value!r}: expected {low} to {high}")
     if settings.backend not in BACKENDS:
         raise ConfigError(f"setting `backend` = {settings.backend!r}: one of {', '.join(BACKENDS)}")
     if not isinstance(settings.prices, Mapping):

@@ -1,9 +1,15 @@
 """The guard: every piece of model output passes the engine before anyone sees it.
 
-    code → parse → lint → apply safe fixes (until stable) → compile (when the user has
-    SourcePawn's compiler) → if error-severity findings, compile errors or syntax errors remain
-    and a repair model is given: one repair round (all of them in the prompt) → lint, fix and
+    code → parse → lint → apply fixes, unsafe ones too (until stable) → compile (when the user has
+    SourcePawn's compiler) → if findings at warning or error severity (none of them with a fix
+    left), compile errors or syntax errors remain and a repair model is given: one repair round (all of them in the prompt) → lint, fix and
     compile again → code + remaining findings + what was repaired.
+
+Generated code is not yet the user's: the guard applies the engine's unsafe fixes to it as well
+(`SDKHooks_TakeDamage` for an invented `TakeDamage`, `RegAdminCmd` for a console command that
+slays other players), each reported as a change (`fixed`, with its title and `unsafe`) for the
+user to review. What has no deterministic fix goes to the repair round. (The dataset sanitiser,
+which guards people's code, passes `unsafe_fixes=False`.)
 
 The compiler's findings join the remaining ones (a compiler error that repeats one of ours is
 dropped, see diagnostics/compiler/findings.py). A compiler that cannot run is reported in
@@ -24,7 +30,7 @@ from pathlib import Path
 from spcopilot.diagnostics.compiler.findings import without_duplicates
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.fixes import fix_until_stable
-from spcopilot.diagnostics.model import Diagnostic, Severity
+from spcopilot.diagnostics.model import Applicability, Diagnostic, Severity
 from spcopilot.diagnostics.parsing import Tree, parse
 from spcopilot.diagnostics.syntax import SyntaxProblem, syntax_problems
 
@@ -55,7 +61,7 @@ Compile = Callable[[str], Compiled]
 class GuardResult:
     code: str
     remaining: list[Diagnostic] = field(default_factory=list)
-    fixed: list[Diagnostic] = field(default_factory=list)  # findings the engine's safe fixes repaired
+    fixed: list[Diagnostic] = field(default_factory=list)  # findings the engine's fixes repaired (safe or unsafe)
     syntax: list[SyntaxProblem] = field(default_factory=list)
     repaired_by_model: bool = False  # a repair round ran and its answer was kept
     original: str = ""
@@ -67,6 +73,12 @@ class GuardResult:
         return [d for d in self.remaining if d.severity == Severity.ERROR]
 
     @property
+    def to_repair(self) -> list[Diagnostic]:
+        """What the repair round is asked to fix: the findings at warning or error severity that
+        are left after every fix the engine has (none applied to them)."""
+        return [d for d in self.remaining if d.severity <= Severity.WARNING]
+
+    @property
     def clean(self) -> bool:
         """No syntax error and no error-severity finding left."""
         return not self.syntax and not self.errors
@@ -76,6 +88,9 @@ class GuardResult:
         parts = []
         if self.fixed:
             parts.append("fixed " + ", ".join(sorted({d.code for d in self.fixed})))
+            unsafe = sorted({d.code for d in self.fixed if is_unsafe(d)})
+            if unsafe:
+                parts.append("review the unsafe fixes of " + ", ".join(unsafe))
         if self.repaired_by_model:
             parts.append("repaired by the model")
         if self.syntax:
@@ -91,12 +106,21 @@ class GuardResult:
             "code": self.code,
             "clean": self.clean,
             "remaining": [d.to_json() for d in self.remaining],
-            "fixed": [{"code": d.code, "message": d.message} for d in self.fixed],
+            "fixed": [fixed_json(d) for d in self.fixed],
             "syntax": [s.to_json() for s in self.syntax],
             "repaired_by_model": self.repaired_by_model,
             "compiled": self.compiled,
             **({"compile_problem": self.compile_problem} if self.compile_problem else {}),
         }
+
+
+def is_unsafe(d: Diagnostic) -> bool:
+    return d.fix is not None and d.fix.applicability == Applicability.UNSAFE
+
+
+def fixed_json(d: Diagnostic) -> dict[str, object]:
+    """One change the guard made: the finding, what the fix did, and whether it was unsafe."""
+    return {"code": d.code, "message": d.message, "change": d.fix.title if d.fix else "", "unsafe": is_unsafe(d)}
 
 
 def describe(diagnostics: list[Diagnostic], syntax: list[SyntaxProblem]) -> str:
@@ -147,8 +171,8 @@ class _Checked:
                            original, passed, problem)  # fmt: skip
 
 
-def _check(source: bytes, lint: Lint, compile_code: Compile | None) -> _Checked:
-    result = fix_until_stable(source, lambda data: lint(data, parse(data)))
+def _check(source: bytes, lint: Lint, compile_code: Compile | None, unsafe: bool) -> _Checked:
+    result = fix_until_stable(source, lambda data: lint(data, parse(data)), unsafe=unsafe)
     tree = parse(result.source)
     remaining = lint(result.source, tree)
     compiled = compile_code(result.source.decode("utf-8", "replace")) if compile_code is not None else None
@@ -158,20 +182,36 @@ def _check(source: bytes, lint: Lint, compile_code: Compile | None) -> _Checked:
 
 
 def guard(
-    code: str, lint: Lint | None = None, repair: Repair | None = None, compile: Compile | None = None
+    code: str,
+    lint: Lint | None = None,
+    repair: Repair | None = None,
+    compile: Compile | None = None,
+    unsafe_fixes: bool = True,
 ) -> GuardResult:
-    """Check, fix, compile (with `compile`) and (when `repair` is given and errors remain)
-    repair generated code once."""
+    """Check, fix (unsafe fixes too unless `unsafe_fixes` is off), compile (with `compile`) and
+    (when `repair` is given and syntax errors, errors or warnings remain) repair generated code
+    once; the repair is kept only when it leaves fewer (syntax errors, then errors, then warnings)."""
     lint = lint or default_lint()
-    first = _check(code.encode("utf-8"), lint, compile)
+    first = _check(code.encode("utf-8"), lint, compile, unsafe_fixes)
     result = first.result(code, first.fixed, False)
-    if result.clean or repair is None:
+    if repair is None or not (result.syntax or result.to_repair):
         return result
-    answer = repair(result.code, describe(result.errors, first.syntax))
+    answer = repair(result.code, describe(result.to_repair, first.syntax))
     if not answer or not answer.strip():
         return result
-    second = _check(answer.encode("utf-8"), lint, compile)
-    score = (len(second.syntax), sum(d.severity == Severity.ERROR for d in second.remaining))
-    if score >= (len(first.syntax), len(result.errors)):
+    second = _check(answer.encode("utf-8"), lint, compile, unsafe_fixes)
+    if _score(second.syntax, second.remaining) >= _score(first.syntax, first.remaining):
         return result  # the repair made nothing better: keep the engine-fixed original
+    if _functions(second.source) < _functions(first.source):
+        return result  # fewer findings because code was dropped (an empty or cut answer) is no repair
     return second.result(code, first.fixed + second.fixed, True)
+
+
+def _functions(source: bytes) -> int:
+    """Top-level function definitions: a repair must keep them (it fixes, it does not delete)."""
+    return sum(child.type == "function_definition" for child in parse(source).root_node.children)
+
+
+def _score(syntax: list[SyntaxProblem], remaining: list[Diagnostic]) -> tuple[int, int, int]:
+    return (len(syntax), sum(d.severity == Severity.ERROR for d in remaining),
+            sum(d.severity == Severity.WARNING for d in remaining))  # fmt: skip

@@ -25,6 +25,7 @@ from spcopilot.server.ai.config import AISettings, create_backend
 from spcopilot.server.ai.cost import Ledger, describe_cost, price_of
 from spcopilot.server.ai.guard import Compile, GuardResult, default_compile, default_lint, guard
 from spcopilot.server.ai.prompts import tasks
+from spcopilot.server.ai.prompts.system import system_prompt_for
 
 log = logging.getLogger("spcopilot.ai")
 
@@ -106,12 +107,16 @@ class Copilot:
         return cost, describe_cost(completion.usage, cost, price)
 
     # ---- tasks -------------------------------------------------------------------------------
+    def system_prompt(self) -> str:
+        """The system prompt sized to the loaded model (compact for small local models)."""
+        backend = self.backend
+        return system_prompt_for(backend.parameters, backend.context_window)
+
     def options(
         self, max_tokens: int | None = None, stop: Sequence[str] = (), temperature: float | None = None
     ) -> GenerationOptions:
-        """The settings' answer length and temperature, unless the request names its own."""
-        return GenerationOptions(max_tokens=max_tokens or self.settings.max_tokens, stop=tuple(stop),
-                                 temperature=self.settings.temperature if temperature is None else temperature)  # fmt: skip
+        """The settings' sampling, answer length and temperature, unless the request names its own."""
+        return self.settings.generation_options(max_tokens, stop, temperature)
 
     def run_chat(
         self,
@@ -155,7 +160,9 @@ class Copilot:
             nonlocal usage, cost
             if cancel.cancelled:
                 return None
-            answer, more_cost, _ = self.run_chat(tasks.repair_messages(bad_code, findings), cancel)
+            answer, more_cost, _ = self.run_chat(
+                tasks.repair_messages(bad_code, findings, self.system_prompt()), cancel
+            )
             usage, cost = usage + answer.usage, cost + more_cost
             return tasks.extract_code(answer.text)
 
@@ -174,7 +181,8 @@ class Copilot:
         repair: bool = True,
         max_tokens: int | None = None,
     ) -> GenerationResult:
-        return self._guarded(tasks.plugin_messages(instruction), cancel, on_token, path, repair, max_tokens)
+        messages = tasks.plugin_messages(instruction, system=self.system_prompt())
+        return self._guarded(messages, cancel, on_token, path, repair, max_tokens)
 
     def generate_at_cursor(
         self,
@@ -188,7 +196,7 @@ class Copilot:
     ) -> GenerationResult:
         """Code to insert at the cursor. The guard checks it in place (the whole file with the
         insertion): only findings inside the inserted text are reported or fixed."""
-        messages = tasks.at_cursor_messages(instruction, before, after, notes)
+        messages = tasks.at_cursor_messages(instruction, before, after, notes, self.system_prompt())
         completion, cost, cost_text = self.run_chat(messages, cancel, max_tokens=max_tokens)
         snippet = tasks.extract_code(completion.text)
         checked = guard_insertion(before, snippet, after, self.config, path)
@@ -196,19 +204,20 @@ class Copilot:
                                 completion.finish_reason)  # fmt: skip
 
     def fix_with_model(self, code: str, finding: str, cancel: CancelToken = NEVER_CANCELLED) -> GenerationResult:
-        completion, cost, cost_text = self.run_chat(tasks.fix_messages(code, finding), cancel)
+        completion, cost, cost_text = self.run_chat(tasks.fix_messages(code, finding, self.system_prompt()), cancel)
         fixed = tasks.extract_code(completion.text)
         return GenerationResult(fixed, None, completion.usage, cost, completion.model, cost_text)
 
     def explain(self, code: str, cancel: CancelToken = NEVER_CANCELLED) -> GenerationResult:
-        completion, cost, cost_text = self.run_chat(tasks.explain_messages(code), cancel, max_tokens=768)
+        messages = tasks.explain_messages(code, system=self.system_prompt())
+        completion, cost, cost_text = self.run_chat(messages, cancel, max_tokens=768)
         return GenerationResult(completion.text.strip(), None, completion.usage, cost, completion.model, cost_text)
 
 
 def guard_insertion(
     before: str, snippet: str, after: str, config: Config | None, path: str, scope: object = None
 ) -> GuardResult:
-    """Guard a snippet in its file: lint `before + snippet + after`, apply the safe fixes of
+    """Guard a snippet in its file: lint `before + snippet + after`, apply the fixes (unsafe too) of
     findings that touch the snippet and leave `before` and `after` as they are (one at a time,
     re-linting, at most a few rounds), report what still touches the snippet."""
     from spcopilot.diagnostics.engine import lint
@@ -226,7 +235,7 @@ def guard_insertion(
     remaining = touching(head + body + tail, body)
     for _ in range(5):
         source = head + body + tail
-        for d in select_fixes(remaining):
+        for d in select_fixes(remaining, unsafe=True):  # generated code: unsafe fixes too, reported
             assert d.fix is not None
             trial = apply_edits(source, d.fix.edits)
             if trial.startswith(head) and trial.endswith(tail) and len(trial) >= len(head) + len(tail):

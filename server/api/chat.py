@@ -53,8 +53,11 @@ class ChatCall:
     created: int = field(default_factory=lambda: int(time.time()))
 
 
-def chat_call(request: ChatCompletionRequest, model: str, max_tokens: int | None) -> ChatCall:
-    messages = [Message("system", system_prompt())]
+def chat_call(
+    request: ChatCompletionRequest, model: str, max_tokens: int | None, system: str | None = None
+) -> ChatCall:
+    """`system`: the system prompt sized to the model (Copilot.system_prompt()); the full one by default."""
+    messages = [Message("system", system or system_prompt())]
     messages += [Message(ROLES[m.role], m.text()) for m in request.messages]
     return ChatCall(tuple(messages), model, max_tokens, request.temperature, request.stops())
 

@@ -117,11 +117,14 @@ class SyntaxProblem(BaseModel):
 class FixedFinding(BaseModel):
     code: str
     message: str
+    change: str = Field("", description="what the fix did (its title)")
+    unsafe: bool = Field(False, description="an unsafe fix (applied to generated code only): review it")
 
 
 class GuardReport(BaseModel):
-    """What the guard did to the model's code: the engine's safe fixes, an optional repair round
-    by the model, and what is left. (Fields the guard adds later pass through.)"""
+    """What the guard did to the model's code: the engine's fixes (unsafe ones too: generated code
+    is not yet the user's; each is listed), an optional repair round by the model, and what is
+    left. (Fields the guard adds later pass through.)"""
 
     model_config = ConfigDict(extra="allow")
     clean: bool = Field(description="no syntax error and no error-severity finding left")

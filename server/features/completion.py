@@ -16,10 +16,8 @@ Details and docs of symbols are filled in by `resolve` (completionItem/resolve).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from spcopilot.diagnostics.include_symbols import Symbol
 from spcopilot.diagnostics.knowledge.events import (
     ACCESSOR_FOR_TYPE,
     EVENT_NAME_FUNCTIONS,
@@ -27,20 +25,22 @@ from spcopilot.diagnostics.knowledge.events import (
     EventField,
 )
 from spcopilot.diagnostics.knowledge.netprops import VALUE_OF_ACCESSOR, l4d2_netprops
+from spcopilot.diagnostics.semantic import Decl
+from spcopilot.diagnostics.semantic import symbols as k
 from spcopilot.server.features import docs
+from spcopilot.server.features.callback_stub import callback_candidates
+from spcopilot.server.features.completion_items import Candidate, Completions, Edit
 from spcopilot.server.features.cursor import (
     Call,
     Cursor,
     argument_text,
     cursor_at,
-    receiver_before,
     string_content_end,
     word_at,
 )
+from spcopilot.server.features.include_paths import include_paths
 from spcopilot.server.features.snippets import plain, snippets_for
 from spcopilot.server.features.view import DocumentView
-
-Edit = tuple[int, int, str]  # (start byte, end byte, new text)
 
 METHOD_FIELD_ACCESSORS = frozenset(
     {"GetInt", "GetBool", "GetFloat", "GetString", "SetInt", "SetBool", "SetFloat", "SetString"}
@@ -61,56 +61,22 @@ FUNCTION_FIELD_ACCESSORS = frozenset(
 _ACCESSOR_CLASS = {"Int": "int", "Bool": "bool", "Float": "float", "String": "string"}
 # 64-bit fields are offered through GetString (a cell cannot hold them).
 _FIELD_CLASS = {**VALUE_CLASS_OF_TYPE, "uint64": "string"}
-_GLOBAL_KINDS = (
-    "native",
-    "stock",
-    "forward",
-    "function",
-    "methodmap",
-    "enum",
-    "enum_member",
-    "enum_struct",
-    "define",
-    "typedef",
-    "typeset",
-    "funcenum",
-    "functag",
-    "global",
-)
-_KEYWORDS = frozenset(
-    "return new delete case else if while for do switch sizeof view_as public static stock const decl".split()
-)
-
-
-@dataclass(slots=True)
-class Candidate:
-    label: str
-    kind: str  # function, method, property, constructor, event, field, netprop, snippet, constant, enum, class, variable, keyword
-    detail: str = ""
-    label_detail: str = ""  # shown after the label
-    documentation: str = ""  # markdown
-    insert_text: str | None = None
-    snippet: bool = False
-    replace: tuple[int, int] | None = None  # the bytes the insert text replaces
-    additional_edits: tuple[Edit, ...] = ()
-    sort_text: str | None = None
-    filter_text: str | None = None
-    resolve: dict[str, Any] | None = None  # what completionItem/resolve needs
-    deprecated: bool = False
-
-
-@dataclass(slots=True)
-class Completions:
-    items: list[Candidate] = field(default_factory=list)
-    incomplete: bool = False
 
 
 def complete(
     view: DocumentView, offset: int, *, snippets: bool = True, limit: int = 200, trigger: str | None = None
 ) -> Completions:
     """What fits at `offset`. `trigger` is the character that opened the list, if any: after
-    `(` only HookEvent's event names are offered, not every symbol."""
+    `(` only HookEvent's event names are offered, not every symbol; after `<` and `/` only
+    include paths."""
     if not view.analysed:
+        return Completions()
+    workspace = view.workspace
+    dirs = workspace.include_index_for(view.path or None).include_dirs if workspace is not None else []
+    paths = include_paths(view.source, offset, view.path, dirs)
+    if paths is not None:
+        return _limited(paths, limit)
+    if trigger in ("<", "/"):  # typed for an include path; elsewhere a comparison or a division
         return Completions()
     cursor = cursor_at(view.source, offset, view.tree)
     if cursor.in_comment:
@@ -126,13 +92,18 @@ def complete(
     ):
         return Completions(_event_names(view, offset, offset, quoted=True))
     start, end = word_at(view.source, offset)
-    receiver = receiver_before(view.source, start)
+    chain = receiver_chain(view.source, start)
     prefix = view.source[start:offset].decode("utf-8", "replace")
-    if receiver is not None:
-        return _limited(_members(view, receiver, offset, prefix, (start, end)), limit)
+    if chain is not None:
+        return _limited(_members(view, chain, offset, prefix, (start, end)), limit)
     if trigger == "(" or (start > 0 and view.source[start - 1 : start] in (b'"', b"'", b"#")):
         return Completions()
-    return _limited(_identifiers(view, offset, prefix, (start, end), snippets), limit)
+    items = _identifiers(view, offset, prefix, (start, end), snippets)
+    if call is not None and not argument_text(view.source, call, call.arg_index, start):
+        found = view.function_at(offset)
+        after = found[1].end_byte if found else len(view.source)
+        items = callback_candidates(view, call, offset, after) + items
+    return _limited(items, limit)
 
 
 def _limited(items: list[Candidate], limit: int) -> Completions:
@@ -157,7 +128,13 @@ def _in_string(view: DocumentView, cursor: Cursor, call: Call) -> list[Candidate
         return _event_fields(view, call, (cursor.string_start, replace_end), event_var)
     if call.name in VALUE_OF_ACCESSOR and call.arg_index == 2:
         return _netprops(view, call, argument_text(source, call, 1, offset), (cursor.string_start, replace_end))
-    return []
+    from spcopilot.server.features import string_names  # phrase and ConVar names (issue 20's provider)
+
+    span = (cursor.string_start, replace_end)
+    return [
+        Candidate(n.label, n.kind, detail=n.detail, documentation=n.documentation, insert_text=n.label, replace=span)
+        for n in string_names.names(view, call)
+    ]
 
 
 def _event_names(view: DocumentView, start: int, end: int, *, quoted: bool) -> list[Candidate]:
@@ -282,98 +259,117 @@ def _netprops(view: DocumentView, call: Call, prop_type: str, replace: tuple[int
 
 
 # -- members and identifiers ----------------------------------------------------------------------
-def _members(view: DocumentView, receiver: str, offset: int, prefix: str, replace: tuple[int, int]) -> list[Candidate]:
-    type_name = type_of(view, receiver, offset)
+def _members(
+    view: DocumentView, chain: list[str], offset: int, prefix: str, replace: tuple[int, int]
+) -> list[Candidate]:
+    type_name = chain_type(view, chain, offset)
     if not type_name:
         return []
-    static = receiver == type_name
+    static = len(chain) == 1 and chain[0] == type_name and view.is_type(type_name)
     out = []
     seen: set[str] = set()
     for m in view.members(type_name):
-        if m.kind == "constructor" or m.name in seen or not m.name.lower().startswith(prefix.lower()):
+        if m.kind in (k.CONSTRUCTOR, k.DESTRUCTOR) or m.name in seen or not m.name.lower().startswith(prefix.lower()):
             continue
         seen.add(m.name)
-        if static != (" static " in f" {m.signature} "):
+        if static != m.static:
             continue
         out.append(_symbol_candidate(m, replace, member=True))
     return out
 
 
-def type_of(view: DocumentView, name: str, offset: int) -> str | None:
-    """The methodmap (or enum struct) type of a variable at an offset, from its declaration."""
+_SEGMENT = re.compile(rb"([A-Za-z_]\w*)[ \t]*((?:\((?:[^()]|\([^()]*\))*\))?)[ \t]*(?:\[[^\]]*\][ \t]*)*\.[ \t]*$")
+
+
+def receiver_chain(source: bytes, word_start: int) -> list[str] | None:
+    """`["list", "Get()"]` for `list.Get().|`: the receiver's segments, a call's parentheses
+    kept as `()`; None when the word is not after a dot."""
+    segments: list[str] = []
+    end = word_start
+    for _ in range(16):
+        m = _SEGMENT.search(source, max(0, end - 512), end)
+        if m is None:
+            break
+        segments.append(m.group(1).decode() + ("()" if m.group(2) else ""))
+        end = m.start()
+        if not source[max(0, end - 64) : end].rstrip(b" \t").endswith(b"."):
+            break
+    return segments[::-1] or None
+
+
+def chain_type(view: DocumentView, chain: list[str], offset: int) -> str | None:
+    """The type of a receiver chain at `offset` (the first name's declaration, then members)."""
+    first = chain[0]
+    call = first.endswith("()")
+    name = first.removesuffix("()")
+    type_name = _name_type(view, name, offset, call)
+    for segment in chain[1:]:
+        if type_name is None:
+            return None
+        member = view.semantic.program.member(type_name, segment.removesuffix("()"))
+        type_name = member.type if member is not None and member.type else None
+    return type_name
+
+
+def _name_type(view: DocumentView, name: str, offset: int, call: bool) -> str | None:
+    model = view.semantic
     if name == "this":
-        node = view.node_at(offset)
-        while node is not None and node.type not in ("methodmap", "enum_struct"):
-            node = node.parent
-        name_node = node.child_by_field_name("name") if node is not None else None
-        return view.source[name_node.start_byte : name_node.end_byte].decode() if name_node else None
-    if view.is_type(name):
-        return name
-    pattern = re.compile(rb"\b([A-Za-z_]\w*)\s*(?:\[\s*\])?\s+&?" + re.escape(name.encode()) + rb"\s*(?=[=;,)\[])")
-    function = view.function_at(offset)
-    regions = []
-    if function is not None:
-        regions.append((function[1].start_byte, offset))
-    regions.append((0, len(view.source)))
-    for start, end in regions:
-        types = [
-            m.group(1).decode()
-            for m in pattern.finditer(view.source, start, end)
-            if m.group(1).decode() not in _KEYWORDS
-        ]
-        for candidate in reversed(types) if start else types:
-            if view.members(candidate) or view.is_type(candidate):
-                return candidate
+        container = container_at(view, offset)
+        return container.name if container is not None else None
+    local = None if call else model.locals_at(offset).get(name)
+    if local is not None:
+        return local.type or None
+    found = model.program.lookup(name)
+    if not found:
+        return None
+    d = found[0]
+    if d.is_type:
+        return d.name
+    return d.type or None
+
+
+def container_at(view: DocumentView, offset: int) -> Decl | None:
+    """The methodmap or enum struct around an offset."""
+    for d in view.semantic.index.decls:
+        if d.kind in (k.METHODMAP, k.ENUM_STRUCT) and d.span[0] <= offset < d.span[1]:
+            return d
     return None
+
+
+def type_of(view: DocumentView, name: str, offset: int) -> str | None:
+    """The methodmap (or enum struct) type of a receiver at an offset, from its declaration."""
+    return chain_type(view, [name], offset)
 
 
 def _identifiers(
     view: DocumentView, offset: int, prefix: str, replace: tuple[int, int], snippets: bool
 ) -> list[Candidate]:
-    where = "statement" if view.function_at(offset) is not None else "top"
+    where = "statement" if view.function_at(offset) is not None or _in_body(view, offset) else "top"
     low = prefix.lower()
     out: list[Candidate] = []
-    seen: set[str] = set()
-    seen.add(prefix)  # the word being typed is "defined" by the broken code around it
-    for name, _node in view.model.functions.items():
-        if name.lower().startswith(low) and name not in seen:
+    seen: set[str] = {prefix}  # the word being typed is "declared" by the broken code around it
+    model = view.semantic
+    if where == "statement":
+        for name, d in sorted(model.locals_at(offset).items()):
+            if name.lower().startswith(low) and name not in seen:
+                seen.add(name)
+                out.append(_symbol_candidate(d, replace, rank="0"))
+    for rank, layer in zip("011", model.program.layers, strict=False):
+        for name, found in layer.by_name.items():
+            if name in seen or not name.lower().startswith(low):
+                continue
+            symbol = found[0]
+            if symbol.kind == k.DEFINE and name.startswith("_") and name.endswith("_included"):
+                continue
             seen.add(name)
-            out.append(
-                Candidate(
-                    name,
-                    "function",
-                    detail="function in this file",
-                    replace=replace,
-                    sort_text="0" + name,
-                    resolve={"type": "symbol", "name": name},
-                )
-            )
-    for name in sorted(view.model.defined - seen):
-        if name.lower().startswith(low) and not (name.startswith("_") and name.endswith("_included")):
-            seen.add(name)
-            out.append(
-                Candidate(
-                    name,
-                    "variable",
-                    detail="defined in this file",
-                    replace=replace,
-                    sort_text="0" + name,
-                    resolve={"type": "symbol", "name": name},
-                )
-            )
-    scope = view.scope
-    symbols = scope.symbols if scope is not None else {}
-    for name, found in symbols.items():
-        if name in seen or not name.lower().startswith(low):
-            continue
-        symbol = next((s for s in found if s.kind in _GLOBAL_KINDS), None)
-        if symbol is None or (symbol.kind == "define" and name.startswith("_") and name.endswith("_included")):
-            continue
-        seen.add(name)
-        if symbol.kind == "forward" and where == "top" and snippets:
-            out.append(_forward_candidate(symbol, replace))
-        else:
-            out.append(_symbol_candidate(symbol, replace))
+            if symbol.kind == k.FORWARD and where == "top" and snippets:
+                out.append(_forward_candidate(symbol, replace))
+            else:
+                out.append(_symbol_candidate(symbol, replace, rank=rank))
+    for word, kind in _STATEMENT_WORDS if where == "statement" else _TOP_WORDS:
+        if word.lower().startswith(low) and word not in seen:
+            seen.add(word)
+            out.append(Candidate(word, kind, detail=kind, replace=replace, sort_text="2" + word))
     out.sort(key=lambda c: (not c.label.startswith(prefix), c.sort_text or "", len(c.label), c.label))
     for s in snippets_for(where):
         if not s.label.startswith(low):
@@ -395,6 +391,30 @@ def _identifiers(
     return out
 
 
+def _in_body(view: DocumentView, offset: int) -> bool:
+    """Inside a function whose text is too broken for the tree to say so: a local's scope."""
+    return any(d.scope is not None and d.scope[0] <= offset <= d.scope[1] for d in view.semantic.index.locals)
+
+
+# Words the compiler knows without an include: keywords, and its built-in constants.
+_BUILTIN_CONSTANTS = (
+    "EOS cellmax cellmin INVALID_FUNCTION __Pawn __LINE__ __DATE__ __TIME__ __BINARY_PATH__ __BINARY_NAME__".split()
+)
+_STATEMENT_WORDS = tuple(
+    [
+        (w, "keyword")
+        for w in """any bool break case char const continue default delete do else false float for if int
+    new null return sizeof static switch this true view_as void while decl Float String""".split()
+    ]
+    + [(w, "constant") for w in _BUILTIN_CONSTANTS]
+)
+_TOP_WORDS = tuple(
+    (w, "keyword")
+    for w in """any bool char const enum float forward int methodmap native property public static stock typedef
+    typeset void""".split()
+)
+
+
 def _after_enclosing_function(view: DocumentView, offset: int, text: str) -> Edit:
     found = view.function_at(offset)
     end = found[1].end_byte if found else len(view.source)
@@ -405,23 +425,24 @@ _KIND = {
     "native": "function", "stock": "function", "forward": "function", "function": "function",
     "method": "method", "property": "property", "constructor": "constructor", "methodmap": "class",
     "enum_struct": "class", "enum": "enum", "enum_member": "constant", "define": "constant",
-    "typedef": "class", "typeset": "class", "funcenum": "class", "functag": "class", "global": "variable",
+    "macro": "constant", "typedef": "class", "typeset": "class", "funcenum": "class", "functag": "class",
+    "global": "variable", "local": "variable", "parameter": "variable", "field": "field", "struct": "class",
 }  # fmt: skip
 
 
-def _symbol_candidate(symbol: Symbol, replace: tuple[int, int], member: bool = False) -> Candidate:
+def _symbol_candidate(symbol: Decl, replace: tuple[int, int], member: bool = False, rank: str = "") -> Candidate:
     return Candidate(
         symbol.name,
         _KIND.get(symbol.kind, "variable"),
         detail=symbol.kind,
         replace=replace,
-        sort_text=("1" if not member else "0") + symbol.name,
+        sort_text=(rank or ("1" if not member else "0")) + symbol.name,
         resolve={"type": "symbol", "name": symbol.name, "parent": symbol.parent if member else "", "kind": symbol.kind},
-        deprecated="@deprecated" in symbol.doc,
+        deprecated=bool(symbol.deprecated) or "@deprecated" in symbol.doc,
     )
 
 
-def _forward_candidate(symbol: Symbol, replace: tuple[int, int]) -> Candidate:
+def _forward_candidate(symbol: Decl, replace: tuple[int, int]) -> Candidate:
     head = re.sub(r"^\s*forward\s+", "public ", symbol.signature)
     candidate = _symbol_candidate(symbol, replace)
     candidate.insert_text = f"{head}\n{{\n\t$0\n}}"
@@ -437,7 +458,7 @@ def resolve(view: DocumentView, data: dict[str, Any]) -> tuple[str, str]:
         return ("event", docs.event_markdown(info)) if info else ("", "")
     name = str(data.get("name", ""))
     parent = str(data.get("parent") or "")
-    found = [m for m in view.members(parent) if m.name == name] if parent else view.lookup(name)
+    found = [m for m in view.members(parent) if m.name == name] if parent else view.semantic.program.lookup(name)
     if not found:
         return "", ""
     symbol = found[0]

@@ -9,6 +9,7 @@ from spcopilot.diagnostics.include_symbols import Symbol
 from spcopilot.diagnostics.knowledge.events import EventField, EventInfo
 from spcopilot.diagnostics.knowledge.netprops import NetProp
 from spcopilot.diagnostics.rules.base import Rule
+from spcopilot.diagnostics.semantic import Decl
 
 _TAG = re.compile(r"^@(\w+)\s*(.*)$")
 
@@ -58,6 +59,53 @@ def symbol_markdown(symbol: Symbol) -> str:
     where = symbol.path.rsplit("/", 1)[-1]
     if where:
         out.append(f"*{symbol.kind} in {where}*")
+    return "\n\n".join(out)
+
+
+_KIND_LABEL = {
+    "function": "function", "stock": "stock", "native": "native", "forward": "forward",
+    "global": "global variable", "local": "local variable", "parameter": "parameter",
+    "define": "define", "macro": "macro", "enum": "enum", "enum_member": "enum member",
+    "enum_struct": "enum struct", "field": "field", "method": "method", "constructor": "constructor",
+    "destructor": "destructor", "property": "property", "getter": "getter", "setter": "setter",
+    "methodmap": "methodmap", "typedef": "typedef", "typeset": "typeset", "funcenum": "funcenum",
+    "functag": "functag", "struct": "struct",
+}  # fmt: skip
+
+
+def decl_markdown(decl: Decl, owner: Decl | None = None) -> str:
+    """A declaration of the semantic model: its code, deprecation, documentation and where it
+    is. `owner` is the function a parameter belongs to (its @param text is the parameter's doc)."""
+    code = decl.signature or decl.name
+    if decl.kind == "enum_member" and decl.value:
+        code = f"{code} = {decl.value}"
+    out = [f"```sourcepawn\n{code}\n```"]
+    if decl.kind == "define" and decl.value:
+        out.append(f"Expands to `{decl.value}`")
+    if decl.deprecated:
+        out.append(f"**Deprecated**: {decl.deprecated}")
+    if decl.kind == "parameter":
+        description = doc_parts(owner.doc)[1].get(decl.name, "") if owner is not None else ""
+        if description:
+            out.append(description)
+    else:
+        text, params, tags = doc_parts(decl.doc)
+        if text:
+            out.append(text)
+        if params:
+            out.append("\n".join(f"- `{name}`: {desc}" for name, desc in params.items()))
+        for tag, desc in tags:
+            if tag == "deprecated" and decl.deprecated:
+                continue
+            label = {"return": "Returns", "error": "Errors", "note": "Note", "deprecated": "Deprecated"}.get(tag, tag)
+            out.append(f"**{label}**: {desc}")
+    label = _KIND_LABEL.get(decl.kind, decl.kind)
+    if decl.kind in ("local", "parameter") and decl.parent:
+        label = f"{label} of {decl.parent}()" if decl.kind == "parameter" else f"{label} in {decl.parent}()"
+    elif decl.parent and decl.kind != "enum_member":
+        label = f"{label} of {decl.parent}"
+    where = decl.path.replace("\\", "/").rsplit("/", 1)[-1]
+    out.append(f"*{label}*" + (f" *in {where}*" if where and decl.kind not in ("local", "parameter") else ""))
     return "\n\n".join(out)
 
 

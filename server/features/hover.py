@@ -15,6 +15,8 @@ from spcopilot.diagnostics.knowledge.events import EVENT_NAME_FUNCTIONS, EventFi
 from spcopilot.diagnostics.knowledge.netprops import VALUE_OF_ACCESSOR, l4d2_netprops
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.rules import rule_by_code
+from spcopilot.diagnostics.semantic import Decl
+from spcopilot.diagnostics.semantic import symbols as k
 from spcopilot.server.features import docs
 from spcopilot.server.features.completion import (
     FUNCTION_FIELD_ACCESSORS,
@@ -22,7 +24,6 @@ from spcopilot.server.features.completion import (
     hooked_events,
 )
 from spcopilot.server.features.cursor import cursor_at
-from spcopilot.server.features.resolve import symbols_at
 from spcopilot.server.features.view import DocumentView
 
 
@@ -85,11 +86,27 @@ def _string_hover(view: DocumentView, offset: int) -> HoverResult | None:
     if call.name in VALUE_OF_ACCESSOR and call.arg_index == 2:
         prop = l4d2_netprops().get(value)
         return HoverResult(docs.netprop_markdown(prop), *span) if prop else None
-    return None
+    from spcopilot.server.features import string_names  # phrases and ConVars (issue 20's provider)
+
+    markdown = string_names.hover(view, call, value)
+    return HoverResult(markdown, *span) if markdown else None
 
 
 def _symbol_hover(view: DocumentView, offset: int) -> HoverResult | None:
-    start, end, symbols = symbols_at(view, offset)
-    if not symbols:
+    model = view.semantic
+    ref, decls = model.resolve_at(offset)
+    if ref is None or not decls:
         return None
-    return HoverResult(docs.symbol_markdown(symbols[0]), start, end)
+    decl = decls[0]
+    owner = owner_of(view, decl) if decl.kind == k.PARAMETER else None
+    return HoverResult(docs.decl_markdown(decl, owner), ref.start, ref.end)
+
+
+def owner_of(view: DocumentView, parameter: Decl) -> Decl | None:
+    """The function, method or function type a parameter belongs to."""
+    workspace = view.workspace
+    summary = workspace.summary_of(parameter.path) if workspace is not None else None
+    for d in summary.decls if summary is not None else ():
+        if parameter in d.param_decls:
+            return d
+    return None

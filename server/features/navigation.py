@@ -1,4 +1,5 @@
-"""Go to definition, the document outline and workspace symbol search."""
+"""Go to definition, declaration and type definition; the document outline and workspace
+symbol search."""
 
 from __future__ import annotations
 
@@ -6,22 +7,19 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
+from spcopilot.diagnostics.include_index import INCLUDE_LINE
 from spcopilot.diagnostics.include_symbols import Symbol
 from spcopilot.diagnostics.model import Range
+from spcopilot.diagnostics.semantic import Decl
+from spcopilot.diagnostics.semantic import symbols as k
 from spcopilot.diagnostics.text import LineIndex
-from spcopilot.server.features.resolve import symbols_at
+from spcopilot.server.features.locations import Positions, Reader, Target, read_file
 from spcopilot.server.features.view import DocumentView
-from tree_sitter import Node, Point
 
-_INCLUDE_LINE = re.compile(rb'^\s*#\s*(?:try)?include\s*([<"])([^>"]+)[>"]')
 _CONTAINERS = ("methodmap", "enum", "enum_struct")
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    path: str
-    range: Range
+_GLOBAL_CALLABLES = frozenset({k.FUNCTION, k.STOCK, k.NATIVE, k.FORWARD})
 
 
 @dataclass(slots=True)
@@ -39,37 +37,78 @@ def definition(
     offset: int,
     encoding: str = "utf-16",
     resolve_include: Callable[[str, bool], Path | None] | None = None,
-    read: Callable[[str], bytes | None] | None = None,
+    read: Reader | None = None,
 ) -> list[Target]:
-    """Where the name (or the #include) under the cursor is declared. `read(path)` gives the
-    text of another file (the editor's copy when it is open)."""
+    """Where the name (or the #include) under the cursor is declared; on a declaration, the
+    declaration itself. `read(path)` gives the text of another file (the editor's copy when
+    it is open)."""
     if not view.analysed:
         return []
+    found = include_at(view, offset, resolve_include)
+    if found is not None:
+        return [Target(str(found), Range(*(2 * [view.lines.position(0)])))] if found else []
+    decls = view.semantic.resolve_at(offset)[1]
+    positions = Positions(view, encoding, read)
+    return [t for t in (positions.of(d) for d in decls[:1]) if t is not None]
+
+
+def declaration(view: DocumentView, offset: int, encoding: str = "utf-16", read: Reader | None = None) -> list[Target]:
+    """The prototypes of a function (its forward or native declarations), else its definition."""
+    if not view.analysed:
+        return []
+    _ref, decls = view.semantic.resolve_at(offset)
+    if not decls:
+        return []
+    decl = decls[0]
+    found = [decl]
+    if decl.kind in _GLOBAL_CALLABLES:
+        prototypes = [d for d in view.semantic.program.all_named(decl.name) if d.kind in (k.NATIVE, k.FORWARD)]
+        found = prototypes or found
+    positions = Positions(view, encoding, read)
+    return [t for t in (positions.of(d) for d in found) if t is not None]
+
+
+def type_definition(
+    view: DocumentView, offset: int, encoding: str = "utf-16", read: Reader | None = None
+) -> list[Target]:
+    """The type of the variable, parameter, field, property or function under the cursor."""
+    if not view.analysed:
+        return []
+    _, decls = view.semantic.resolve_at(offset)
+    program = view.semantic.program
+    for decl in decls[:1]:
+        name = decl.parent if decl.kind == k.ENUM_MEMBER else decl.name if decl.is_type else decl.type
+        found = program.type_decl(name) if name else None
+        if found is not None:
+            target = Positions(view, encoding, read).of(found)
+            return [target] if target is not None else []
+    return []
+
+
+def include_at(
+    view: DocumentView, offset: int, resolve_include: Callable[[str, bool], Path | None] | None
+) -> Path | Literal[False] | None:
+    """The file an `#include` line under the cursor names (False when it names none; None when
+    the cursor is not on an include line)."""
+    assert view.lines is not None
     line = view.lines.line_of(offset)
     line_start = view.lines.line_starts[line]
     line_end = view.source.find(b"\n", line_start)
-    m = _INCLUDE_LINE.match(view.source[line_start : len(view.source) if line_end == -1 else line_end])
-    if m and resolve_include is not None:
-        found = resolve_include(m.group(2).decode("utf-8", "replace"), m.group(1) == b"<")
-        zero = Range(*(2 * [view.lines.position(0)]))
-        return [Target(str(found), zero)] if found else []
-    _, _, symbols = symbols_at(view, offset)
-    out = []
-    for symbol in symbols:
-        target = locate(symbol, encoding, view if symbol.path == view.path else None, read)
-        if target is not None:
-            out.append(target)
-    return out
+    m = INCLUDE_LINE.match(view.source[line_start : len(view.source) if line_end == -1 else line_end])
+    if m is None or resolve_include is None:
+        return None
+    found = resolve_include(m.group(3).decode("utf-8", "replace"), m.group(2) == b"<")
+    return found if found is not None else False
 
 
 def locate(
     symbol: Symbol, encoding: str, view: DocumentView | None = None, read: Callable[[str], bytes | None] | None = None
 ) -> Target | None:
-    """The range of a symbol's name in its file."""
+    """The range of an include index symbol's name in its file (workspace symbols)."""
     if view is not None:
         source, lines = view.source, view.lines
     else:
-        data = read(symbol.path) if read is not None else _read(symbol.path)
+        data = read(symbol.path) if read is not None else read_file(symbol.path)
         if data is None:
             return None
         source, lines = data, LineIndex(data)
@@ -78,14 +117,8 @@ def locate(
     return Target(symbol.path, lines.range(start, end, encoding))
 
 
-def _read(path: str) -> bytes | None:
-    try:
-        return Path(path).read_bytes()
-    except OSError:
-        return None
-
-
 def _name_span(source: bytes, lines: LineIndex, symbol: Symbol) -> tuple[int, int]:
+    """An include index symbol's name on its line (the index keeps lines, not columns)."""
     if symbol.line >= lines.line_count:
         return len(source), len(source)
     line_start = lines.line_starts[symbol.line]
@@ -98,51 +131,39 @@ def _name_span(source: bytes, lines: LineIndex, symbol: Symbol) -> tuple[int, in
 
 
 # -- outline --------------------------------------------------------------------------------------
+_NOT_OUTLINED = frozenset({k.GETTER, k.SETTER})
+_OUTLINE_KIND = {k.FIELD: "property", k.MACRO: "define", k.STRUCT: "enum_struct", k.DESTRUCTOR: "method"}
+
+
 def outline(view: DocumentView) -> list[OutlineItem]:
     """The document's declarations, members under their methodmap / enum / enum struct."""
-    if not view.analysed or view.tree is None:
+    if not view.analysed:
         return []
-    root = view.tree.root_node
-    lines = view.lines
-    assert lines is not None
     top: list[OutlineItem] = []
-    containers: dict[str, OutlineItem] = {}
-    for symbol in view.own_symbols:
-        if symbol.kind == "define" and symbol.name.startswith("_") and symbol.name.endswith("_included"):
+    containers: list[OutlineItem] = []
+    for decl in sorted(view.semantic.index.decls, key=lambda d: d.start):
+        if decl.kind in _NOT_OUTLINED or (
+            decl.kind == k.DEFINE and decl.name.startswith("_") and decl.name.endswith("_included")
+        ):
             continue
-        start, end = _name_span(view.source, lines, symbol)
-        node = _declaration(root, start, end, lines)
-        span = (node.start_byte, node.end_byte) if node is not None else (start, end)
-        item = OutlineItem(symbol.name, symbol.kind, _detail(symbol), span, (start, end))
-        parent = containers.get(symbol.parent) if symbol.parent else None
-        if parent is not None and parent.range[0] <= start <= parent.range[1]:
-            parent.children.append(item)
+        item = OutlineItem(
+            decl.name, _OUTLINE_KIND.get(decl.kind, decl.kind), _detail(decl), decl.span, (decl.start, decl.end)
+        )
+        while containers and containers[-1].range[1] <= decl.start:
+            containers.pop()
+        if containers and decl.parent == containers[-1].name:
+            containers[-1].children.append(item)
         else:
             top.append(item)
-        if symbol.kind in _CONTAINERS:
-            containers[symbol.name] = item
+        if decl.kind in _CONTAINERS or decl.kind == k.STRUCT:
+            containers.append(item)
     return top
 
 
-def _detail(symbol: Symbol) -> str:
-    if symbol.params or symbol.kind in ("native", "stock", "forward", "function", "method"):
-        return f"{symbol.return_type} ({', '.join(symbol.params)})".strip()
-    return symbol.return_type or symbol.kind
-
-
-def _declaration(root: Node, start: int, end: int, lines: LineIndex) -> Node | None:
-    """The declaration node whose name is at [start, end)."""
-    if start == end:
-        return None
-    line = lines.line_of(start)
-    col = start - lines.line_starts[line]
-    node = root.named_descendant_for_point_range(Point(line, col), Point(line, col + (end - start)))
-    if node is None or node.type != "identifier":
-        return None
-    parent = node.parent
-    if parent is not None and parent.type == "variable_declaration" and parent.parent is not None:
-        parent = parent.parent
-    return parent
+def _detail(decl: Decl) -> str:
+    if decl.params or decl.kind in ("native", "stock", "forward", "function", "method"):
+        return f"{decl.type} ({', '.join(decl.params)})".strip()
+    return decl.type or decl.kind
 
 
 # -- workspace symbols ----------------------------------------------------------------------------

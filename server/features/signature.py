@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from spcopilot.diagnostics.include_symbols import Symbol
+from spcopilot.diagnostics.semantic import Decl
 from spcopilot.server.features import docs
-from spcopilot.server.features.completion import type_of
+from spcopilot.server.features.completion import chain_type, receiver_chain
 from spcopilot.server.features.cursor import cursor_at
 from spcopilot.server.features.view import DocumentView
 
@@ -49,22 +49,23 @@ def signature_help(view: DocumentView, offset: int) -> SignatureResult | None:
     return None
 
 
-def _callables(view: DocumentView, name: str, receiver: str | None, at: int) -> list[Symbol]:
+def _callables(view: DocumentView, name: str, receiver: str | None, at: int) -> list[Decl]:
     if receiver is not None:
-        type_name = type_of(view, receiver, at)
+        chain = receiver_chain(view.source, at) or [receiver]
+        type_name = chain_type(view, chain, at)
         found = [m for m in view.members(type_name) if m.name == name] if type_name else []
     else:
-        found = view.lookup(name)
+        found = view.semantic.program.lookup(name)
         if any(s.kind == "methodmap" for s in found):  # new ArrayList(...)
             found = [m for m in view.members(name) if m.kind == "constructor" and m.parent == name]
     return [s for s in found if s.kind in CALLABLE]
 
 
-def _variadic(symbol: Symbol) -> bool:
+def _variadic(symbol: Decl) -> bool:
     return bool(symbol.params) and "..." in symbol.params[-1]
 
 
-def _signature(symbol: Symbol) -> Signature:
+def _signature(symbol: Decl) -> Signature:
     text, _, _ = docs.doc_parts(symbol.doc)
     params = tuple((p, docs.param_doc(symbol, i)) for i, p in enumerate(symbol.params))
     return Signature(symbol.signature, text, params)

@@ -12,10 +12,11 @@ from spcopilot.diagnostics.config import Config
 
 # Events L4D2 added are hidden when a file is for L4D1 (the pattern is game detection's own).
 from spcopilot.diagnostics.game import GameInfo, detect_game, is_l4d2_only_event
-from spcopilot.diagnostics.include_index import Scope
+from spcopilot.diagnostics.include_index import IncludeIndex, Scope
 from spcopilot.diagnostics.include_symbols import Symbol, symbols_of_source
 from spcopilot.diagnostics.knowledge.events import EventCatalogue, builtin_l4d2
 from spcopilot.diagnostics.model import Diagnostic
+from spcopilot.diagnostics.semantic import Decl, SemanticModel, Workspace
 from spcopilot.diagnostics.semantics import FileModel, build_model, enclosing_function, function_name
 from spcopilot.diagnostics.text import LineIndex
 from tree_sitter import Node, Tree
@@ -31,6 +32,8 @@ class DocumentView:
     scope_of: Callable[[FileModel], Scope | None] | None = None
     events: EventCatalogue | None = None  # the user's game files; None: the built-in catalogue
     diagnostics: list[Diagnostic] = field(default_factory=list)  # the latest lint of this text
+    # The semantic model's workspace (the project's); a view of its own when None.
+    workspace: Workspace | None = None
     version: int | None = None  # the document version it is of
 
     def __post_init__(self) -> None:
@@ -45,6 +48,23 @@ class DocumentView:
     def model(self) -> FileModel:
         assert self.tree is not None
         return build_model(self.tree, self.source)
+
+    @cached_property
+    def semantic(self) -> SemanticModel:
+        """This text's declarations and references, resolved against its plugin and includes."""
+        assert self.tree is not None
+        workspace = self.workspace
+        if workspace is None:
+            workspace = self.workspace = Workspace(lambda path: IncludeIndex([]))
+        workspace.update(self.key, self.source, self.tree, self.version)
+        model = workspace.model(self.key)
+        assert model is not None
+        return model
+
+    @property
+    def key(self) -> str:
+        """The path the workspace knows this document by."""
+        return self.path or "<document>"
 
     @cached_property
     def own_symbols(self) -> list[Symbol]:
@@ -79,21 +99,26 @@ class DocumentView:
         return []
 
     # -- symbols --------------------------------------------------------------------------------
-    def lookup(self, name: str) -> list[Symbol]:
-        """Declarations of a global name: the document's own first, then its includes'."""
+    def lookup(self, name: str) -> list[Decl] | list[Symbol]:
+        """Declarations of a global name: the document's own first, then its plugin's and its
+        includes'. Read from the semantic model; when it is not built (inline completion reads
+        the latest view off the analysis threads, and must neither wait for a bind nor touch
+        the workspace), from what the include index and the document's declarations say."""
+        if self.tree is None:
+            return []
+        if "semantic" in self.__dict__:
+            return self.semantic.program.lookup(name)
         own = [s for s in self.own_symbols if s.name == name and not s.is_member]
         scope = self.scope
-        included = [s for s in scope.symbols.get(name, ()) if not s.is_member] if scope else []
-        return own + included
+        return own + ([s for s in scope.symbols.get(name, ()) if not s.is_member] if scope is not None else [])
 
-    def members(self, type_name: str) -> list[Symbol]:
-        scope = self.scope
-        own = [s for s in self.own_symbols if s.parent == type_name and s.is_member]
-        return own + (scope.members(type_name) if scope else [])
+    def members(self, type_name: str) -> list[Decl]:
+        if self.tree is None or not type_name:
+            return []
+        return self.semantic.program.members(type_name)
 
     def is_type(self, name: str) -> bool:
-        kinds = ("methodmap", "enum_struct")
-        return any(s.kind in kinds for s in self.lookup(name))
+        return self.tree is not None and self.semantic.program.type_decl(name) is not None
 
     # -- places ---------------------------------------------------------------------------------
     def node_at(self, offset: int) -> Node | None:

@@ -12,6 +12,7 @@ from typing import Any
 from lsprotocol import types
 from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.server.ai.backends.base import Cancelled, CancelToken
+from spcopilot.server.ai.inline.auto_close import auto_closed_overlap
 from spcopilot.server.ai.inline.request import request_from_view
 from spcopilot.server.lsp import convert
 from spcopilot.server.lsp.ai_params import ACCEPTED, FEEDBACK_METHOD, bad_params, get, position_of
@@ -90,27 +91,6 @@ async def _inline(
         command=types.Command(title="", command=ACCEPTED, arguments=[{"id": suggestion.id, "kind": "accept"}]),
     )
     return types.InlineCompletionList(items=[item])
-
-
-CLOSERS = frozenset(")]}\"';")
-
-
-def auto_closed_overlap(suggestion: str, rest_of_line: str) -> str:
-    """The text after the cursor that the suggestion rewrites: an editor that auto-closes pairs
-    leaves `")` after `HookEvent("`, and a suggestion `round_start", E);` already contains those
-    characters. When the rest of the line is only such closers and they occur, in order, in the
-    suggestion's first line, the item's range covers them (the suggestion replaces them) instead
-    of inserting before them and doubling them."""
-    rest = rest_of_line.rstrip()
-    if not rest or any(c not in CLOSERS for c in rest):
-        return ""
-    first_line = suggestion.split("\n", 1)[0]
-    at = 0
-    for c in rest:
-        at = first_line.find(c, at) + 1
-        if at == 0:
-            return ""
-    return rest
 
 
 def feedback(ls: SpcopilotServer, params: Any) -> None:

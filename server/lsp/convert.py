@@ -88,6 +88,11 @@ def diagnostic(d: Diagnostic, lines: LineIndex | None, encoding: str) -> types.D
         source=SOURCE,
         tags=[_TAGS[t] for t in d.tags if t in _TAGS] or None,
         data={"rule": d.rule, "fixable": d.fix is not None},
+        related_information=[
+            types.DiagnosticRelatedInformation(types.Location(path_to_uri(r.path), lsp_range(r.range)), r.message)
+            for r in d.related
+        ]
+        or None,
     )
 
 
@@ -134,6 +139,8 @@ _COMPLETION_KIND = {
     "class": types.CompletionItemKind.Class,
     "variable": types.CompletionItemKind.Variable,
     "keyword": types.CompletionItemKind.Keyword,
+    "phrase": types.CompletionItemKind.Text,
+    "convar": types.CompletionItemKind.Variable,
 }
 
 

@@ -209,7 +209,7 @@ class DiagnosticsPublisher:
         project = self.project
         encoding = self.server.client.position_encoding
         closed = dict(project.files)
-        for path_text in project.compiled.files():
+        for path_text in [*project.compiled.files(), *map(str, project.runtime.files())]:
             path = Path(path_text)
             if path not in closed and not project.is_open(path):
                 found = project.lint_file(path)
@@ -294,8 +294,9 @@ class DiagnosticsPublisher:
 
 
 def _document_id(project: Project, path: str, version: int | None) -> str:
-    return f"{project.generation}:{version}:{project.compiled.stamp(path) if path else 0}"
+    compiled = project.compiled.stamp(path) if path else 0
+    return f"{project.generation}:{version}:{compiled}:{project.runtime.stamp}"
 
 
 def _file_id(project: Project, result: FileResult) -> str:
-    return f"file:{result.mtime_ns}:{project.generation}:{project.compiled.stamp(str(result.path))}"
+    return f"file:{result.mtime_ns}:{project.generation}:{project.compiled.stamp(str(result.path))}:{project.runtime.stamp}"

@@ -32,6 +32,7 @@ from spcopilot.server.lsp.log_handler import LEVELS, LspLogHandler, setup_loggin
 from spcopilot.server.lsp.markers import Markers
 from spcopilot.server.lsp.progress import Progress
 from spcopilot.server.lsp.protocol import SpcopilotProtocol
+from spcopilot.server.lsp.runtime_logs import RuntimeLogWatcher
 from spcopilot.server.project import Project
 from spcopilot.server.settings import SECTION, unwrap
 
@@ -58,6 +59,7 @@ class SpcopilotServer(LanguageServer):
         self.ready = asyncio.Event()  # set once the client's settings are known
         self.ai = AiRuntime()
         self.compile_on_save = CompileOnSave(self)
+        self.error_logs = RuntimeLogWatcher(self)
 
     @property
     def client(self) -> ClientFeatures:
@@ -96,6 +98,7 @@ class SpcopilotServer(LanguageServer):
             self.ready.set()
         await self.register_watchers()
         self.diagnostics.refresh()
+        self.error_logs.start()
         self.start(self.index_includes())
         if self.project.settings.lint_workspace:
             self.start(self.diagnostics.lint_workspace())

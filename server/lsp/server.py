@@ -16,11 +16,11 @@ from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.server.features import code_actions, completion, hover, navigation, signature
 from spcopilot.server.features.code_actions import FIX_ALL
 from spcopilot.server.features.view import DocumentView
-from spcopilot.server.lsp import ai, convert
+from spcopilot.server.lsp import ai, convert, semantic
 from spcopilot.server.lsp.language_server import SpcopilotServer
 from spcopilot.server.lsp.supervisor import QUARANTINE
 
-TRIGGER_CHARACTERS = ['"', ".", "("]
+TRIGGER_CHARACTERS = ['"', ".", "(", "<", "/"]  # `<` and `/`: include paths
 
 
 log = logging.getLogger("spcopilot.server")
@@ -79,6 +79,7 @@ def create_server() -> SpcopilotServer:
 
     @feature(types.SHUTDOWN)
     def shutdown(ls: SpcopilotServer, params: Any) -> None:
+        ls.error_logs.stop()
         ls.analysis.stop()
 
     @feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -236,4 +237,5 @@ def create_server() -> SpcopilotServer:
         return [convert.workspace_symbol(s) for s in await ls.workspace_symbols(params.query)]
 
     ai.register(server, feature)
+    semantic.register(server, feature)
     return server

@@ -127,7 +127,7 @@ def test_complete_fills_the_cursor_through_the_inline_path(client: httpx.Client)
     # the inline guard fixed the invented function inside the suggestion
     assert answer["code"] == 'PrintToChatAll("Round %d started (%.1f)", g_iRound, GetRandomFloat(0.0, 1.0));'
     assert answer["guard"]["fixed"] == [
-        {"code": "SPC101", "message": "Call to a function that SourceMod does not have"}
+        {"code": "SPC101", "message": "Call to a function that SourceMod does not have", "change": "", "unsafe": False}
     ]
     assert answer["usage"]["completion_tokens"] > 0
     again = post(client, "/v1/complete", body)

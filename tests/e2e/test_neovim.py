@@ -20,10 +20,22 @@ NEOVIM = tools.E2E / "neovim"
 PLUGIN = "scripting/pounce_reward.sp"
 
 
-def run_neovim(series: str, tmp: Path, scenario: str = "editing", cmd: list[str] | None = None) -> dict[str, Any]:
+def run_neovim(
+    series: str,
+    tmp: Path,
+    scenario: str = "editing",
+    cmd: list[str] | None = None,
+    settings: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
     binary = tools.nvim(series)
     root = tools.workspace(tmp)
-    settings = {"backend": "replay", "replay-file": str(tools.replay_file(tmp)), "lint-workspace": False}
+    settings = {
+        "backend": "replay",
+        "replay-file": str(tools.replay_file(tmp)),
+        "lint-workspace": False,
+        **(settings or {}),
+    }
     result = tmp / "report.json"
     env = tools.private_env(
         tmp,
@@ -32,6 +44,7 @@ def run_neovim(series: str, tmp: Path, scenario: str = "editing", cmd: list[str]
         SPCOPILOT_E2E_SCENARIO=scenario,
         SPCOPILOT_SETTINGS=json.dumps(settings),
         SPCOPILOT_E2E_RESULT=str(result),
+        **(env or {}),
     )
     command = [str(binary), "--headless", "-i", "NONE", "-n", "-u", str(NEOVIM / "init.lua"), PLUGIN]
     command += ["-c", f"luafile {NEOVIM / 'driver.lua'}"]
@@ -151,6 +164,43 @@ def test_generation_commands(series: str, tmp_path: Path) -> None:
     assert plugin["text"].startswith("#include <sourcemod>")
 
 
+LOGGED = (
+    "L 12/06/2026 - 21:14:03: [SM] Exception reported: Client 4 is not in game\n"
+    "L 12/06/2026 - 21:14:03: [SM] Blaming: pounce_reward.smx\n"
+    "L 12/06/2026 - 21:14:03: [SM] Call stack trace:\n"
+    "L 12/06/2026 - 21:14:03: [SM]   [0] PrintToChat\n"
+    "L 12/06/2026 - 21:14:03: [SM]   [1] Line 37, pounce_reward.sp::Event_Pounce\n"
+)
+APPENDED = (
+    'L 12/06/2026 - 21:20:41: [SM] Native "PrintToChatAll" reported: Language phrase "x" not found\n'
+    'L 12/06/2026 - 21:20:41: [SM] Displaying call stack trace for plugin "pounce_reward.smx":\n'
+    "L 12/06/2026 - 21:20:41: [SM]   [0]  Line 45, pounce_reward.sp::Event_Incap()\n"
+)
+
+
+@SERIES
+def test_runtime_errors_from_the_logs(series: str, tmp_path: Path) -> None:
+    """Setting `error-logs` reaches the server from the plugin's settings; the runtime errors
+    show on their lines, and one logged while the file is open shows without an edit."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "errors_20261206.log").write_text(LOGGED, encoding="utf-8")
+    report = run_neovim(
+        series,
+        tmp_path,
+        "runtime-logs",
+        settings={"error-logs": [str(logs)]},
+        env={"SPCOPILOT_E2E_LOG": str(logs / "errors_20261206.log"), "SPCOPILOT_E2E_APPEND": APPENDED},
+    )
+    assert report["ok"], f"{report['error']}\n--- messages\n{report['messages']}\n--- lsp.log\n{report['lsp_log']}"
+    done = steps(report)
+    (logged,) = done["logged"]
+    assert logged["lnum"] == 36 and "Client 4 is not in game" in logged["message"]
+    if series != "0.7":  # 0.7 keeps no user_data.lsp
+        assert logged["related"] >= 2
+    assert [d["lnum"] for d in done["appended"]] == [36, 44]
+
+
 @SERIES
 def test_install_script(series: str, tmp_path: Path) -> None:
     """clients/neovim/install.sh + the README's one line of init.lua: a .sp file gets the
@@ -181,3 +231,28 @@ def test_install_script(series: str, tmp_path: Path) -> None:
         timeout=60,
     )
     assert out.read_text() == "sourcepawn true"
+
+
+@SERIES
+def test_references_rename_and_semantic_highlighting(series: str, tmp_path: Path) -> None:
+    """`grr` lists the references of a local in the quickfix list, `grn` renames it everywhere
+    (0.11 has both keys built in, the plugin maps them on 0.7); 0.11 colours names by what they
+    are (semantic tokens; 0.7 has none)."""
+    report = run_neovim(series, tmp_path, "navigation")
+    assert report["ok"], f"{report['error']}\n--- messages\n{report['messages']}\n--- lsp.log\n{report['lsp_log']}"
+    done = steps(report)
+    text = (tools.FIXTURES / "workspace" / PLUGIN).read_text(encoding="utf-8").splitlines()
+    uses = [(row + 1, col + 1) for row, line in enumerate(text) for col in _columns(line, "hunter")]
+    assert sorted((r["lnum"], r["col"]) for r in done["references"]) == uses
+    assert done["rename"]["count"] == len(uses)
+    assert done["rename"]["line"]["text"].strip().startswith("int pouncer = GetClientOfUserId(")
+    if series == "0.11":
+        assert done["semantic token"] == {"type": "variable", "modifiers": ["global"]}
+    else:
+        assert done["semantic token"] is None
+
+
+def _columns(line: str, word: str) -> list[int]:
+    import re
+
+    return [m.start() for m in re.finditer(rf"\b{word}\b", line)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -227,6 +228,14 @@ def test_vscode_session(code_server: dict[str, Any]) -> None:
     assert saved[24:26] == ["\t// e2e: hook the incap event here", '\tHookEvent("player_incapacitated", Event_Incap);']
     assert "\tfloat bonus = GetRandomFloat(1.0, 3.0);" in saved
     assert (tools.ARTIFACTS / "vscode-final.png").is_file()
+    # References of the `hunter` local (its declaration and four uses), renamed everywhere by F2
+    # (and saved); the global under the cursor is a semantic token of type variable, global.
+    original = (tools.FIXTURES / "workspace" / PLUGIN).read_text(encoding="utf-8")
+    uses = len(re.findall(r"\bhunter\b", original))
+    assert steps["references"].splitlines()[-1] == f"References ({uses})", steps["references"]
+    assert sum(line.count("pouncer") for line in saved) == uses and not re.search(r"\bhunter\b", "\n".join(saved))
+    assert "semantic token type" in steps["semanticToken"] and "variable" in steps["semanticToken"]
+    assert "global" in steps["semanticToken"], steps["semanticToken"]
     # Explain and Generate plugin (replay backend): the plugin opens, the guard fixed RandomFloat.
     assert steps["explain"]
     assert steps["generatedTab"].startswith("announce_the_tank_health")

@@ -246,7 +246,7 @@ async def test_the_ai_table_of_the_workspace_config_is_read(tmp_path: Path) -> N
 
 
 def test_auto_closed_pairs_are_covered_by_the_items_range() -> None:
-    from spcopilot.server.lsp.ai_inline import auto_closed_overlap
+    from spcopilot.server.ai.inline.auto_close import auto_closed_overlap
 
     assert auto_closed_overlap('round_start", Event_RoundStart);', '")') == '")'
     assert auto_closed_overlap("client, 100);", ")") == ")"

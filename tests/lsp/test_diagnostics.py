@@ -26,7 +26,7 @@ async def test_capabilities_follow_the_client(session: Session) -> None:
         assert caps.diagnostic_provider.workspace_diagnostics
     assert caps.position_encoding == ("utf-8" if session.name == "neovim-0.11" else "utf-16")
     assert caps.text_document_sync.change == types.TextDocumentSyncKind.Incremental  # type: ignore[union-attr]
-    assert set(caps.completion_provider.trigger_characters or []) == {'"', ".", "("}  # type: ignore[union-attr]
+    assert set(caps.completion_provider.trigger_characters or []) == {'"', ".", "(", "<", "/"}  # type: ignore[union-attr]
 
 
 async def test_diagnostic_fields(session: Session) -> None:

@@ -12,6 +12,8 @@ A range that continues past the end of its first line is marked to the end of th
 The `// ---- negatives` line separates the positive cases from legitimate lookalikes (every
 fixture must have some). `// %! path/inside.inc` starts another file of the fixture (the first
 section is `main.sp`); the fixture's `include/` folder is an include directory.
+A first line `// fixture: select SPC801, SPC201` runs those rules with the fixture's own (for a
+rule about other rules' findings); by default only the fixture's rule runs.
 `SPCnnn.fixed.sp` next to the fixture is the expected result of applying every fix of that rule
 (safe and unsafe) until stable.
 """
@@ -26,6 +28,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 MARKER = re.compile(r"^(\s*)//(\s*)(\^+)\s+(SPC\d{3})\s*$")
 NEGATIVES = re.compile(r"^\s*// ---- negatives")
 FILE_SPLIT = re.compile(r"^// %! (\S+)\s*$")
+SELECT = re.compile(r"^// fixture: select ([A-Z0-9, ]+)$")
 
 
 @dataclass
@@ -43,6 +46,12 @@ class Fixture:
     files: dict[str, str] = field(default_factory=dict)
     expected: list[Expected] = field(default_factory=list)
     negatives_from_line: int | None = None
+    select: tuple[str, ...] = ()
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """The rule codes the fixture runs."""
+        return self.select or (self.code,)
 
 
 def load(path: Path) -> Fixture:
@@ -58,6 +67,9 @@ def load(path: Path) -> Fixture:
         sections[current].append(line)
     main_lines = sections.pop("main.sp")
     fixture = Fixture(path.stem, "\n".join(main_lines), {k: "\n".join(v) for k, v in sections.items()})
+    select = SELECT.match(main_lines[0]) if main_lines else None
+    if select:
+        fixture.select = tuple(c.strip() for c in select.group(1).split(",") if c.strip())
     last_code = None
     for number, line in enumerate(main_lines):
         if NEGATIVES.match(line) and fixture.negatives_from_line is None:

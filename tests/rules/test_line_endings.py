@@ -37,7 +37,7 @@ def fixed_by_check(fixture_code: str, main_text: str, tmp_path: Path) -> tuple[P
     fixture = load(FIXTURES / f"{fixture_code}.sp")
     main = write(fixture, tmp_path)
     main.write_bytes(main_text.encode("utf-8"))
-    config = Config(select=(fixture_code,), include_dirs=(tmp_path / "include",))
+    config = Config(select=fixture.rules, include_dirs=(tmp_path / "include",))
     [result] = check_paths([main], config, fix=True, unsafe=True, jobs=1)
     assert not result.error and result.fixed, f"{fixture_code}: nothing fixed"
     return main, main.read_bytes()
@@ -70,7 +70,7 @@ def test_the_editors_fixes_keep_crlf(code: str, tmp_path: Path) -> None:
     fixture = load(FIXTURES / f"{code}.sp")
     main = write(fixture, tmp_path)
     source = fixture.main.replace("\n", "\r\n").encode()
-    linter = Linter(Config(select=(code,), include_dirs=(tmp_path / "include",)), cache_dir=tmp_path / ".cache")
+    linter = Linter(Config(select=fixture.rules, include_dirs=(tmp_path / "include",)), cache_dir=tmp_path / ".cache")
     found = linter.lint_source(source, main)
     actions = quick_fixes(found)
     assert actions, f"{code}: no quick fix offered on the CRLF fixture"

@@ -27,7 +27,7 @@ def write(fixture: Fixture, root: Path) -> Path:
 
 
 def linter_for(fixture: Fixture, root: Path) -> Linter:
-    return Linter(Config(select=(fixture.code,), include_dirs=(root / "include",)), cache_dir=root / ".cache")
+    return Linter(Config(select=fixture.rules, include_dirs=(root / "include",)), cache_dir=root / ".cache")
 
 
 @pytest.mark.parametrize("code", RULE_CODES)
@@ -46,7 +46,7 @@ def test_findings_match_markers(path: Path, tmp_path: Path) -> None:
     fixture = load(path)
     main = write(fixture, tmp_path)
     found = Linter(
-        Config(select=(fixture.code,), include_dirs=(tmp_path / "include",)), cache_dir=tmp_path / ".cache"
+        Config(select=fixture.rules, include_dirs=(tmp_path / "include",)), cache_dir=tmp_path / ".cache"
     ).lint_file(main)
     lines = fixture.main.split("\n")
     got = []
@@ -79,8 +79,8 @@ def test_fix_round_trip(code: str, tmp_path: Path) -> None:
     assert fixed_path.is_file(), f"{code} offers fixes: write {fixed_path.name}"
     fixture = load(path)
     main = write(fixture, tmp_path)
-    linter = Linter(Config(select=(code,), include_dirs=(tmp_path / "include",)), cache_dir=tmp_path / ".cache")
-    lint = lambda source: linter.lint_source(source, main)  # noqa: E731
+    linter = Linter(Config(select=fixture.rules, include_dirs=(tmp_path / "include",)), cache_dir=tmp_path / ".cache")
+    lint = lambda source: [d for d in linter.lint_source(source, main) if d.code == code]  # noqa: E731
     result = fix_until_stable(main.read_bytes(), lint, unsafe=True)
     assert result.applied, f"{code}: no fix was applied to the fixture"
     assert result.source.decode() == fixed_path.read_text(encoding="utf-8")

@@ -58,6 +58,14 @@ class RecordingBackend(Backend):
     def is_chat_model(self) -> bool:
         return self.inner.is_chat_model
 
+    @property
+    def parameters(self) -> int | None:  # (the system prompt is sized by these two)
+        return self.inner.parameters
+
+    @property
+    def context_window(self) -> int | None:
+        return self.inner.context_window
+
     def complete(
         self,
         prompt: str,

@@ -68,7 +68,7 @@ def run_item(
     result = ItemResult(item)
     recorder.tag = {"kind": "battery", "id": item.id}
     try:
-        completion, _, _ = copilot.run_chat(tasks.plugin_messages(item.prompt))
+        completion, _, _ = copilot.run_chat(tasks.plugin_messages(item.prompt, system=copilot.system_prompt()))
     except BackendError as exc:
         result.error = str(exc)
         compiles = False if copilot.compile_check(GENERATED_PATH) is not None else None
@@ -84,7 +84,7 @@ def run_item(
         def repair_round(bad_code: str, findings: str) -> str | None:
             recorder.tag = {"kind": "repair", "id": item.id}
             try:
-                answer, _, _ = copilot.run_chat(tasks.repair_messages(bad_code, findings))
+                answer, _, _ = copilot.run_chat(tasks.repair_messages(bad_code, findings, copilot.system_prompt()))
             except BackendError as exc:
                 result.repair_error = str(exc)
                 return None

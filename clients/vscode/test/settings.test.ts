@@ -36,6 +36,7 @@ test("the server's settings are the manifest's, less the extension's own server.
     "inlineCompletion",
     "includeDirs",
     "gameDir",
+    "errorLogs",
   ]) {
     assert.ok(keys.includes(key), `${key} is a server setting`);
   }

@@ -5,8 +5,12 @@ from collections.abc import Iterator
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.apis import nonexistent_functions
 from spcopilot.diagnostics.model import Diagnostic, Severity
+from spcopilot.diagnostics.rules.api.call_rewrites import sdkhooks_damage, steam2_auth
 from spcopilot.diagnostics.rules.base import Rule
 from tree_sitter import Node
+
+# Fixes that rewrite the arguments too (where they fit): unsafe, the intent is a guess.
+REWRITES = {"sdkhooks_damage": sdkhooks_damage, "steam2_auth": steam2_auth}
 
 
 class NonexistentFunction(Rule):
@@ -36,8 +40,13 @@ float delay = RandomFloat(1.0, 5.0);
 ```sourcepawn
 float delay = GetRandomFloat(1.0, 5.0);
 ```
-Where the real API takes the same arguments the fix renames the call; otherwise the message
-says what to call instead (e.g. `SDKHooks_TakeDamage(victim, inflictor, attacker, damage, type)`).
+Where the real API takes the same arguments the fix renames the call. Two fixes rewrite the
+arguments too, and are unsafe (offered, and applied to generated code by the guard, never by
+`check --fix`): `TakeDamage` becomes `SDKHooks_TakeDamage` where its arguments fit (`(victim,
+damage)` → `(victim, 0, 0, damage)`, `(victim, attacker, damage)` → `(victim, attacker,
+attacker, damage)`, four or more in SDKHooks order; the damage a float) and `#include
+<sdkhooks>` is added; `GetClientSteamID(client, buf, len)` becomes `GetClientAuthId(client,
+AuthId_Steam2, buf, len)`. Otherwise the message says what to call instead.
 """
     calls = frozenset(nonexistent_functions())
 
@@ -59,4 +68,8 @@ says what to call instead (e.g. `SDKHooks_TakeDamage(victim, inflictor, attacker
             fix = self.fix(
                 ctx, f"Replace `{name}` with `{api.replacement}`", (node.start_byte, node.end_byte, api.replacement)
             )
+        elif api.fix_kind in REWRITES:
+            edits = REWRITES[api.fix_kind](ctx, call, node, api.replacement)
+            if edits is not None:
+                fix = self.fix(ctx, f"Call `{api.replacement}` instead", *edits, safe=False)
         yield self.diagnostic(ctx, node, message, fix=fix, severity=severity)

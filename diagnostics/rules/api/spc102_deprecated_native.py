@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.apis import ApiReplacement, deprecated_natives
 from spcopilot.diagnostics.model import Diagnostic, Fix, Severity, Tag
+from spcopilot.diagnostics.rules.api.call_rewrites import steam2_auth
 from spcopilot.diagnostics.rules.base import Match, Rule
 from tree_sitter import Node
 
@@ -72,9 +73,10 @@ for (int i = 1; i <= MaxClients; i++)
 }
 ```
 Renames with the same arguments (`IsPlayerInGame` to `IsClientInGame`, `StrCopy` to `strcopy`),
-`GetMaxClients()` to `MaxClients` and the `Float*` functions to operators are fixed
-automatically; replacements with other arguments (`GetClientAuthId`) and forwards (whose
-parameters differ) are left to you.
+`GetMaxClients()` to `MaxClients`, the `Float*` functions to operators, and
+`GetClientAuthString(client, auth, maxlen)` to `GetClientAuthId(client, AuthId_Steam2, auth,
+maxlen)` (SourceMod implements the old native as exactly that call) are fixed automatically;
+other replacements and forwards (whose parameters differ) are left to you.
 """
     calls = frozenset(set(deprecated_natives()) - FORWARDS)
     query = f"""
@@ -127,6 +129,9 @@ parameters differ) are left to you.
                 f"Replace with `{api.replacement}`",
                 (node.start_byte, node.end_byte, api.replacement),
             )
+        if api.fix_kind == "steam2_auth":
+            edits = steam2_auth(ctx, call, node, api.replacement)
+            return None if edits is None else self.fix(ctx, f"Use `{api.replacement}(..., AuthId_Steam2, ...)`", *edits)
         args = ctx.args(call)
         if api.fix_kind == "value" and not args:
             return self.fix(

@@ -1,19 +1,16 @@
 """Where a variable named at some point of the code was declared, with its type and array
 dimensions, and what a constant size expression evaluates to. Shared by the buffer rules.
 
-Lookup order follows SourcePawn scoping: the enclosing function's parameters, then its local
-declarations that come before the use in an enclosing block, then the file's globals (from
-the file model). Only the current file is searched.
+Lookup order follows SourcePawn scoping, as the semantic model binds names: the innermost
+local declared before the use in an enclosing block, then the function's parameters, then the
+file's globals (from the file model). Only the current file is searched.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from spcopilot.diagnostics.matching import matches, query_roots
-from spcopilot.diagnostics.parsing import compile_query
 from tree_sitter import Node
 
 if TYPE_CHECKING:
@@ -27,12 +24,6 @@ SOURCEMOD_SIZES = {
     "MAX_TARGET_LENGTH": 64,
     "MAX_AUTHID_LENGTH": 64,
 }
-
-_LOCALS = """
-(variable_declaration name: (identifier) @name) @declaration
-(old_variable_declaration name: (identifier) @name) @declaration
-"""
-_SCOPES = ("block", "for_statement", "function_definition", "methodmap_method", "enum_struct_method")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,40 +88,15 @@ def parameter_declaration(name: str, node: Node, ctx: Context) -> Declaration:
     return Declaration(name, node, "parameter", _type_name(node.child_by_field_name("type"), ctx), _dimensions(node))
 
 
-def _in_scope(declaration: Node, at: Node) -> bool:
-    scope = declaration.parent
-    while scope is not None and scope.type not in _SCOPES:
-        scope = scope.parent
-    return scope is not None and scope.start_byte <= at.start_byte < scope.end_byte
-
-
-def _locals(function: Node, ctx: Context) -> dict[str, list[Node]]:
-    """A function's local declarations by name, in file order (one query per function and lint,
-    not one per lookup: a lookup per call made a function of n calls cost n²)."""
-    found: dict[str, list[Node]] = {}
-    query = compile_query(_LOCALS)
-    for _, caps in matches(query, function, query_roots(_LOCALS)):
-        found.setdefault(ctx.text(caps["name"][0]), []).append(caps["declaration"][0])
-    for nodes in found.values():
-        nodes.sort(key=lambda n: n.start_byte)
-    return found
-
-
 def find_declaration(name: str, at: Node, ctx: Context) -> Declaration | None:
     """The declaration `name` refers to at node `at`, or None when it is not in this file."""
     function = ctx.enclosing_function(at)
     if function is not None:
-        local: Node | None = None
-        declared = ctx.memo(("locals", function.id), lambda: _locals(function, ctx)).get(name, [])
-        for node in reversed(declared[: bisect_left([n.start_byte for n in declared], at.start_byte)]):
-            if _in_scope(node, at):
-                local = node
-                break
-        if local is not None:
-            return _from_declarator(name, local, "local", ctx)
-        for param_name, node in ctx.parameters(function):
-            if param_name == name:
-                return parameter_declaration(name, node, ctx)
+        found = ctx.local_declaration(function, name, at.start_byte)
+        if found is not None and found.type == "parameter_declaration":
+            return parameter_declaration(name, found, ctx)
+        if found is not None and found.type in ("variable_declaration", "old_variable_declaration"):
+            return _from_declarator(name, found, "local", ctx)
     node = ctx.model.variables.get(name)
     if node is not None:
         return _from_declarator(name, node, "global", ctx)

@@ -61,6 +61,11 @@ def conversions(text: str) -> list[str]:
     return out
 
 
+def all_conversions(text: str) -> list[str]:
+    """Every conversion letter that consumes arguments, `t`/`T` included (`%%` consumes none)."""
+    return [m.group(1) for m in _CONVERSION.finditer(text) if m.group(1) is not None]
+
+
 def format_arguments(call: Node, format_index: int, ctx: Context) -> tuple[str, list[tuple[str, Node]]] | None:
     """(format text, [(conversion letter, argument)]) of a Format-like call whose format
     argument (at `format_index`) is a literal; None when it is not."""

@@ -102,9 +102,17 @@ TokenCallback = Callable[[str], None]
 
 @dataclass(frozen=True, slots=True)
 class GenerationOptions:
+    """How to sample: the defaults are the settings' (server/settings.py). A backend uses what its
+    model server understands: llama.cpp all of them; OpenAI temperature, top_p and seed (an
+    OpenAI-compatible server behind `base-url` also gets top_k, min_p and repeat_penalty)."""
+
     max_tokens: int = 256
-    temperature: float = 0.2
-    top_p: float = 0.95
+    temperature: float = 0.2  # 0: greedy
+    top_p: float = 0.95  # 1: off
+    top_k: int = 40  # 0: off
+    min_p: float = 0.05  # 0: off
+    repeat_penalty: float = 1.1  # 1: off; over the last 64 generated tokens
+    seed: int = 0  # 0: a new seed each request
     stop: Sequence[str] = ()
     timeout_s: float | None = None  # generation time cap; the result is cut (finish_reason "time")
 
@@ -119,6 +127,16 @@ class Backend(ABC):
     def fim_tokens(self) -> dict[str, str] | None:
         """The model's own fill-in-the-middle tokens ({"prefix", "suffix", "middle", ...}) or
         None: the prompt registry picks the template family from these."""
+        return None
+
+    @property
+    def parameters(self) -> int | None:
+        """The model's parameter count when the backend knows it (a local GGUF), else None."""
+        return None
+
+    @property
+    def context_window(self) -> int | None:
+        """The context length requests run with, in tokens, when the backend knows it."""
         return None
 
     @property

@@ -16,6 +16,7 @@ ever opened: llama.cpp reads the file, nothing else.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -36,11 +37,23 @@ from spcopilot.server.ai.backends.base import (
 )
 from spcopilot.server.ai.backends.streaming import StreamCollector
 
+log = logging.getLogger("spcopilot.ai")
 INSTALL_HINT = 'the offline mode needs llama-cpp-python: pip install "sourcepawn-copilot[local]"'
 CHATML = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
     "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
+
+
+def default_threads() -> int:
+    """Half the CPUs this process may use (at least 1, at most 8). llama.cpp's threads spin while
+    they wait for each other: with every core taken, the editor, the language server and a compile
+    preempt them and generation collapses (bench/threads.py measures it)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 2
+    return max(1, min(8, cpus // 2))
 
 
 class LlamaCppBackend(Backend):
@@ -56,22 +69,45 @@ class LlamaCppBackend(Backend):
             raise BackendError(INSTALL_HINT) from None
         self.path = path
         self.model = path.name
-        self.threads = threads or max(1, (os.cpu_count() or 2))
+        self.threads = threads or default_threads()
+        self._llm = self._load(llama_cpp, context_size)
+        trained = self.trained_context
+        if trained and context_size > trained:
+            # Beyond the window it was trained on a model writes noise: ask for no more than that.
+            log.info("%s was trained on %d tokens of context: using %d, not %d", path.name, trained, trained,
+                     context_size)  # fmt: skip
+            self._llm.close()
+            self._llm = self._load(llama_cpp, trained)
+        self._lock = threading.Lock()
+        self._fim = self._find_fim_tokens()
+        self._chat_formatter = self._make_chat_formatter()
+
+    def _load(self, llama_cpp: Any, context_size: int) -> Any:
         try:
-            self._llm = llama_cpp.Llama(
-                model_path=str(path),
+            return llama_cpp.Llama(
+                model_path=str(self.path),
                 n_ctx=context_size,
                 n_threads=self.threads,
                 n_threads_batch=self.threads,
                 verbose=False,
             )
         except (ValueError, RuntimeError) as e:
-            raise BackendError(f"llama.cpp could not load {path}: {e} (is it a complete GGUF file?)") from None
-        self._lock = threading.Lock()
-        self._fim = self._find_fim_tokens()
-        self._chat_formatter = self._make_chat_formatter()
+            raise BackendError(f"llama.cpp could not load {self.path}: {e} (is it a complete GGUF file?)") from None
 
     # ---- model facts -------------------------------------------------------------------------
+    @property
+    def trained_context(self) -> int:
+        """The context length the model was trained on (`<arch>.context_length`; 0 if unknown)."""
+        return int(self._llm._model.n_ctx_train())
+
+    @property
+    def parameters(self) -> int | None:
+        return int(self._llm._model.n_params())
+
+    @property
+    def context_window(self) -> int | None:
+        return int(self._llm.n_ctx())
+
     def _is_single_token(self, text: str) -> bool:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) == 1
 
@@ -120,6 +156,8 @@ class LlamaCppBackend(Backend):
             "path": str(self.path),
             "threads": self.threads,
             "context": self._llm.n_ctx(),
+            "trained_context": self.trained_context,
+            "parameters": self.parameters,
             "fim": (self._fim or {}).get("family", "none (prefix only)"),
         }
 
@@ -158,7 +196,10 @@ class LlamaCppBackend(Backend):
             vocab = llm._model.vocab
             generated = 0
             finish = "length"
-            for token in llm.generate(tokens, top_k=40, top_p=options.top_p, min_p=0.05, temp=options.temperature):
+            llm.set_seed(options.seed or llama_cpp.LLAMA_DEFAULT_SEED)  # (the default: a new seed each time)
+            sampling = {"top_k": options.top_k, "top_p": options.top_p, "min_p": options.min_p,
+                        "temp": options.temperature, "repeat_penalty": options.repeat_penalty}  # fmt: skip
+            for token in llm.generate(tokens, **sampling):
                 if cancel.cancelled:
                     break
                 if llama_cpp.llama_vocab_is_eog(vocab, token):
@@ -184,9 +225,14 @@ class LlamaCppBackend(Backend):
         cancel: CancelToken = NEVER_CANCELLED,
         on_token: TokenCallback | None = None,
     ) -> Completion:
+        prompt, stops = self.render_chat(messages)
+        return self.complete(prompt, options, cancel, on_token, stop=(*stops, "<|im_end|>"))
+
+    def render_chat(self, messages: Sequence[Message]) -> tuple[str, list[str]]:
+        """The conversation as the model reads it (the GGUF's own chat template), and its stops."""
         rendered = self._chat_formatter(messages=[m.to_json() for m in messages])
         stops = rendered.stop if isinstance(rendered.stop, list) else [rendered.stop] if rendered.stop else []
-        return self.complete(rendered.prompt, options, cancel, on_token, stop=(*stops, "<|im_end|>"))
+        return rendered.prompt, stops
 
     def close(self) -> None:
         self._llm.close()

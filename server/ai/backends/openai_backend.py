@@ -103,9 +103,8 @@ class OpenAIBackend(Backend):
                 prompt=prompt,
                 stream=True,
                 max_tokens=options.max_tokens,
-                temperature=options.temperature,
-                top_p=options.top_p,
                 stop=list(options.stop[:MAX_SERVER_STOPS]) or None,
+                **self._sampling(options),
             )
 
         return self._run(open_stream, lambda chunk: chunk.choices[0].text if chunk.choices else "", prompt, options,
@@ -125,9 +124,8 @@ class OpenAIBackend(Backend):
                 stream=True,
                 stream_options={"include_usage": True},
                 max_tokens=options.max_tokens,
-                temperature=options.temperature,
-                top_p=options.top_p,
                 stop=list(options.stop[:MAX_SERVER_STOPS]) or None,
+                **self._sampling(options),
             )
 
         def piece(chunk: Any) -> str:
@@ -135,6 +133,17 @@ class OpenAIBackend(Backend):
 
         prompt_text = "\n".join(m.content for m in messages)
         return self._run(open_stream, piece, prompt_text, options, cancel, on_token)
+
+    def _sampling(self, options: GenerationOptions) -> dict[str, Any]:
+        """OpenAI's own sampling parameters; a server behind `base-url` (llama.cpp's, vLLM, Ollama)
+        also gets top_k, min_p and repeat_penalty, which api.openai.com refuses."""
+        out: dict[str, Any] = {"temperature": options.temperature, "top_p": options.top_p}
+        if options.seed:
+            out["seed"] = options.seed
+        if self.base_url != DEFAULT_BASE_URL:
+            out["extra_body"] = {"top_k": options.top_k, "min_p": options.min_p,
+                                 "repeat_penalty": options.repeat_penalty}  # fmt: skip
+        return out
 
     def _run(
         self,

@@ -87,6 +87,8 @@ class ChatSession:
         token = CancelToken()
         stream = GuardedStream(self.copilot.config) if self.interactive and sys.stdout.isatty() else None
         try:
+            if len(self.messages) == 2:  # a new conversation: the system prompt sized to the model
+                self.messages[0] = Message("system", self.copilot.system_prompt())
             completion, _, cost_text = run_cancellable(
                 lambda: self.copilot.run_chat(self.messages, token, stream.feed if stream else None), [token]
             )

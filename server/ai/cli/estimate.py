@@ -22,6 +22,7 @@ from spcopilot.server.ai.cli.prompts_file import read_prompts
 from spcopilot.server.ai.config import AISettings, create_backend
 from spcopilot.server.ai.cost import LOCAL_BACKENDS, Price, price_of
 from spcopilot.server.ai.prompts import tasks
+from spcopilot.server.ai.prompts.system import system_prompt_for
 
 PER_MESSAGE = 4  # chat-format tokens around each message (role, separators)
 PER_REPLY = 3  # the assistant header that primes the answer
@@ -79,9 +80,12 @@ class Row:
     batch_usd: float
 
 
-def estimate_rows(args: argparse.Namespace, settings: AISettings, counter: Counter, price: Price) -> list[Row]:
-    system = tasks.plugin_messages("")[0]
-    system_tokens = counter.count(system.content) + PER_MESSAGE
+def estimate_rows(
+    args: argparse.Namespace, settings: AISettings, counter: Counter, price: Price, system: str | None = None
+) -> list[Row]:
+    """`system`: the system prompt the model would get (sized to a loaded local model); the full one by default."""
+    system_message = tasks.plugin_messages("", system=system)[0]
+    system_tokens = counter.count(system_message.content) + PER_MESSAGE
     output = min(args.expected_output_tokens, settings.max_tokens)
     rows = []
     for item in read_prompts(args.prompts):
@@ -99,7 +103,8 @@ def run_estimate(args: argparse.Namespace) -> int:
     pricing_backend, price = pricing(settings)
     counter, backend = token_counter(settings)
     try:
-        rows = estimate_rows(args, settings, counter, price)
+        system = system_prompt_for(backend.parameters, backend.context_window) if backend is not None else None
+        rows = estimate_rows(args, settings, counter, price, system)
     finally:
         if backend is not None:
             backend.close()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from spcopilot.diagnostics.checker import FileResult
 from spcopilot.diagnostics.report import text_report
-from spcopilot.server.ai.guard import GuardResult
+from spcopilot.server.ai.guard import GuardResult, fixed_json, is_unsafe
 from spcopilot.server.ai.service import GenerationResult
 
 
@@ -16,7 +16,8 @@ def guard_report(result: GuardResult, name: str, color: bool = False) -> str:
     lines = [f"{name}:{s.line + 1}:{s.character + 1}: error {s.message}" for s in result.syntax]
     lines.append(text_report([FileResult(Path(name), list(result.remaining), fixed=len(result.fixed))], color=color))
     for d in result.fixed:
-        lines.append(f"  fixed {d.code}: {d.message}")
+        change = f" → {d.fix.title}" if d.fix else ""
+        lines.append(f"  fixed {d.code}: {d.message}{change}" + (" (unsafe fix: review it)" if is_unsafe(d) else ""))
     if result.repaired_by_model:
         lines.append("  the model repaired findings the engine could not fix (one repair round)")
     lines.append(f"guard: {result.summary()}")
@@ -32,7 +33,7 @@ def result_row(item_id: str, prompt: str, result: GenerationResult, file: str, b
         "file": file,
         "clean": checked.clean if checked else None,
         "guard": checked.summary() if checked else "",
-        "fixed": [{"code": d.code, "message": d.message} for d in checked.fixed] if checked else [],
+        "fixed": [fixed_json(d) for d in checked.fixed] if checked else [],
         "remaining": [
             {"code": d.code, "severity": d.severity.label, "line": d.range.start.line + 1, "message": d.message}
             for d in (checked.remaining if checked else [])

@@ -53,6 +53,11 @@ FLAG_SETTINGS = {
     "context_size": "context-size",
     "max_tokens": "max-tokens",
     "temperature": "temperature",
+    "top_p": "top-p",
+    "top_k": "top-k",
+    "min_p": "min-p",
+    "repeat_penalty": "repeat-penalty",
+    "seed": "seed",
     "timeout": "timeout",
     "max_retries": "max-retries",
 }
@@ -72,10 +77,17 @@ def add_backend_flags(parser: argparse.ArgumentParser, repair: bool = True) -> N
     group.add_argument("--base-url", help="an OpenAI-compatible server (Ollama, vLLM, llama.cpp server)")
     group.add_argument("--gguf", type=Path, help="the GGUF model for the llamacpp backend (offline)")
     group.add_argument("--replay-file", type=Path, help="a JSONL of recorded outputs for the replay backend")
-    group.add_argument("--threads", type=int, help="CPU threads for llama.cpp (default: all cores)")
+    group.add_argument("--threads", type=int, help="CPU threads for llama.cpp (default: half the cores)")
     group.add_argument("--context-size", type=int, help="llama.cpp context length in tokens")
     group.add_argument("--max-tokens", type=int, help="longest answer in tokens (default 2048)")
-    group.add_argument("--temperature", type=float, help="sampling temperature (default 0.2)")
+    group.add_argument("--temperature", type=float, help="sampling temperature (default 0.2; 0: greedy)")
+    group.add_argument("--top-p", type=float, help="nucleus sampling probability mass (default 0.95; 1: off)")
+    group.add_argument("--top-k", type=int, help="keep the k likeliest tokens (default 40; 0: off)")
+    group.add_argument("--min-p", type=float, help="drop tokens below this share of the likeliest (default 0.05)")
+    group.add_argument("--repeat-penalty", type=float, help="penalty for repeated tokens (default 1.1; 1: off)")
+    group.add_argument(
+        "--seed", type=int, help="sampling seed for repeatable answers (default 0: a new seed each time)"
+    )
     group.add_argument("--timeout", type=float, help="seconds to wait for an OpenAI-compatible server")
     group.add_argument("--max-retries", type=int, help="retries on 429/5xx and dropped connections (default 2)")
     group.add_argument("--config", type=Path, help="a .spcopilot.toml (default: the nearest one above the cwd)")

@@ -3,9 +3,10 @@
 The guard for a suggestion lints the enclosing top-level item of the document with the
 suggestion inserted (a whole 10 000-line file per keystroke would cost more than the model);
 names the rest of the file and its includes define are known through the scope, so a call to
-the file's own `RandomFloat` stock is not reported. Safe fixes inside the suggestion are
-applied (the user gets `GetRandomFloat`, not `RandomFloat`); a suggestion that still has an
-error-severity finding is not shown (a ghost text cannot carry a warning), and the finding is
+the file's own `RandomFloat` stock is not reported. The fixes inside the suggestion (unsafe
+ones too: it is generated code) are applied (the user gets `GetRandomFloat`, not
+`RandomFloat`); a suggestion that still has an error-severity finding, or that adds syntax
+errors to its enclosing item, is not shown (a ghost text cannot carry a warning), and why is
 logged.
 """
 
@@ -20,7 +21,8 @@ from typing import Any
 
 from spcopilot.diagnostics.model import Severity
 from spcopilot.diagnostics.parsing import Tree
-from spcopilot.server.ai.backends.base import NEVER_CANCELLED, CancelToken, GenerationOptions, Usage
+from spcopilot.server.ai.backends.base import NEVER_CANCELLED, CancelToken, Usage
+from spcopilot.server.ai.inline.auto_close import auto_closed_overlap
 from spcopilot.server.ai.inline.cache import SuggestionCache
 from spcopilot.server.ai.inline.feedback import FeedbackLog, Shown
 from spcopilot.server.ai.inline.filters import FilterContext, postprocess
@@ -95,10 +97,9 @@ class InlineCompleter:
         context = build_context(text, line, request.game, request.hooked_events, request.lookup, request.defined_here)
         prompt = build_inline_prompt(backend, text, offset, request.path, context, multi)
         settings = self.copilot.settings
-        options = GenerationOptions(
-            max_tokens=settings.inline_max_tokens,
-            temperature=settings.temperature,
-            stop=prompt.stops,
+        options = settings.generation_options(
+            settings.inline_max_tokens,
+            prompt.stops,
             timeout_s=settings.inline_time_cap_ms / 1000 if settings.inline_time_cap_ms else None,
         )
         started = time.perf_counter()
@@ -113,7 +114,8 @@ class InlineCompleter:
         self.copilot.account(completion)
 
         window = prompt.window
-        ctx = FilterContext(window.current_line_prefix, window.suffix, multi, window.stable_prefix[-400:])
+        truncated = completion.finish_reason in ("length", "time")
+        ctx = FilterContext(window.current_line_prefix, window.suffix, multi, window.stable_prefix[-400:], truncated)
         cleaned = postprocess(raw, ctx)
         if not cleaned:
             column = len(prefix) - prefix.rfind("\n")
@@ -139,6 +141,12 @@ class InlineCompleter:
         if errors:
             log.info("inline suggestion withheld: %s", "; ".join(f"{d.code} {d.message}" for d in errors))
             return None
+        # (closers an editor auto-inserted after the cursor are replaced by the suggestion, not kept)
+        covered = auto_closed_overlap(checked.code, after.split("\n", 1)[0])
+        broken = _syntax_errors(before + checked.code + after[len(covered) :]) - _syntax_errors(before + after)
+        if broken > 0:  # (SmolLM2 writes C++ lambdas, `[](int client) {`, into SourcePawn)
+            log.info("inline suggestion withheld: it adds %d syntax error(s) to its function", broken)
+            return None
         return checked.code, tuple(sorted({d.code for d in checked.fixed}))
 
     def _shown(
@@ -147,6 +155,14 @@ class InlineCompleter:
         model = self.copilot.loaded.model if self.copilot.loaded else ""
         self.feedback.shown(Shown(suggestion.id, model, request.path, prefix[-4000:], suffix[:2000], suggestion.text))
         return suggestion
+
+
+def _syntax_errors(text: str) -> int:
+    from spcopilot.diagnostics.parsing import parse
+    from spcopilot.diagnostics.syntax import syntax_problems
+
+    source = text.encode("utf-8")
+    return len(syntax_problems(parse(source), source))
 
 
 def _enclosing_item(tree: Tree | None, offset: int, size: int) -> tuple[int, int]:

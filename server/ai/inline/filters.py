@@ -17,6 +17,7 @@ class FilterContext:
     suffix: str  # the document text after the cursor (a window of it)
     multi_line: bool
     prefix_tail: str = ""  # the last lines before the cursor line
+    truncated: bool = False  # the model was stopped by the length or time cap, not by a stop
 
 
 Filter = Callable[[str, FilterContext], str]
@@ -46,6 +47,43 @@ def strip_markdown_fences(text: str, ctx: FilterContext) -> str:
 def single_line(text: str, ctx: FilterContext) -> str:
     """In single-line mode, only the rest of the current line."""
     return text if ctx.multi_line else text.split("\n", 1)[0]
+
+
+def strip_repeated_indent(text: str, ctx: FilterContext) -> str:
+    """The cursor sits after the line's indentation and the model indents its first line again
+    (SmolLM2 writes `\tif (i == 1)` after two tabs): drop the first line's extra indentation, and
+    the same amount from the lines after it, which the model indented from there."""
+    if not ctx.line_prefix or ctx.line_prefix.strip():
+        return text
+    head, *rest = text.split("\n")
+    extra = _indent(head)
+    if not extra:
+        return text
+    return "\n".join([head[len(extra) :], *(line.removeprefix(extra) for line in rest)])
+
+
+def _in_string(line: str) -> bool:
+    quotes = 0
+    for i, ch in enumerate(line):
+        if ch == '"' and (i == 0 or line[i - 1] != "\\"):
+            quotes += 1
+    return quotes % 2 == 1
+
+
+def drop_unfinished_end(text: str, ctx: FilterContext) -> str:
+    """A generation cut by the time or length cap ends mid-line, maybe mid-word: keep the complete
+    lines; of a single line, the part up to its last `;`, `{` or `}` with every bracket and string
+    before it closed (`addEventListener(event` and `add` are not shown)."""
+    if not ctx.truncated or text.endswith("\n"):  # (cut right after a line: every line is whole)
+        return text
+    if "\n" in text:
+        return text.rsplit("\n", 1)[0].rstrip()
+    if _in_string(ctx.line_prefix):  # the text of a string: whole words only
+        return text[: text.rfind(" ") + 1]
+    for end in range(len(text), 0, -1):
+        if text[end - 1] in ";{}" and not _unclosed(text[:end]) and not _in_string(text[:end]):
+            return text[:end]
+    return ""
 
 
 def drop_repeat_of_text_before(text: str, ctx: FilterContext) -> str:
@@ -184,7 +222,9 @@ def minimum_length(text: str, ctx: FilterContext) -> str:
 FILTERS: tuple[Filter, ...] = (
     strip_special_tokens,
     strip_markdown_fences,
+    drop_unfinished_end,
     single_line,
+    strip_repeated_indent,
     drop_repeat_of_text_before,
     drop_repeated_lines,
     trim_suffix_overlap,

@@ -16,7 +16,7 @@ from spcopilot.server.ai.prompts.fim import (
     prefix_only,
 )
 from spcopilot.server.ai.prompts.stops import stop_sequences
-from spcopilot.server.ai.prompts.system import system_prompt
+from spcopilot.server.ai.prompts.system import system_prompt_for
 from spcopilot.server.ai.prompts.window import Window, cut_window
 
 PREFIX_BUDGET, SUFFIX_BUDGET = 1536, 384
@@ -46,7 +46,10 @@ def build_inline_prompt(
     context: PromptContext,
     multi_line: bool,
 ) -> InlinePrompt:
-    window = cut_window(text, offset, estimate_tokens, PREFIX_BUDGET, SUFFIX_BUDGET)
+    # A small context window (a few thousand tokens) keeps room for the answer: half of it at most.
+    share = (backend.context_window or 0) // 2 or PREFIX_BUDGET + SUFFIX_BUDGET
+    scale = min(1.0, share / (PREFIX_BUDGET + SUFFIX_BUDGET))
+    window = cut_window(text, offset, estimate_tokens, int(PREFIX_BUDGET * scale), int(SUFFIX_BUDGET * scale))
     notes = context.notes()
     stops = stop_sequences(multi_line)
     fim = backend.fim_tokens
@@ -61,6 +64,7 @@ def build_inline_prompt(
             prompt = family.render(notes + window.prefix, window.suffix)
         return InlinePrompt("fim", window, prompt, stops=stops)
     if backend.is_chat_model:
-        messages = hole_filler_messages(system_prompt(), window.prefix, window.suffix, notes)
+        system = system_prompt_for(backend.parameters, backend.context_window)
+        messages = hole_filler_messages(system, window.prefix, window.suffix, notes)
         return InlinePrompt("chat", window, messages=tuple(messages), stops=(COMPLETION_CLOSE,))
     return InlinePrompt("prefix", window, prefix_only(window.prefix, notes), stops=stops)

@@ -34,10 +34,32 @@ def api_table() -> list[str]:
     return [f"{a.name} -> {a.replacement}" for a in nonexistent_functions().values() if a.replacement]
 
 
+# A small model gets the compact prompt: the tables of the full one (~720 tokens) crowd a 135M
+# model's attention (SmolLM2-135M, given ~1,900 tokens of prompt, answered one include line forty
+# times) and cost a CPU seconds per request. The guard catches what the tables would have said.
+SMALL_MODEL_PARAMETERS = 1_000_000_000
+COMPACT_HABITS = (HABITS[0], HABITS[4])
+# The full prompt may take at most this share of the context window.
+MAX_CONTEXT_SHARE = 0.25
+FULL_PROMPT_TOKENS = 750  # measured with SmolLM2's tokenizer (718); a bound for the share test
+
+
 @cache
-def system_prompt() -> str:
+def system_prompt(compact: bool = False) -> str:
+    """The full prompt (rules, misnamed events, invented functions), or the compact one for small models."""
+    if compact:
+        return "\n".join([INTRO, *COMPACT_HABITS])
     lines = [INTRO, "", "Rules:"]
     lines += [f"- {habit}" for habit in HABITS]
     lines += ["", "These L4D2 event names do not exist; use the real ones:", "; ".join(event_table())]
     lines += ["", "These functions do not exist in SourceMod; use the real ones:", "; ".join(api_table())]
     return "\n".join(lines)
+
+
+def system_prompt_for(parameters: int | None, context_window: int | None) -> str:
+    """The system prompt a model of this size and window gets: compact under 1B parameters or when
+    the full prompt would take more than a quarter of the window; full otherwise (and when the
+    backend cannot say, as for OpenAI)."""
+    small = parameters is not None and parameters < SMALL_MODEL_PARAMETERS
+    narrow = context_window is not None and MAX_CONTEXT_SHARE * context_window < FULL_PROMPT_TOKENS
+    return system_prompt(compact=small or narrow)

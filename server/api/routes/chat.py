@@ -71,7 +71,7 @@ async def chat_completions(body: ChatCompletionRequest, request: Request, runtim
     newer = runtime.limits.max_tokens_of(body.max_completion_tokens, "max_completion_tokens")
     older = runtime.limits.max_tokens_of(body.max_tokens)
     max_tokens = newer if newer is not None else older  # (OpenAI's newer name wins; both are checked)
-    call = chat_call(body, runtime.copilot.backend.model, max_tokens)
+    call = chat_call(body, runtime.copilot.backend.model, max_tokens, runtime.copilot.system_prompt())
     copilot = runtime.copilot
     if not body.stream:
         result: ChatAnswer = await ModelCall(runtime, request, lambda token, _: answer(copilot, call, token)).result()

@@ -298,6 +298,104 @@ local function commands()
   finish(true)
 end
 
-local scenarios = { editing = main, ["missing-server"] = missing_server, commands = commands }
+--- References (grr), rename (grn) and semantic highlighting, as a user reaches them.
+local function navigation()
+  local buf = vim.api.nvim_get_current_buf()
+  local win = vim.api.nvim_get_current_win()
+  wait_for("the server to attach", 15000, function()
+    return require("spcopilot.lsp").client(buf)
+  end)
+  local declared = assert(line_of(buf, "int hunter = "), "the hunter local")
+  vim.api.nvim_win_set_cursor(win, { declared.row, (declared.text:find("hunter", 1, true)) })
+  vim.fn.setqflist({}, "r")
+  feed("grr")
+  local items = wait_for("the references in the quickfix list", 15000, function()
+    local list = vim.fn.getqflist()
+    return #list > 0 and list
+  end)
+  local found = {}
+  for _, item in ipairs(items) do
+    table.insert(found, { lnum = item.lnum, col = item.col })
+  end
+  step("references", found)
+  vim.cmd("cclose")
+  vim.api.nvim_set_current_win(win)
+
+  vim.api.nvim_win_set_cursor(win, { declared.row, (declared.text:find("hunter", 1, true)) })
+  feed("grn")
+  wait_for("the new name prompt", 15000, function()
+    return vim.fn.mode() == "c"
+  end)
+  feed("<C-u>pouncer<CR>")
+  local renamed = wait_for("the rename", 15000, function()
+    local text = table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n")
+    local _, count = text:gsub("pouncer", "")
+    return count > 0 and not text:find("hunter <= 0", 1, true) and text
+  end)
+  local _, count = renamed:gsub("pouncer", "")
+  step("rename", { count = count, line = line_of(buf, "int pouncer = ") })
+
+  if vim.lsp.semantic_tokens and vim.lsp.semantic_tokens.get_at_pos then
+    local global = assert(line_of(buf, "g_fLastPounce[pouncer]"), "the global's use")
+    local col = global.text:find("g_fLastPounce", 1, true) - 1
+    local token = wait_for("a semantic token on the global", 15000, function()
+      local at = vim.lsp.semantic_tokens.get_at_pos(buf, global.row - 1, col) or {}
+      return at[1]
+    end)
+    local modifiers = {}
+    for name, on in pairs(token.modifiers or {}) do
+      if on then
+        table.insert(modifiers, name)
+      end
+    end
+    table.sort(modifiers)
+    step("semantic token", { type = token.type, modifiers = modifiers })
+  else
+    step("semantic token", vim.NIL)
+  end
+  finish(true)
+end
+
+
+--- Setting `error-logs`: the runtime errors of the log show on their lines, with their stack as
+--- related information, and an error appended to the log while the file is open shows too.
+local function runtime_logs()
+  local buf = vim.api.nvim_get_current_buf()
+  local function runtime()
+    local out = {}
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if tostring(code_of(d)) == "sourcemod-exception" then
+        local lsp = d.user_data and d.user_data.lsp or {}
+        table.insert(out, { lnum = d.lnum, message = d.message, related = #(lsp.relatedInformation or {}) })
+      end
+    end
+    table.sort(out, function(a, b)
+      return a.lnum < b.lnum
+    end)
+    return out
+  end
+  local first = wait_for("the logged runtime error", 30000, function()
+    local found = runtime()
+    return #found >= 1 and found
+  end)
+  step("logged", first)
+  local log = assert(io.open(vim.env.SPCOPILOT_E2E_LOG, "a"))
+  log:write(vim.env.SPCOPILOT_E2E_APPEND)
+  log:close()
+  local both = wait_for("the appended runtime error", 30000, function()
+    local found = runtime()
+    return #found >= 2 and found
+  end)
+  step("appended", both)
+  finish(true)
+end
+
+local scenarios = {
+  editing = main,
+  ["missing-server"] = missing_server,
+  commands = commands,
+  navigation = navigation,
+  ["runtime-logs"] = runtime_logs,
+}
 co = coroutine.create(scenarios[vim.env.SPCOPILOT_E2E_SCENARIO or "editing"])
 vim.defer_fn(resume, 0)

@@ -3,7 +3,8 @@
 // the Problems panel, apply the quick fix (Ctrl+.), run "Fix all anti-patterns" from the command
 // palette, type `HookEvent("` (auto-closed: `HookEvent("")`), see the ghost text around the
 // closers and accept it with Tab (no doubled `")`, and no suggestion of the same text again
-// after it), save. Every step waits for what it needs
+// after it), save, find a local's references (Shift+F12), rename it (F2), inspect a semantic
+// token. Every step waits for what it needs
 // (with a timeout), never for a fixed time. Prints one JSON report on stdout; screenshots go to
 // $SPCOPILOT_E2E_ARTIFACTS.
 //
@@ -175,6 +176,38 @@ async function session(page) {
   await page.locator(".tab.dirty").waitFor({ state: "detached" });
   report.steps.saved = true;
   await screenshot(page, "vscode-final.png");
+
+  // Find all references (Shift+F12 peeks them), then rename (F2) the `hunter` local, then
+  // the semantic token under the cursor, as "Inspect Editor Tokens and Scopes" shows it. (The
+  // line typed above moved `int hunter` to line 31 and `g_fLastPounce[hunter]` to line 36;
+  // columns count a tab as four.)
+  await editor.click();
+  await goTo(page, 31, 10);
+  await page.keyboard.press("Shift+F12");
+  const peek = page.locator(".zone-widget .peekview-widget");
+  await peek.locator(".peekview-title .meta").first().waitFor();
+  await waitForText(peek.locator(".peekview-title"), "reference");
+  report.steps.references = await text(peek.locator(".peekview-title").first());
+  await screenshot(page, "vscode-references.png");
+  await page.keyboard.press("Escape");
+  await peek.first().waitFor({ state: "detached" });
+  await goTo(page, 31, 10);
+  await page.keyboard.press("F2");
+  const renameInput = page.locator(".rename-box input");
+  await renameInput.waitFor();
+  await renameInput.fill("pouncer");
+  await page.keyboard.press("Enter");
+  await waitForText(page.locator(".view-lines .view-line"), "int pouncer = ");
+  report.steps.renamed = true;
+  await page.keyboard.press(`${mod}+S`);
+  await page.locator(".tab.dirty").waitFor({ state: "detached" });
+  await goTo(page, 36, 6);
+  await command(page, "Developer: Inspect Editor Tokens and Scopes");
+  const inspect = page.locator(".token-inspect-widget");
+  await waitForText(inspect, "semantic token type");
+  report.steps.semanticToken = await text(inspect);
+  await screenshot(page, "vscode-semantic-token.png");
+  await page.keyboard.press("Escape");
 
   // Explain selection: the Event_Incap function, explained in a markdown document beside.
   await editor.click();

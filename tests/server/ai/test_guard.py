@@ -100,3 +100,55 @@ def test_snippet_guard_fixes_inside_the_snippet_only() -> None:
     assert result.code == "RandomFloat(0.0, 1.0);" and not result.fixed  # the file defines its own RandomFloat
     result = guard_insertion("public void F()\n{\n    float f = ", "RandomFloat(0.0, 1.0);", "\n}\n", None, "x.sp")
     assert result.code == "GetRandomFloat(0.0, 1.0);" and [d.code for d in result.fixed] == ["SPC101"]
+
+
+TAKE_DAMAGE = """#include <sourcemod>
+
+public void OnPluginStart()
+{
+    RegConsoleCmd("sm_hurt", Cmd_Hurt);
+}
+
+public Action Cmd_Hurt(int client, int args)
+{
+    int target = GetClientAimTarget(client, true);
+    if (target > 0)
+    {
+        SlapPlayer(target, 0);
+        TakeDamage(target, client, 25.0);
+    }
+    return Plugin_Handled;
+}
+"""
+
+
+def test_generated_code_gets_the_unsafe_fixes_each_reported() -> None:
+    result = guard(TAKE_DAMAGE)
+    assert "#include <sdkhooks>" in result.code and "SDKHooks_TakeDamage(target, client, client, 25.0);" in result.code
+    assert 'RegAdminCmd("sm_hurt", Cmd_Hurt, ADMFLAG_SLAY);' in result.code  # SPC503: it slaps another player
+    changes = {f["code"]: f for f in result.to_json()["fixed"]}
+    assert changes["SPC101"]["unsafe"] is True and "SDKHooks_TakeDamage" in str(changes["SPC101"]["change"])
+    assert changes["SPC503"]["unsafe"] is True and result.remaining == []
+    assert "review the unsafe fixes of SPC101, SPC503" in result.summary()
+    # people's code (the dataset sanitiser) keeps only the safe fixes
+    kept = guard(TAKE_DAMAGE, unsafe_fixes=False)
+    assert "TakeDamage(target, client, 25.0)" in kept.code and "SPC101" in {d.code for d in kept.errors}
+
+
+def test_warnings_without_a_fix_go_to_the_repair_round() -> None:
+    leak = "public void OnPluginStart()\n{\n    ArrayList list = new ArrayList();\n    list.Push(1);\n}\n"
+    asked: list[str] = []
+
+    def repair(code: str, findings: str) -> str:
+        asked.append(findings)
+        return code.replace("list.Push(1);", "list.Push(1);\n    delete list;")
+
+    result = guard(leak, repair=repair)
+    assert asked and "SPC405" in asked[0]
+    assert result.repaired_by_model and "delete list;" in result.code and not result.remaining
+
+
+def test_a_repair_that_drops_code_is_not_kept() -> None:
+    code = "public void OnPluginStart()\n{\n    ArrayList list = new ArrayList();\n    list.Push(1);\n}\n"
+    result = guard(code, repair=lambda c, findings: "// (no answer)\n")
+    assert not result.repaired_by_model and result.code == code and result.remaining

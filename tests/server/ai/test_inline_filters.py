@@ -7,8 +7,10 @@ from spcopilot.server.ai.inline import filters
 from spcopilot.server.ai.inline.filters import FilterContext, postprocess
 
 
-def ctx(line_prefix: str = "    ", suffix: str = "\n}\n", multi: bool = True, tail: str = "") -> FilterContext:
-    return FilterContext(line_prefix, suffix, multi, tail)
+def ctx(
+    line_prefix: str = "    ", suffix: str = "\n}\n", multi: bool = True, tail: str = "", truncated: bool = False
+) -> FilterContext:
+    return FilterContext(line_prefix, suffix, multi, tail, truncated)
 
 
 CASES = [
@@ -80,6 +82,15 @@ CASES = [
     (filters.fix_indentation, "a();\n    b();", ctx("\t"), "a();\n\tb();"),
     (filters.fix_indentation, "a();\n\tb();", ctx("    "), "a();\n    b();"),
     (filters.fix_indentation, "a();", ctx("\t"), "a();"),
+    # the first line indented again after the cursor line's indentation (and the lines after it)
+    (filters.strip_repeated_indent, "\ta();\n\t\tb();", ctx("\t"), "a();\n\tb();"),
+    (filters.strip_repeated_indent, "\ta();", ctx("x = "), "\ta();"),  # code before the cursor
+    (filters.strip_repeated_indent, "\ta();", ctx(""), "\ta();"),  # column 0: the model indents
+    # a generation cut by a cap
+    (filters.drop_unfinished_end, "a();\n\tb(", ctx(truncated=True), "a();"),
+    (filters.drop_unfinished_end, "a();\n", ctx(truncated=True), "a();\n"),
+    (filters.drop_unfinished_end, "a(); b(1, ", ctx(truncated=True), "a();"),
+    (filters.drop_unfinished_end, "a(); b(1, ", ctx(), "a(); b(1, "),  # stopped by a stop: whole
     # minimum length
     (filters.minimum_length, "  \n ", ctx(), ""),
     (filters.minimum_length, ";", ctx(), ""),
@@ -97,3 +108,48 @@ def test_the_pipeline_runs_every_filter_in_order() -> None:
     raw = '```sourcepawn\nround_start", Event_RoundStart);\n```<|endoftext|>'
     assert postprocess(raw, ctx('HookEvent("', '", Event_RoundStart);\n', False)) == "round_start"
     assert postprocess("<|endoftext|>", ctx()) == ""
+
+
+def filled(line_prefix: str, suffix: str, multi: bool, truncated: bool = False) -> FilterContext:
+    return FilterContext(line_prefix, suffix, multi, "", truncated)
+
+
+# What a real model emitted: SmolLM2-135M-Instruct (Q4_1, llama.cpp 0.3.36, greedy, prefix-only
+# prompt, the serving stops) at these cursors, and what the user is shown. tests/model/
+# test_real_model.py runs the model itself; these pin the filters on its recorded output.
+REAL = [
+    # after the cursor line's indentation the model indents again, one level too deep throughout;
+    # then it closes the loop and the function the code after the cursor already closes
+    (
+        "\tif (i == 1)\n\t\t\t{\n\t\t\t\tplugin.AddClients(new ClientListener());\n\t\t\t}\n\t\t}\n\t}",
+        filled("\t\t", "\n\t}\n}\n", True),
+        "if (i == 1)\n\t\t{\n\t\t\tplugin.AddClients(new ClientListener());\n\t\t}",
+    ),
+    # in a string the model closes it and concatenates as in Java: kept (the language server's item
+    # replaces the `");` after the cursor); what it writes is the model's fault, not the filters'
+    (
+        'Plugin started on " + pluginName);',
+        filled('\tPrintToServer("', '");\n}\n', False),
+        'Plugin started on " + pluginName);',
+    ),
+    # an argument list closed after the cursor
+    ("client);", filled("\tint health = GetClientHealth(", ");\n\treturn Plugin_Handled;\n", False), "client"),
+    # myinfo: a fence and the closer the file has; the second line re-indented with the first
+    (
+        '\tdescription = "A plugin that allows you to display a list of all the information available in your game.",'
+        "\n\t\tenabled = true,\n};\n```",
+        filled("\t", "\n};\n", True),
+        'description = "A plugin that allows you to display a list of all the information available in your game.",'
+        "\n\tenabled = true,",
+    ),
+    # cut by the time cap mid-line (after 1 s on a loaded 2-core machine): nothing half-written
+    ("addEventListener(event", filled("\t", "\n}\n", True, truncated=True), ""),
+    ("add", filled("\t", "\n}\n", False, truncated=True), ""),
+    ("int x = 1;\n\tint y = Get", filled("\t", "\n}\n", True, truncated=True), "int x = 1;"),
+    ("Tank spawned at", filled('\tPrintToServer("', '");\n}\n', False, truncated=True), "Tank spawned "),
+]
+
+
+@pytest.mark.parametrize(("raw", "context", "shown"), REAL)
+def test_recorded_real_model_outputs(raw: str, context: FilterContext, shown: str) -> None:
+    assert postprocess(raw, context) == shown

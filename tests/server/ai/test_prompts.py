@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from spcopilot.diagnostics.include_symbols import Symbol
 from spcopilot.server.ai.prompts.context import build_context
 from spcopilot.server.ai.prompts.fim import (
@@ -77,3 +78,24 @@ def test_extract_code_prefers_the_sourcepawn_block() -> None:
     answer = "Here:\n```json\n{}\n```\n```sourcepawn\npublic void OnPluginStart() {}\n```\nDone."
     assert extract_code(answer) == "public void OnPluginStart() {}\n"
     assert extract_code("public void OnPluginStart() {}") == "public void OnPluginStart() {}\n"
+
+
+def test_the_system_prompt_is_sized_to_the_model() -> None:
+    from spcopilot.server.ai.prompts.system import INTRO, system_prompt, system_prompt_for
+
+    compact, full = system_prompt(compact=True), system_prompt()
+    assert compact.startswith(INTRO) and len(compact) < len(full) / 4 and "GetClientUserId" in compact
+    assert system_prompt_for(134_515_008, 4096) == compact  # SmolLM2-135M
+    assert system_prompt_for(7_000_000_000, 32768) == full
+    assert system_prompt_for(7_000_000_000, 2048) == compact  # the full one would take over a quarter
+    assert system_prompt_for(None, None) == full  # OpenAI: unknown size
+
+
+def test_llama_cpp_threads_default_to_half_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from spcopilot.server.ai.backends.llamacpp import default_threads
+
+    for cpus, expected in ((1, 1), (2, 1), (4, 2), (16, 8), (64, 8)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda _, n=cpus: set(range(n)), raising=False)
+        assert default_threads() == expected, cpus

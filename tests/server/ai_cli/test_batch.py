@@ -28,8 +28,9 @@ def test_text_prompts_then_resume(cli: Callable[..., Run], replay: Path, tmp_pat
     pounce = next(r for r in rows.values() if r["prompt"] == "announce hunter pounces")
     code = (out / str(pounce["file"])).read_text(encoding="utf-8")
     assert "lunge_pounce" in code and "GetRandomFloat" in code
-    assert pounce["guard"] == "fixed SPC101, SPC201; left: SPC401" and pounce["clean"] is True
-    assert [r["code"] for r in pounce["remaining"]] == ["SPC401"]
+    # generated code gets the unsafe fixes too: the client index in the timer becomes a userid
+    assert pounce["guard"] == "fixed SPC101, SPC201, SPC401; review the unsafe fixes of SPC401" and pounce["clean"]
+    assert pounce["remaining"] == [] and [f["unsafe"] for f in pounce["fixed"] if f["code"] == "SPC401"] == [True]
     assert pounce["usage"]["completion_tokens"] > 0 and pounce["cost_usd"] == 0
     assert "2 generated, 0 already done" in run.err
     assert "[1/2]" in run.err and "[2/2]" in run.err  # progress lines when stderr is not a terminal

@@ -36,7 +36,7 @@ def test_code_blocks_are_guarded_and_saved(
     assert "Here is the plugin:" in run.out
     assert 'HookEvent("lunge_pounce"' in run.out and "GetRandomFloat(" in run.out
     assert '"pounce"' not in run.out and " RandomFloat(" not in run.out
-    assert "reply.sp:15:" in run.err and "SPC401" in run.err and "fixed SPC201" in run.err
+    assert "fixed SPC401" in run.err and "(unsafe fix: review it)" in run.err and "fixed SPC201" in run.err
 
     messages = [json.loads(line) for line in saved.read_text(encoding="utf-8").splitlines()]
     assert [m["role"] for m in messages] == ["system", "user", "assistant"]

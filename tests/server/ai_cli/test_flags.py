@@ -83,3 +83,46 @@ def test_the_files_engine_keys_configure_the_guard(cli: Callable[..., Run], repl
     assert isinstance(info, dict) and info["sources"]["config_file"] == str(work / ".spcopilot.toml")
     explicit = cli("generate", "announce hunter pounces", "--config", tmp_path / "absent.toml")
     assert explicit.code == 2 and "cannot read" in explicit.err
+
+
+def test_sampling_settings_from_the_file_and_flags(tmp_path: Path) -> None:
+    (tmp_path / ".spcopilot.toml").write_text(
+        '[ai]\nbackend = "replay"\nreplay-file = "r.jsonl"\ntop-p = 0.9\ntop_k = 20\nminP = 0.1\nrepeat-penalty = 1.3\n'
+    )
+    settings = flags.resolve(args(seed=42), {}, start=tmp_path).settings
+    options = settings.generation_options(16, ("\n",))
+    assert (options.top_p, options.top_k, options.min_p, options.repeat_penalty, options.seed) == (
+        0.9,
+        20,
+        0.1,
+        1.3,
+        42,
+    )
+    assert (options.max_tokens, tuple(options.stop), options.temperature) == (16, ("\n",), 0.2)
+    elsewhere = tmp_path / "elsewhere" / ".spcopilot.toml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text('[ai]\nbackend = "none"\n')
+    defaults = flags.resolve(args(), {}, start=elsewhere.parent).settings.generation_options()
+    assert (defaults.top_p, defaults.top_k, defaults.min_p, defaults.repeat_penalty, defaults.seed) == (
+        0.95,
+        40,
+        0.05,
+        1.1,
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("top-p = 1.5", "top-p"),
+        ("min-p = -0.1", "min-p"),
+        ("repeat-penalty = 3", "repeat-penalty"),
+        ("seed = 4294967295", "seed"),
+        ("top-k = -1", "top-k"),
+    ],
+)
+def test_sampling_settings_out_of_range_are_refused(tmp_path: Path, table: str, message: str) -> None:
+    (tmp_path / ".spcopilot.toml").write_text(f'[ai]\nbackend = "none"\n{table}\n')
+    with pytest.raises(ConfigError, match=message):
+        flags.resolve(args(), {}, start=tmp_path)

@@ -15,13 +15,14 @@ from .openai_standin import StandIn
 
 def test_flawed_output_comes_out_fixed_or_flagged(cli: Callable[..., Run], replay: Path) -> None:
     run = cli("generate", "announce hunter pounces", "--replay-file", replay)
-    assert run.code == 0, run.err  # only a warning is left
+    assert run.code == 0, run.err
     assert 'HookEvent("lunge_pounce", Event_Pounce)' in run.out
     assert "GetRandomFloat(0.0, 1.0)" in run.out and "= RandomFloat(" not in run.out
-    assert "CreateTimer(1.0, Timer_Hello, client)" in run.out  # not safely fixable: flagged instead
-    assert "generated.sp:15:" in run.err and "warning: SPC401" in run.err
+    # generated code gets the unsafe fixes too, each reported for review
+    assert "CreateTimer(1.0, Timer_Hello, GetClientUserId(client))" in run.out
     assert "fixed SPC201" in run.err and "fixed SPC101" in run.err
-    assert "guard: fixed SPC101, SPC201; left: SPC401" in run.err
+    assert "fixed SPC401" in run.err and "(unsafe fix: review it)" in run.err
+    assert "guard: fixed SPC101, SPC201, SPC401; review the unsafe fixes of SPC401" in run.err
 
 
 def test_output_file_is_the_guarded_code_and_never_overwritten(
@@ -32,7 +33,7 @@ def test_output_file_is_the_guarded_code_and_never_overwritten(
     assert run.code == 0, run.err
     written = target.read_text(encoding="utf-8")
     assert "lunge_pounce" in written and "GetRandomFloat" in written
-    assert run.out == "" and f"{target}:15:" in run.err and f"wrote {target}" in run.err
+    assert run.out == "" and "fixed SPC401" in run.err and f"wrote {target}" in run.err
 
     target.write_text("// mine\n", encoding="utf-8")
     refused = cli("generate", "announce hunter pounces", "--replay-file", replay, "-o", target)
@@ -49,8 +50,10 @@ def test_json_output(cli: Callable[..., Run], replay: Path) -> None:
     data = run.json()
     assert isinstance(data, dict)
     assert "lunge_pounce" in data["text"] and data["path"] is None
-    assert {f["code"] for f in data["guard"]["fixed"]} == {"SPC101", "SPC201"}
-    assert [d["code"] for d in data["guard"]["remaining"]] == ["SPC401"]
+    fixed = {f["code"]: f for f in data["guard"]["fixed"]}
+    assert set(fixed) == {"SPC101", "SPC201", "SPC401"} and data["guard"]["remaining"] == []
+    assert fixed["SPC401"]["unsafe"] is True and not fixed["SPC201"]["unsafe"]
+    assert fixed["SPC401"]["change"].startswith("Pass GetClientUserId(client)")
     assert data["usage"]["completion_tokens"] > 0 and data["cost_usd"] == 0
 
 

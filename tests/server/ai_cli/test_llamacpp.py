@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from spcopilot.server.ai.prompts import tasks
+from spcopilot.server.ai.prompts.system import system_prompt
 
 from tests.tiny_model import TinyModel
 
@@ -36,8 +37,9 @@ def test_estimate_counts_with_the_models_tokenizer(
     data = run.json()
     assert isinstance(data, dict)
     assert data["counted_by"] == f"the model's tokenizer ({tiny_model.gguf_f16.name})"
-    system, user = tasks.plugin_messages("announce hunter pounces")
     backend = LlamaCppBackend(tiny_model.gguf_f16, threads=1, context_size=2048)
+    # the tiny model is small: it gets (and is estimated with) the compact system prompt
+    system, user = tasks.plugin_messages("announce hunter pounces", system=system_prompt(compact=True))
     try:
         expected = backend.count_tokens(system.content) + backend.count_tokens(user.content) + 4 + 4 + 3
     finally:

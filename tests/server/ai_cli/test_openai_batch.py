@@ -81,7 +81,8 @@ def test_submit_then_collect(
     assert sorted(rows) == ["hello", "pounce"]
     code = (out / "pounce.sp").read_text(encoding="utf-8")
     assert "lunge_pounce" in code and "GetRandomFloat" in code
-    assert rows["pounce"]["guard"] == "fixed SPC101, SPC201; left: SPC401" and rows["pounce"]["batch_api"] is True
+    assert rows["pounce"]["guard"] == "fixed SPC101, SPC201, SPC401; review the unsafe fixes of SPC401"
+    assert rows["pounce"]["batch_api"] is True
     usage = Usage(**rows["pounce"]["usage"])
     expected = price_of("gpt-4o-mini", "openai").cost(usage, batch=True)
     assert expected > 0 and rows["pounce"]["cost_usd"] == round(expected, 6)

@@ -1,7 +1,7 @@
 """Recorded model answers for the replay tests: a correct and a flawed plugin per battery item of
 `small_battery` (test_eval_run.py). The flaws are the ones models make: a misnamed event (the
-guard fixes it), a player speed on "m_flSpeed" (a warning whose fix is unsafe: the guard leaves
-it), SQL with an unescaped name (an error only a repair round can fix), an invented native (the
+guard fixes it), a player speed on "m_flSpeed" (a warning whose fix is unsafe: the guard applies
+it to generated code and reports it), SQL with an unescaped name (an error only a repair round can fix), an invented native (the
 guard renames it)."""
 
 from __future__ import annotations

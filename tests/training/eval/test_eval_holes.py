@@ -106,19 +106,19 @@ def test_a_wrong_fill_is_scored_as_such(cli: Callable[..., Run], tmp_path: Path)
     records = oracle_records(plugins, 3, ("body",))
     assert len(records) == 3
     records[0]["output"] = 'int x = RandomInt(1, 2);\n    HookEvent("pounce", Event_X);'  # the guard fixes both
-    records[1]["output"] = "if (x\n"  # does not parse
+    records[1]["output"] = "if (x\n"  # does not parse: the inline guard withholds what adds syntax errors
     records[2]["output"] = 'HookEvent("tank_death", Event_X);'  # SPC201 without a safe fix here: withheld
     replay = write_jsonl(tmp_path / "bad.jsonl", records)
     result = cli("eval", "holes", HELD_OUT / "tank_hp_hud.sp", "--kinds", "body", "--replay-file", replay,
                  "--out", tmp_path / "bad")  # fmt: skip
     assert result.code == 0, result.err
     report = read_json(tmp_path / "bad" / "report.json")
-    assert report["metrics"]["passed"] == 0 and report["metrics"]["filled_rate"] == 0.6667
+    assert report["metrics"]["passed"] == 0 and report["metrics"]["filled_rate"] == 0.3333
     fixed, broken, withheld = ({i["model_output"]: i for i in report["items"]}[r["output"]] for r in records)
     assert fixed["filled"] and fixed["parses"] and fixed["lint_clean"]
     assert fixed["fill"] == 'int x = GetRandomInt(1, 2);\n    HookEvent("lunge_pounce", Event_X);'
     assert fixed["call_recall"] is not None and fixed["call_recall"] < 1.0  # not what the original called
-    assert broken["filled"] and not broken["parses"]
+    assert not broken["filled"] and not broken["parses"] and broken["fill"] == ""
     assert not withheld["filled"] and withheld["fill"] == ""
 
 

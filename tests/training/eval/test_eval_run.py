@@ -51,28 +51,28 @@ def test_the_guard_raises_the_pass_rate_of_flawed_answers(
     assert 'HookEvent("lunge_pounce"' in items["events-pounce"]["guarded_code"]
     # RandomInt: renamed by the guard
     assert items["api-random"]["modes"]["guarded"]["passed"] and not items["api-random"]["modes"]["raw"]["passed"]
-    # "m_flSpeed" on a player: a warning whose fix is unsafe, so the guard leaves it: fails both ways
+    # "m_flSpeed" on a player: a warning whose fix is unsafe; generated code gets unsafe fixes too
     speed = items["props-speed"]["modes"]
-    assert not speed["raw"]["passed"] and not speed["guarded"]["passed"]
-    assert speed["guarded"]["wrong_api"] == ["SPC301"] and speed["guarded"]["errors"] == []
+    assert not speed["raw"]["passed"] and speed["raw"]["wrong_api"] == ["SPC301"]
+    assert speed["guarded"]["passed"] and speed["guarded"]["fixed"] == ["SPC301"]
     # unescaped SQL: an error no safe fix repairs; the replay file has no repair answer
     sql = items["sql-names"]
     assert sql["modes"]["raw"]["security"] == ["SPC501"] and not sql["modes"]["guarded"]["passed"]
     assert "no recorded output" in sql["repair_error"]
 
-    assert (raw["passed"], guarded["passed"]) == (0, 2)
-    assert (raw["pass_rate"], guarded["pass_rate"]) == (0.0, 0.5)
+    assert (raw["passed"], guarded["passed"]) == (0, 3)
+    assert (raw["pass_rate"], guarded["pass_rate"]) == (0.0, 0.75)
     assert raw["wrong_api_avoidance"] == 0.25  # only the SQL answer names no wrong API
-    assert guarded["wrong_api_avoidance"] == 0.75  # SPC301 stays
+    assert guarded["wrong_api_avoidance"] == 1.0
     assert raw["security_score"] == guarded["security_score"] == 7.5  # 10 × (1 − 1/4)
     assert raw["wrong_api_findings"] == {"SPC101": 1, "SPC201": 1, "SPC301": 1}
-    assert guarded["fixed_by_guard"] == {"SPC101": 1, "SPC201": 1}
+    assert guarded["fixed_by_guard"] == {"SPC101": 1, "SPC201": 1, "SPC301": 1}
     assert report["categories"]["events"]["guarded"]["pass_rate"] == 1.0
     assert report["categories"]["events"]["raw"]["pass_rate"] == 0.0
-    assert report["summary"]["guarded: pass rate"] == 0.5
+    assert report["summary"]["guarded: pass rate"] == 0.75
 
     markdown = (tmp_path / "flawed" / "report.md").read_text(encoding="utf-8")
-    assert "| pass rate | 0.0 % | 50.0 % |" in markdown
+    assert "| pass rate | 0.0 % | 75.0 % |" in markdown
     assert "| events | 1 | 100.0 % | 0.0 % | 0.0 % | 10.00 | 100.0 % | 100.0 % | 100.0 % | 10.00 |" in markdown
     assert markdown.index("| parses |") < markdown.index("| pass rate |")  # parse rate first
     assert '- `props-speed`: missing `"m_flLaggedMovementValue"`; has `"m_flSpeed"`' in markdown
@@ -122,13 +122,13 @@ def test_a_repair_round_answers_what_the_engine_cannot_fix(
     assert report["modes"] == ["guarded"]  # the default
     sql = items_by_id(report)["sql-names"]["modes"]["guarded"]
     assert sql["passed"] and sql["repaired_by_model"] and sql["security"] == []
-    assert report["metrics"]["guarded"]["passed"] == 3 and report["metrics"]["guarded"]["security_score"] == 10.0
+    assert report["metrics"]["guarded"]["passed"] == 4 and report["metrics"]["guarded"]["security_score"] == 10.0
     # only the SQL answer had an error left for the model: one repair call was recorded
     calls = [r["eval"]["kind"] for r in _jsonl(tmp_path / "repaired" / "outputs.jsonl")]
     assert calls.count("repair") == 1 and calls.count("battery") == 4
 
     no_repair = run_battery(cli, small_battery, replay, tmp_path / "no-repair", "--no-repair")
-    assert no_repair["metrics"]["guarded"]["passed"] == 2 and no_repair["run"]["repair"] is False
+    assert no_repair["metrics"]["guarded"]["passed"] == 3 and no_repair["run"]["repair"] is False
 
 
 def test_no_guard_scores_only_the_answers_as_written(
@@ -201,7 +201,7 @@ def test_compare_puts_two_runs_side_by_side(cli: Callable[..., Run], small_batte
     assert "| raw: pass rate | 0.0 % | 100.0 % | +100.0 pp ▲ |" in table
     assert "| guarded: security score (0-10) | 7.50 | 10.00 | +2.50 ▲ |" in table
     assert "| events (guarded): pass rate | 100.0 % | 100.0 % | = |" in table
-    changed = "api-random (raw), events-pounce (raw), props-speed (guarded), props-speed (raw), sql-names (guarded), sql-names (raw)"
+    changed = "api-random (raw), events-pounce (raw), props-speed (raw), sql-names (guarded), sql-names (raw)"
     assert f"- passing in {good} only: {changed}\n" in table
     assert f"- passing in {flawed} only: none" in table
     assert "different inputs" not in table

@@ -31,6 +31,9 @@ M.defaults = {
     hl_group = "SpcopilotSuggestion", -- linked to Comment unless you define it
   },
   commands = true, -- :Spcopilot* user commands
+  -- References, rename, symbols and hover on the keys Neovim 0.11 has built in (mapped in the
+  -- buffer on 0.7-0.10, where they are free); false: map nothing.
+  keys = { references = "grr", rename = "grn", document_symbols = "gO", hover = "K" },
   on_attach = nil, -- function(client, bufnr) for your own mappings
 }
 
@@ -159,9 +162,11 @@ function M.attach(bufnr)
     workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ":t") } },
     init_options = init_options(),
     settings = { spcopilot = settings },
+    capabilities = lsp.capabilities(),
     handlers = lsp.handlers(),
     on_attach = function(client, buf)
       require("spcopilot.inline").attach(client, buf, M.config.inline)
+      require("spcopilot.navigation").attach(buf, M.config.keys)
       if M.config.on_attach then
         M.config.on_attach(client, buf)
       end
@@ -227,6 +232,7 @@ function M.setup(opts)
   api_key_cache = nil
   missing_reported = false
   vim.api.nvim_set_hl(0, "SpcopilotSuggestion", { link = "Comment", default = true })
+  require("spcopilot.navigation").highlights()
   register_filetype(M.config.filetypes.extensions)
   local group = vim.api.nvim_create_augroup("spcopilot", { clear = true })
   vim.api.nvim_create_autocmd("FileType", {

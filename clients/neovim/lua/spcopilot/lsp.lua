@@ -173,8 +173,33 @@ function M.take_created()
 end
 
 --- Handlers for this client: applyEdit remembers the files an edit creates.
+--- What the client can do: Neovim's own capabilities, and on 0.11 (which pulls diagnostics but
+--- does not answer workspace/diagnostic/refresh) the refresh this plugin answers itself, so that
+--- diagnostics that change without an edit (a runtime error logged, a compile) show at once.
+function M.capabilities()
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  if has_011 then
+    caps.workspace = caps.workspace or {}
+    caps.workspace.diagnostics = { refreshSupport = true }
+  end
+  return caps
+end
+
+--- workspace/diagnostic/refresh: pull the diagnostics of every buffer the client is attached to.
+local function refresh_diagnostics(_, _, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  if client and has_011 then
+    for bufnr in pairs(client.attached_buffers or {}) do
+      local params = { textDocument = vim.lsp.util.make_text_document_params(bufnr) }
+      client:request("textDocument/diagnostic", params, vim.lsp.diagnostic.on_diagnostic, bufnr)
+    end
+  end
+  return vim.NIL
+end
+
 function M.handlers()
   return {
+    ["workspace/diagnostic/refresh"] = refresh_diagnostics,
     ["workspace/applyEdit"] = function(err, params, ctx, config)
       local result = vim.lsp.handlers["workspace/applyEdit"](err, params, ctx, config)
       if result and result.applied and params and params.edit and params.edit.documentChanges then

@@ -1,0 +1,1 @@
+"""Rules about the linter itself: its suppression comments."""

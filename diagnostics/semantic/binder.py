@@ -30,6 +30,8 @@ _CONDITION_WORDS = frozenset({b"defined"})
 _OLD_DECLARERS = frozenset(
     {"new", "decl", "static", "public", "stock", "const", "variable_storage_class", "visibility"}
 )
+# Bytes of an item's first and last lines outside it beyond which it is not reused (item_keys).
+_SHARED_LINE = 4096
 _SKIP = frozenset({"comment", "string_literal", "char_literal", "int_literal", "float_literal", "bool_literal"})
 
 
@@ -145,23 +147,36 @@ class FileSummary:
 ItemCache = dict[bytes, list[ItemIndex]]
 
 
-def item_keys(tree: Tree, source: bytes) -> list[tuple[Node, bytes, int, int]]:
+def item_keys(tree: Tree, source: bytes) -> list[tuple[Node, bytes | None, int, int]]:
     """Each top-level item that can declare or name something, with its key text (from the
     start of the line of the doc comments above it to the end of its last line) and where
-    that text starts (bytes, line)."""
-    out = []
+    that text starts (bytes, line). An item that shares a long line with others (more than
+    `_SHARED_LINE` bytes of it around the item) gets no key and is bound afresh each version:
+    a key per item of the whole line would cost the line's length per item (64,000 `(` on one
+    line: 4 GB of keys)."""
+    out: list[tuple[Node, bytes | None, int, int]] = []
     run_start: Node | None = None
     for child in tree.root_node.children:
         kind = child.type
         if kind in ("comment", "preproc_pragma"):
             run_start = run_start or child
             continue
+        if not child.is_named:  # a token that error recovery left at the top level (`(`, `;`): names nothing
+            run_start = None
+            continue
         first = run_start or child
         # A type alone on the line above (`Handle` ⏎ `g_h = null;`) is part of the declaration.
         run_start = child if kind == "old_global_variable_declaration" and is_bare_name(child) else None
-        start = source.rfind(b"\n", 0, first.start_byte) + 1
-        end = source.find(b"\n", child.end_byte)
-        end = len(source) if end == -1 else end + 1
+        # The searches for the line ends are bounded, so a long line costs each item at most
+        # `_SHARED_LINE` bytes (a line index of the whole file would cost every edit its size).
+        lo = max(0, first.start_byte - _SHARED_LINE)
+        start = source.rfind(b"\n", lo, first.start_byte) + 1
+        end = source.find(b"\n", child.end_byte, child.end_byte + _SHARED_LINE) + 1
+        if end == 0 and child.end_byte + _SHARED_LINE >= len(source):
+            end = len(source)
+        if (start == 0 and lo > 0) or end == 0 or (first.start_byte - start) + (end - child.end_byte) > _SHARED_LINE:
+            out.append((child, None, first.start_byte, first.start_point.row))
+            continue
         # Where the item itself lies in that text is part of the key: after an edit the same
         # line can hold an item that starts elsewhere (`void` taken by a broken item before it).
         where = b"\0%d:%d:" % (child.start_byte - start, child.end_byte - start) + kind.encode()
@@ -178,7 +193,7 @@ def bind(tree: Tree, source: bytes, path: str = "", reuse: ItemCache | None = No
     binder = _Binder(source, path)
     items = []
     for node, key, start, row in item_keys(tree, source):
-        old = reuse.get(key) if reuse else None
+        old = reuse.get(key) if reuse and key is not None else None
         if old and not node.has_error:
             item = old.pop()
             item.move_to(start, row)

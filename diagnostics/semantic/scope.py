@@ -45,13 +45,14 @@ class Layer:
 class Program:
     """The layers one file sees, nearest first."""
 
-    __slots__ = ("_lookups", "_members", "layers")
+    __slots__ = ("_keys", "_lookups", "_members", "layers")
 
     def __init__(self, layers: Sequence[Layer]) -> None:
         self.layers = list(layers)
         # A program lives for one request: what it answered once, it answers again at once.
         self._lookups: dict[tuple[str, str], list[Decl]] = {}
         self._members: dict[str, list[Decl]] = {}
+        self._keys: dict[str, frozenset[tuple[str, int]]] = {}
 
     def resolve(self, name: str, role: str, receiver: TypeExpr | None = None) -> list[Decl]:
         """What a reference that no local scope settles names, by its role: a global name, a
@@ -107,6 +108,14 @@ class Program:
     def all_named(self, name: str) -> list[Decl]:
         """Every declaration of a global name, in every layer (prototypes and definitions)."""
         return [d for layer in self.layers for d in layer.by_name.get(name, ())]
+
+    def sees(self, decl: Decl) -> bool:
+        """`decl` is one of the global declarations of its name here (once per name: a name
+        declared 20,000 times is not listed again for each of its references)."""
+        keys = self._keys.get(decl.name)
+        if keys is None:
+            keys = self._keys[decl.name] = frozenset(d.key for d in self.all_named(decl.name))
+        return decl.key in keys
 
     def type_decl(self, name: str) -> Decl | None:
         found = self.lookup(name, k.TYPE)

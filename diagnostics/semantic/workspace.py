@@ -348,7 +348,7 @@ class Workspace:
         if found.name != decl.name or decl.kind not in _GLOBAL_SCOPE_KINDS or found.kind not in _GLOBAL_SCOPE_KINDS:
             return False
         # A forward/native and the function that implements it are one symbol where both are seen.
-        return any(d.key == decl.key for d in program.all_named(decl.name))
+        return program.sees(decl)
 
     def references(self, decl: Decl, include_declaration: bool = True) -> list[Occurrence]:
         with self.batch():

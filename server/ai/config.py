@@ -4,13 +4,13 @@ they describe. The API key is kept out of `repr`, `to_json` and every message.""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from spcopilot.diagnostics.errors import ConfigError
-from spcopilot.server.ai.backends.base import Backend, BackendError, GenerationOptions
+from spcopilot.server.ai.backends.base import Backend, BackendError, GenerationOptions, StringChoice
 from spcopilot.server.settings import _coerce
 
 BACKENDS = ("none", "llamacpp", "openai", "replay")
@@ -53,8 +53,11 @@ class AISettings:
         stop: Sequence[str] = (),
         temperature: float | None = None,
         timeout_s: float | None = None,
+        choice: StringChoice | None = None,
+        choice_after: Callable[[str], StringChoice | None] | None = None,
     ) -> GenerationOptions:
-        """The sampling settings, with the answer length, stops, temperature and time cap of one request."""
+        """The sampling settings, with the answer length, stops, temperature, time cap and string
+        choice (constrained names) of one request."""
         return GenerationOptions(
             max_tokens=max_tokens or self.max_tokens,
             temperature=self.temperature if temperature is None else temperature,
@@ -65,6 +68,8 @@ class AISettings:
             seed=self.seed,
             stop=tuple(stop),
             timeout_s=timeout_s,
+            choice=choice,
+            choice_after=choice_after,
         )
 
     def to_json(self) -> dict[str, object]:

@@ -27,6 +27,8 @@ from spcopilot.diagnostics.knowledge.events import (
 from spcopilot.diagnostics.knowledge.netprops import VALUE_OF_ACCESSOR, l4d2_netprops
 from spcopilot.diagnostics.semantic import Decl
 from spcopilot.diagnostics.semantic import symbols as k
+from spcopilot.diagnostics.semantics import parameters
+from spcopilot.server.ai.backends.base import StringChoice
 from spcopilot.server.features import docs
 from spcopilot.server.features.callback_stub import callback_candidates
 from spcopilot.server.features.completion_items import Candidate, Completions, Edit
@@ -137,6 +139,51 @@ def _in_string(view: DocumentView, cursor: Cursor, call: Call) -> list[Candidate
     ]
 
 
+# The calls whose string arguments `string_choice` may constrain.
+STRING_CHOICE_CALLS = frozenset(
+    EVENT_NAME_FUNCTIONS | METHOD_FIELD_ACCESSORS | FUNCTION_FIELD_ACCESSORS | set(VALUE_OF_ACCESSOR)
+)
+# The candidates of `_in_string` that are catalogue names, and what StringChoice calls them.
+_CHOICE_KINDS = {"event": "event", "field": "event field", "netprop": "netprop"}
+
+
+def string_choice(view: DocumentView, offset: int) -> StringChoice | None:
+    """The knowledge base's names the string under the cursor must be, for inline completion's
+    constrained decoding: event names in HookEvent/HookEventEx/UnhookEvent/CreateEvent, the fields
+    of the events the enclosing callback is hooked to in event.GetInt("…")/GetEventInt(event, "…")
+    and friends (only when those events are known: else nobody can say which fields exist),
+    netprops of the PropType in Get/SetEntProp*(entity, Prop_*, "…"). The same cursor analysis
+    and candidates as completion; None anywhere else (phrases and ConVars are not closed sets)."""
+    if not view.analysed:
+        return None
+    cursor = cursor_at(view.source, offset, view.tree)
+    call = cursor.call
+    if cursor.in_comment or cursor.string_start is None or call is None:
+        return None
+    found = [c for c in _in_string(view, cursor, call) if c.kind in _CHOICE_KINDS]
+    if not found:
+        return None
+    kind = _CHOICE_KINDS[found[0].kind]
+    if kind == "event field" and not (
+        hooked_events(view, call.open_paren) and _reads_callback_event(view, call, offset)
+    ):
+        return None
+    typed = view.source[cursor.string_start : offset].decode("utf-8", "replace")
+    return StringChoice(kind, tuple(sorted({c.label for c in found})), typed)
+
+
+def _reads_callback_event(view: DocumentView, call: Call, offset: int) -> bool:
+    """The getter reads the enclosing callback's first parameter (its Event), as the event rules
+    require: `kv.GetString("key", …)` in the same callback is a KeyValues key, not a field."""
+    event_var = call.receiver if call.receiver is not None else argument_text(view.source, call, 0, offset)
+    found = view.function_at(call.open_paren)
+    if found is not None:
+        params = parameters(found[1], view.source)
+        return bool(params) and params[0][0] == event_var
+    heads = list(_FUNCTION_HEAD.finditer(view.source, max(0, call.open_paren - 16384), call.open_paren))
+    return bool(heads) and heads[-1].group(2).decode() == event_var
+
+
 def _event_names(view: DocumentView, start: int, end: int, *, quoted: bool) -> list[Candidate]:
     catalogue = view.catalogue
     out = []
@@ -224,7 +271,7 @@ def hooked_events(view: DocumentView, offset: int) -> set[str]:
     return {e for e in events or () if e in catalogue}
 
 
-_FUNCTION_HEAD = re.compile(rb"(?:public\s+)?(?:void|Action)\s+([A-Za-z_]\w*)\s*\(\s*Event\s+\w+")
+_FUNCTION_HEAD = re.compile(rb"(?:public\s+)?(?:void|Action)\s+([A-Za-z_]\w*)\s*\(\s*Event\s+(\w+)")
 
 
 def _function_name_before(source: bytes, offset: int) -> str:

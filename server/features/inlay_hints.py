@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spcopilot.diagnostics.matching import matches, query_roots
 from spcopilot.diagnostics.parsing import compile_query
 from spcopilot.diagnostics.semantic import symbols as k
 from spcopilot.server.features.docs import param_name
 from spcopilot.server.features.view import DocumentView
-from tree_sitter import QueryCursor
 
-_CALLS = "[(call_expression function: (_) @function arguments: (call_arguments) @arguments) (new_expression class: (identifier) @function arguments: (call_arguments) @arguments)]"
+_CALLS = """
+(call_expression function: (_) @function arguments: (call_arguments) @arguments)
+(new_expression class: (identifier) @function arguments: (call_arguments) @arguments)
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,10 +29,17 @@ def hints(view: DocumentView, start: int, end: int) -> list[InlayHint]:
     if not view.analysed or view.tree is None:
         return []
     model = view.semantic
-    cursor = QueryCursor(compile_query(_CALLS))
-    cursor.set_byte_range(start, end)
+    query, roots = compile_query(_CALLS), query_roots(_CALLS)
     out: list[InlayHint] = []
-    for _, captures in cursor.matches(view.tree.root_node):
+    # The top-level items the range touches, each matched in linear time (diagnostics/matching.py:
+    # a raw query cursor is quadratic on error recovery's long runs of tokens).
+    found = [
+        m
+        for item in view.tree.root_node.children
+        if item.is_named and item.end_byte >= start and item.start_byte <= end
+        for m in matches(query, item, roots)
+    ]
+    for _, captures in found:
         function = captures["function"][0]
         arguments = captures["arguments"][0]
         name_end = function.end_byte

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.convars import game_convars
 from spcopilot.diagnostics.knowledge.phrases import Phrase, PhraseFile
+from spcopilot.diagnostics.matching import matches, query_roots
 from spcopilot.diagnostics.parsing import compile_query
 from spcopilot.diagnostics.rules.api.convar_calls import named_call, sibling_plugins
 from spcopilot.diagnostics.rules.api.translations import PluginTranslations, plugin_translations
 from spcopilot.diagnostics.semantics import call_arguments
 from spcopilot.server.features.cursor import Call
 from spcopilot.server.features.view import DocumentView
-from tree_sitter import QueryCursor
 
 CONVAR_FUNCTIONS = frozenset({"FindConVar"})
 _CREATE = '((call_expression function: (identifier) @fn) @call (#eq? @fn "CreateConVar"))'
@@ -127,7 +127,7 @@ def _created(view: DocumentView) -> dict[str, str]:
         return {}
     ctx = Context(view.source, view.tree, view.path, view.config)
     found: dict[str, str] = {}
-    for _, caps in QueryCursor(compile_query(_CREATE)).matches(view.tree.root_node):
+    for _, caps in matches(compile_query(_CREATE), view.tree.root_node, query_roots(_CREATE)):
         call = named_call(caps["call"][0], "CreateConVar", ctx)
         if call is not None:
             found.setdefault(call.name, f"this plugin (line {call.node.start_point[0] + 1})")

@@ -129,9 +129,10 @@ class DocumentView:
     def function_at(self, offset: int) -> tuple[str, Node] | None:
         """The function definition (or method) enclosing an offset, with its name."""
         node = self.node_at(offset)
-        if node is None:
+        if node is None or self.tree is None:
             return None
-        function = node if node.type == "function_definition" else enclosing_function(node)
+        # From the root down (a walk up the parents costs depth²: seconds in 16,000 open `(`).
+        function = node if node.type == "function_definition" else enclosing_function(node, self.tree.root_node)
         if function is None:
             return None
         return function_name(function, self.source), function

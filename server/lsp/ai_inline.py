@@ -71,6 +71,13 @@ async def _inline(
     if suggestion is None:
         await asyncio.sleep(ai.completer.debounce_ms() / 1000)
         token.raise_if_cancelled()
+        latest = ls.latest_view(uri)
+        if not current and latest is not None and latest.version == version:
+            # The analysis caught up during the debounce: its tree, and what it says of the cursor
+            # (the catalogue names a string there must be), are of this very text now.
+            request = await loop.run_in_executor(
+                ai.executor, lambda: request_from_view(text, offset, latest, True, document.path)
+            )
         suggestion = await loop.run_in_executor(ai.executor, ai.completer.suggest, request, token)
     if suggestion is None or token.cancelled:
         return None

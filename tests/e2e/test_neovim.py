@@ -234,7 +234,7 @@ def test_install_script(series: str, tmp_path: Path) -> None:
 
 
 @SERIES
-def test_references_rename_and_semantic_highlighting(series: str, tmp_path: Path) -> None:
+def test_navigation_references_rename_and_semantic_highlighting(series: str, tmp_path: Path) -> None:
     """`grr` lists the references of a local in the quickfix list, `grn` renames it everywhere
     (0.11 has both keys built in, the plugin maps them on 0.7); 0.11 colours names by what they
     are (semantic tokens; 0.7 has none)."""

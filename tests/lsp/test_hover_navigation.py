@@ -101,3 +101,34 @@ async def test_workspace_symbols(session: Session) -> None:
     assert result[0].location.uri.endswith("/include/clients.inc")  # type: ignore[union-attr]
     own = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="Timer_Remind"))
     assert own and own[0].name == "Timer_RemindTank"
+
+
+async def test_semantic_tokens_delta_after_an_edit(session: Session) -> None:
+    """A delta from the last result, applied to that result, is the new full result; a stale
+    result id gets the full result."""
+    text = "int g_count;\nvoid Tick(int client)\n{\n    g_count += client;\n}\n"
+    uri = session.open("scripting/tokens.sp", text)
+    document = types.TextDocumentIdentifier(uri)
+    first = await session.client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(document))
+    assert first is not None and first.result_id and first.data
+    edited = text.replace("    g_count += client;\n", "    int local = client;\n    g_count += local;\n")
+    session.client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [types.TextDocumentContentChangeWholeDocument(text=edited)],
+        )
+    )
+    delta = await session.client.text_document_semantic_tokens_full_delta_async(
+        types.SemanticTokensDeltaParams(document, previous_result_id=first.result_id)
+    )
+    assert isinstance(delta, types.SemanticTokensDelta) and delta.edits
+    data = list(first.data)
+    for edit in sorted(delta.edits, key=lambda e: e.start, reverse=True):
+        data[edit.start : edit.start + edit.delete_count] = list(edit.data or [])
+    full = await session.client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(document))
+    assert full is not None and data == list(full.data)
+    assert len(full.data) == len(first.data) + 2 * 5  # `local` declared and read: two more tokens
+    stale = await session.client.text_document_semantic_tokens_full_delta_async(
+        types.SemanticTokensDeltaParams(document, previous_result_id="no such result")
+    )
+    assert isinstance(stale, types.SemanticTokens) and list(stale.data) == list(full.data)

@@ -111,3 +111,22 @@ async def test_a_generation_is_cancelled_from_its_progress(tmp_path: Path, tiny_
         assert info["session"]["completion_tokens"] < 1500  # it stopped early
     finally:
         await stop(s)
+
+
+async def test_inline_completion_in_hookevent_names_a_real_event(tmp_path: Path, tiny_model: TinyModel) -> None:
+    """The editor asks as before and gets an ordinary inline item: only its text is constrained
+    (the tiny model's names are noise unconstrained)."""
+    from spcopilot.diagnostics.knowledge.events import builtin_l4d2
+
+    s = await start_local(tmp_path, tiny_model, debounce_ms=50)
+    try:
+        text = '#include <sourcemod>\n\npublic void OnPluginStart()\n{\n\tHookEvent("player_");\n}\n'
+        uri = s.open("scripting/hooks.sp", text)
+        at = position_of(text, 'HookEvent("player_', len('HookEvent("player_'))
+        result = await s.client.text_document_inline_completion_async(request(uri, at))
+        items = result.items if isinstance(result, types.InlineCompletionList) else (result or [])
+        assert len(items) == 1
+        written = items[0].insert_text
+        assert written.find('"') > 0 and "player_" + written[: written.find('"')] in builtin_l4d2().names(), written
+    finally:
+        await stop(s)

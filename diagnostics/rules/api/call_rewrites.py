@@ -72,10 +72,8 @@ def _as_float(ctx: Context, node: Node) -> str | None:
 
 
 def _declared_float(ctx: Context, node: Node, name: str) -> bool:
-    from spcopilot.diagnostics.rules.timers import function_body as fb
-
     function = ctx.enclosing_function(node)
-    declaration = fb.declarations(function, ctx.source).get(name) if function is not None else None
+    declaration = ctx.local_declaration(function, name, node.start_byte) if function is not None else None
     if declaration is None:
         declaration = ctx.model.variables.get(name)
     if declaration is None or any(c.type in ("fixed_dimension", "dimension") for c in declaration.children):

@@ -72,8 +72,13 @@ The fix (unsafe) uses the function's length parameter when it has exactly one na
             return
         name = ctx.text(node)
         params = ctx.parameters(function)
-        param = next((p for n, p in params if n == name), None)
-        if param is None or not parameter_declaration(name, param, ctx).unsized:
+        # What the name stands for there (a block's local of the same name hides the parameter).
+        param = ctx.local_declaration(function, name, node.start_byte)
+        if (
+            param is None
+            or param.type != "parameter_declaration"
+            or not parameter_declaration(name, param, ctx).unsized
+        ):
             return
         lengths = [n for n, p in params if n.lower() in LENGTH_NAMES and _is_int(p, ctx)]
         message = f"`{name}` is an array parameter without a size, so sizeof({name}) does not compile (error 163)"

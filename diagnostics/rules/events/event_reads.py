@@ -80,7 +80,13 @@ def _event_read(call: Node, ctx: Context) -> EventRead | None:
     callback = None
     if function is not None and function.type == "function_definition":
         params = ctx.parameters(function)
-        if params and params[0][0] == ctx.text(event_arg):
+        name = ctx.text(event_arg)
+        # The callback's first parameter, unless a local of the same name hides it there.
+        if (
+            params
+            and params[0][0] == name
+            and ctx.local_declaration(function, name, event_arg.start_byte) == params[0][1]
+        ):
             callback = ctx.function_name(function)
     return EventRead(call, getter, getter_name, event_arg, field_node, field, function, callback)
 

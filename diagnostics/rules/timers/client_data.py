@@ -71,7 +71,7 @@ def looks_like_client(node: Node, ctx: Context) -> bool:
     function = ctx.enclosing_function(node)
     if function is None:
         return name.lower() in CLIENT_NAMES
-    declaration = fb.declarations(function, ctx.source).get(name)
+    declaration = ctx.local_declaration(function, name, node.start_byte)
     if declaration is not None:
         if not _scalar_cell(declaration, ctx.source):
             return False

@@ -136,21 +136,6 @@ def identifiers(function: Node, name: str, source: bytes) -> list[Node]:
     return [n for n in _captures(function, _IDENTIFIERS, "id") if source[n.start_byte : n.end_byte] == encoded]
 
 
-def declarations(function: Node, source: bytes) -> dict[str, Node]:
-    """Local variables (first declaration of each name) and parameters of a function."""
-    found: dict[str, Node] = {}
-    params = function.child_by_field_name("parameters")
-    for p in params.named_children if params else ():
-        name = p.child_by_field_name("name")
-        if name is not None:
-            found.setdefault(text(name, source), p)
-    block = body(function)
-    if block is not None:
-        for decl in _captures(block, _DECLARATIONS, "decl"):
-            found.setdefault(text(decl.child_by_field_name("name"), source), decl)
-    return found
-
-
 def initial_value(declaration: Node) -> Node | None:
     """The initialiser of a declaration (the old-syntax field also holds the `=` token)."""
     values = [n for n in declaration.children_by_field_name("initialValue") if n.is_named]

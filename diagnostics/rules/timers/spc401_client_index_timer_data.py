@@ -184,16 +184,17 @@ The fix does this rewrite when the callback is in the file and used by that one 
         )
         severity = None
         target = ctx.model.functions.get(timers[0].callback or "")
-        if target is not None and validates(target, _read_cells(target, ctx.source), ctx.source):
+        if target is not None and validates(target, _read_cells(target, ctx), ctx.source):
             severity = Severity.HINT
             message += " (the IsClientInGame check in the callback does not catch a different player in the same slot)"
         yield self.diagnostic(ctx, cell, message, severity=severity)
 
 
-def _read_cells(function: Node, source: bytes) -> set[str]:
+def _read_cells(function: Node, ctx: Context) -> set[str]:
     """Locals of a callback read from its DataPack (`int client = pack.ReadCell();`)."""
+    source = ctx.source
     found = set()
-    for name, decl in fb.declarations(function, source).items():
+    for name, decl in ctx.local_declarations(function):
         value = fb.initial_value(decl) if decl.type != "parameter_declaration" else None
         if value is not None and value.type == "call_expression" and fb.callee(value, source) in _READS:
             found.add(name)

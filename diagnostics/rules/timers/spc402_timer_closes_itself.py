@@ -78,7 +78,9 @@ public Action Timer_Countdown(Handle timer)
         params = fb.parameter_names(function, ctx.source)
         if params and target == params[0]:
             what = f"`{target}` is the timer running `{callback}`"
-        elif target not in fb.declarations(function, ctx.source) and any(_holds(r.call, target, ctx) for r in timers):
+        elif ctx.local_declaration(function, target, node.start_byte) is None and any(
+            _holds(r.call, target, ctx) for r in timers
+        ):
             what = f"`{target}` holds the timer that runs `{callback}`"
         else:
             return

@@ -67,7 +67,7 @@ or keep `CreateTimer` and pass `TIMER_DATA_HNDL_CLOSE` in its flags (what the fi
         if function is None:
             return
         name = ctx.text(data)
-        declaration = fb.declarations(function, ctx.source).get(name)
+        declaration = ctx.local_declaration(function, name, data.start_byte)
         if declaration is None or declaration.type == "parameter_declaration":
             return
         made = makes_datapack(fb.initial_value(declaration), ctx.source) or any(

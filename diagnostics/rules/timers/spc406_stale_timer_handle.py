@@ -111,7 +111,7 @@ For `TIMER_FLAG_NO_MAPCHANGE` timers also add `public void OnMapEnd() { g_hTimer
     def _stale(self, handle: Node, call: Node, state: _File, ctx: Context) -> str | None:
         name = fb.name_of(handle, ctx.source)
         creator = ctx.enclosing_function(call)
-        if not name or name not in ctx.model.defined or creator is None or _is_local(creator, name, ctx):
+        if not name or name not in ctx.model.defined or creator is None or _is_local(creator, name, handle, ctx):
             return None
         args = fb.arguments(call)
         callback_name = fb.text(args[1], ctx.source) if len(args) > 1 and args[1].type == "identifier" else ""
@@ -121,7 +121,9 @@ For `TIMER_FLAG_NO_MAPCHANGE` timers also add `public void OnMapEnd() { g_hTimer
         kills = [
             node
             for killed, node in state.killed
-            if killed == name and not _inside(node, callback) and not _is_local(ctx.enclosing_function(node), name, ctx)
+            if killed == name
+            and not _inside(node, callback)
+            and not _is_local(ctx.enclosing_function(node), name, node, ctx)
         ]
         if not kills:
             return None
@@ -163,8 +165,9 @@ def _inside(node: Node, function: Node) -> bool:
     return function.start_byte <= node.start_byte < function.end_byte
 
 
-def _is_local(function: Node | None, name: str, ctx: Context) -> bool:
-    return function is not None and name in fb.declarations(function, ctx.source)
+def _is_local(function: Node | None, name: str, at: Node, ctx: Context) -> bool:
+    """`name` at `at` is a parameter or local of `function` (the semantic model's scopes)."""
+    return function is not None and ctx.local_declaration(function, name, at.start_byte) is not None
 
 
 def _function_name(node: Node, ctx: Context) -> str:

@@ -101,6 +101,24 @@ TokenCallback = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
+class StringChoice:
+    """The generation starts inside a string literal whose content must be one of `names` (the
+    knowledge base's events, event fields or netprops for that argument); `typed` is the part of
+    the string already before the cursor. A backend that can constrain decoding (llama.cpp) lets
+    the model write only a name's rest and the closing quote; the others get it checked after the
+    fact (string_choice.nearest_choice). Built by server/features/completion.string_choice."""
+
+    kind: str  # "event", "event field" or "netprop"
+    names: tuple[str, ...]
+    typed: str = ""
+
+    def remaining(self) -> list[str]:
+        """The names that start with what is typed: empty when the typed text matches none (then
+        nothing is forced and the guard speaks)."""
+        return [n for n in self.names if n.startswith(self.typed)]
+
+
+@dataclass(frozen=True, slots=True)
 class GenerationOptions:
     """How to sample: the defaults are the settings' (server/settings.py). A backend uses what its
     model server understands: llama.cpp all of them; OpenAI temperature, top_p and seed (an
@@ -115,6 +133,10 @@ class GenerationOptions:
     seed: int = 0  # 0: a new seed each request
     stop: Sequence[str] = ()
     timeout_s: float | None = None  # generation time cap; the result is cut (finish_reason "time")
+    choice: StringChoice | None = None  # the answer starts inside a string naming one of these
+    # Called with the text generated so far when a generated token writes a quote: the names the
+    # string it opens must be (None: a free string, or a closing quote). Backends that constrain.
+    choice_after: Callable[[str], StringChoice | None] | None = None
 
 
 class Backend(ABC):
@@ -138,6 +160,11 @@ class Backend(ABC):
     def context_window(self) -> int | None:
         """The context length requests run with, in tokens, when the backend knows it."""
         return None
+
+    @property
+    def constrains_choice(self) -> bool:
+        """True when decoding itself keeps to `GenerationOptions.choice` (llama.cpp)."""
+        return False
 
     @property
     def is_chat_model(self) -> bool:

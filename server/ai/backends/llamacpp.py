@@ -10,6 +10,9 @@ ever opened: llama.cpp reads the file, nothing else.
 - FIM: the model's vocabulary decides (its own `<|fim_prefix|>`-like tokens, see prompts.fim);
   prefix-only otherwise. Chat prompts are rendered with the GGUF's own chat template (ChatML
   when it has none), then run as a completion so the same cancel path applies.
+- Names in string arguments (`GenerationOptions.choice`, and `choice_after` for the strings a
+  suggestion opens itself): a logits processor keeps the model to the knowledge base's names
+  (string_choice.py).
 - llama.cpp keeps the previous prompt's KV cache and re-evaluates only from the first token that
   differs: the prompt builder keeps the prompt head stable for that.
 """
@@ -36,6 +39,7 @@ from spcopilot.server.ai.backends.base import (
     Usage,
 )
 from spcopilot.server.ai.backends.streaming import StreamCollector
+from spcopilot.server.ai.backends.string_choice import ChoiceProcessor, TokenPieces
 
 log = logging.getLogger("spcopilot.ai")
 INSTALL_HINT = 'the offline mode needs llama-cpp-python: pip install "sourcepawn-copilot[local]"'
@@ -79,6 +83,7 @@ class LlamaCppBackend(Backend):
             self._llm.close()
             self._llm = self._load(llama_cpp, trained)
         self._lock = threading.Lock()
+        self._pieces: TokenPieces | None = None
         self._fim = self._find_fim_tokens()
         self._chat_formatter = self._make_chat_formatter()
 
@@ -107,6 +112,17 @@ class LlamaCppBackend(Backend):
     @property
     def context_window(self) -> int | None:
         return int(self._llm.n_ctx())
+
+    @property
+    def constrains_choice(self) -> bool:
+        return True
+
+    def token_pieces(self) -> TokenPieces:
+        """The bytes of every token (made on the first constrained request: ~0.1 s for 49k tokens)."""
+        if self._pieces is None:
+            model = self._llm._model
+            self._pieces = TokenPieces([model.detokenize([t], special=False) for t in range(self._llm.n_vocab())])
+        return self._pieces
 
     def _is_single_token(self, text: str) -> bool:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) == 1
@@ -197,8 +213,12 @@ class LlamaCppBackend(Backend):
             generated = 0
             finish = "length"
             llm.set_seed(options.seed or llama_cpp.LLAMA_DEFAULT_SEED)  # (the default: a new seed each time)
-            sampling = {"top_k": options.top_k, "top_p": options.top_p, "min_p": options.min_p,
+            sampling: dict[str, Any] = {"top_k": options.top_k, "top_p": options.top_p, "min_p": options.min_p,
                         "temp": options.temperature, "repeat_penalty": options.repeat_penalty}  # fmt: skip
+            choice = None
+            if options.choice is not None or options.choice_after is not None:
+                choice = ChoiceProcessor(self.token_pieces(), options.choice, options.choice_after)
+                sampling["logits_processor"] = llama_cpp.LogitsProcessorList([choice])
             for token in llm.generate(tokens, **sampling):
                 if cancel.cancelled:
                     break
@@ -206,10 +226,13 @@ class LlamaCppBackend(Backend):
                     finish = "stop"
                     break
                 generated += 1
-                piece = decoder.decode(llm._model.detokenize([token], special=False))
+                raw = llm._model.detokenize([token], special=False)
+                piece = decoder.decode(raw)
                 if not collector.add(piece):
                     finish = collector.finish_reason
                     break
+                if choice is not None:
+                    choice.advance(raw, collector.text)
                 if generated >= limit:
                     break
         usage = Usage(len(tokens), generated)

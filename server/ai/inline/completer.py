@@ -21,7 +21,8 @@ from typing import Any
 
 from spcopilot.diagnostics.model import Severity
 from spcopilot.diagnostics.parsing import Tree
-from spcopilot.server.ai.backends.base import NEVER_CANCELLED, CancelToken, Usage
+from spcopilot.server.ai.backends.base import NEVER_CANCELLED, CancelToken, StringChoice, Usage
+from spcopilot.server.ai.backends.string_choice import nearest_choice
 from spcopilot.server.ai.inline.auto_close import auto_closed_overlap
 from spcopilot.server.ai.inline.cache import SuggestionCache
 from spcopilot.server.ai.inline.feedback import FeedbackLog, Shown
@@ -47,6 +48,9 @@ class InlineRequest:
     lookup: Lookup | None = None
     defined_here: Callable[[str], bool] = lambda _: False
     scope: Any = None  # the engine's symbol scope for the document (what its includes define)
+    choice: StringChoice | None = None  # the catalogue names the string at the cursor must be
+    # the same for a string the suggestion opens itself, given the text generated up to its quote
+    choice_after: Callable[[str], StringChoice | None] | None = None
 
 
 @dataclass(slots=True)
@@ -101,7 +105,12 @@ class InlineCompleter:
             settings.inline_max_tokens,
             prompt.stops,
             timeout_s=settings.inline_time_cap_ms / 1000 if settings.inline_time_cap_ms else None,
+            choice=request.choice,
+            choice_after=request.choice_after,
         )
+        if request.choice is not None:
+            log.debug("inline: the string at the cursor names one of %d %s names (%d fit %r)", len(request.choice.names),
+                     request.choice.kind, len(request.choice.remaining()), request.choice.typed)  # fmt: skip
         started = time.perf_counter()
         if prompt.kind == "chat":
             completion = backend.chat(prompt.messages, options, cancel)
@@ -109,6 +118,8 @@ class InlineCompleter:
         else:
             completion = backend.complete(prompt.prompt, options, cancel)
             raw = completion.text
+        if request.choice is not None and not backend.constrains_choice:
+            raw = nearest_choice(raw, request.choice)  # checked after the fact, then by the guard
         elapsed = (time.perf_counter() - started) * 1000
         self.model_ms = elapsed if not self.model_ms else 0.7 * self.model_ms + 0.3 * elapsed
         self.copilot.account(completion)

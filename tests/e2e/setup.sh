@@ -64,11 +64,22 @@ if ! [ -f "$npm24_cli" ]; then
   mkdir -p "$npm24_dir"
   npm install --silent --prefix "$npm24_dir" --no-save "npm@$NPM_VERSION"
 fi
-npm24() { PATH="$(dirname "$node24_bin"):$PATH" npm_config_nodedir="$node24_dir" "$node24_bin" "$npm24_cli" "$@"; }
+# Its bin/ goes first on PATH too: code-server's postinstall runs `npm install` in lib/vscode, and
+# Debian's /usr/bin/npm found there would build those addons with Debian's node-gyp.
+npm24() {
+  PATH="$(dirname "$node24_bin"):$(dirname "$npm24_cli"):$PATH" npm_config_nodedir="$node24_dir" \
+    "$node24_bin" "$npm24_cli" "$@"
+}
 
 # -- code-server (its native modules built against Node 24's headers, offline) ------------------
 cs="$cache/code-server-$CODE_SERVER_VERSION"
-links_libnode() { find "$cs" -name '*.node' -type f -exec ldd {} + 2>/dev/null | grep -q 'libnode\.so'; }
+# (ldd's whole output is read before grep looks: `| grep -q` would stop reading at the first match,
+# and under pipefail the SIGPIPE that find/ldd then get makes a found libnode read as none)
+links_libnode() {
+  local linked
+  linked="$(find "$cs" -name '*.node' -type f -exec ldd {} + 2>/dev/null || true)"
+  grep -q 'libnode\.so' <<<"$linked"
+}
 if ! [ -x "$cs/node_modules/.bin/code-server" ] || links_libnode; then
   log "code-server@$CODE_SERVER_VERSION (a few minutes: it compiles native modules)"
   rm -rf "$cs"

@@ -64,12 +64,13 @@ if ! [ -f "$npm24_cli" ]; then
   mkdir -p "$npm24_dir"
   npm install --silent --prefix "$npm24_dir" --no-save "npm@$NPM_VERSION"
 fi
-# Its bin/ goes first on PATH too: code-server's postinstall runs `npm install` in lib/vscode, and
-# Debian's /usr/bin/npm found there would build those addons with Debian's node-gyp.
-npm24() {
-  PATH="$(dirname "$node24_bin"):$(dirname "$npm24_cli"):$PATH" npm_config_nodedir="$node24_dir" \
-    "$node24_bin" "$npm24_cli" "$@"
-}
+# It is also the `npm` on PATH while it runs: code-server's postinstall runs `npm install` in
+# lib/vscode, and Debian's /usr/bin/npm found there would build those addons with Debian's node-gyp.
+# (npm's own bin/npm script looks for npm beside the node binary: a wrapper of ours instead.)
+mkdir -p "$npm24_dir/bin"
+printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$node24_bin" "$npm24_cli" >"$npm24_dir/bin/npm"
+chmod +x "$npm24_dir/bin/npm"
+npm24() { PATH="$npm24_dir/bin:$(dirname "$node24_bin"):$PATH" npm_config_nodedir="$node24_dir" "$npm24_dir/bin/npm" "$@"; }
 
 # -- code-server (its native modules built against Node 24's headers, offline) ------------------
 cs="$cache/code-server-$CODE_SERVER_VERSION"

@@ -38,6 +38,11 @@ def cache_root() -> Path:
     return Path(xdg) / "spcopilot"
 
 
+def plain(member: tarfile.TarInfo) -> bool:
+    """A file or folder that stays inside the folder it is extracted to (no link, no `..`)."""
+    return (member.isfile() or member.isdir()) and ".." not in Path(member.name).parts
+
+
 def grammar_src() -> Path:
     """Return the directory holding parser.c/scanner.c, fetching the npm package once."""
     target = cache_root() / "grammar" / f"{GRAMMAR_PACKAGE}-{GRAMMAR_VERSION}" / "src"
@@ -63,7 +68,10 @@ def grammar_src() -> Path:
             raise SystemExit(f"{tarball.name}: sha512 mismatch (got {digest}); refusing to build")
         with tarfile.open(tarball) as tar:
             members = [m for m in tar.getmembers() if m.name.startswith("package/src/")]
-            tar.extractall(tmp, members=members, filter="data")
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(tmp, members=members, filter="data")
+            else:  # no extraction filters before Python 3.10.12 / 3.11.4 (Debian 12 has 3.11.2)
+                tar.extractall(tmp, members=[m for m in members if plain(m)])
         staging = target.with_name("src.partial")
         shutil.rmtree(staging, ignore_errors=True)
         staging.parent.mkdir(parents=True, exist_ok=True)

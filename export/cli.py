@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from spcopilot.diagnostics.errors import SpcopilotError
-from spcopilot.export import DEFAULT_MAX_LOGIT_DIFF, DEFAULT_QUANTS
+from spcopilot.export import DEFAULT_MAX_LOGIT_DIFF, DEFAULT_QUANTS, RELATIVE_MAX_LOGIT_DIFF
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base", type=Path, required=True, metavar="DIR", help="the base model (Hugging Face folder)")
+    parser.add_argument(
+        "--base",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="the base model: a Hugging Face folder, or a GGUF file (dequantized by transformers, as `train` does)",
+    )
     parser.add_argument(
         "--adapter", type=Path, metavar="DIR", help="the LoRA adapter (peft folder); without it the base is exported"
     )
@@ -67,9 +73,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-logit-diff",
         type=float,
-        default=DEFAULT_MAX_LOGIT_DIFF,
+        default=None,
         metavar="X",
-        help="fail when the unquantized GGUF's logits differ from the merged model's by more. Default: %(default)s",
+        help="fail when the unquantized GGUF's logits differ from the merged model's by more than X. Default: "
+        f"{RELATIVE_MAX_LOGIT_DIFF:g} x the model's largest logit at the compared positions, at least "
+        f"{DEFAULT_MAX_LOGIT_DIFF:g} (f16 rounding grows with the logits' scale)",
     )
     parser.add_argument("--system-prompt-file", type=Path, metavar="FILE", help="SYSTEM text for the Modelfile")
     parser.add_argument("--force", action="store_true", help="replace --out if it exists")
@@ -109,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"  {figures.file}: max |Δlogit| {figures.max_abs_diff_last:.4f} (last token), "
             f"{figures.max_abs_diff_all:.4f} (all positions); top-1 agreement "
-            f"{figures.top1_agreement_last:.0%} (last), {figures.top1_agreement_all:.1%} (all {figures.positions})"
+            f"{figures.top1_agreement_last:.0%} (last), {figures.top1_agreement_all:.1%} (all {figures.positions}), "
+            f"{figures.top1_agreement_decisive:.1%} (the {figures.decisive_positions} decisive)"
         )
     for kind, path in result.ggufs.items():
         print(f"  {kind:7} {path.name}")

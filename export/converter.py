@@ -106,8 +106,11 @@ def download_sdist(version: str, folder: Path) -> None:
         "pip",
         "download",
         "--no-deps",
+        # The source distribution of this package only: with `:all:` pip would also build the
+        # sdist's build requirements (scikit-build-core, cmake, ...) from source just to read its
+        # metadata, which takes most of an hour on a fresh 2-core machine.
         "--no-binary",
-        ":all:",
+        DISTRIBUTION,
         "--disable-pip-version-check",
         "--dest",
         str(folder),
@@ -123,6 +126,17 @@ def download_sdist(version: str, folder: Path) -> None:
         )
 
 
+def extract(tar: tarfile.TarFile, members: list[tarfile.TarInfo], folder: Path) -> None:
+    """Unpack `members` with tarfile's "data" filter; on a Python without extraction filters
+    (before 3.10.12 / 3.11.4: Debian 12's python3 is 3.11.2) plain files and folders only, and
+    none that would land outside `folder`."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(folder, members=members, filter="data")
+        return
+    inside = [m for m in members if (m.isfile() or m.isdir()) and not Path(m.name).is_absolute()]
+    tar.extractall(folder, members=[m for m in inside if ".." not in Path(m.name).parts])
+
+
 def unpack_converter(tarball: Path, target: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".unpack-", dir=target.parent.parent))
     try:
@@ -135,7 +149,7 @@ def unpack_converter(tarball: Path, target: Path) -> None:
                     members.append(member)
             if not any(m.name == SCRIPT for m in members):
                 raise ExportError(f"{tarball} has no vendor/llama.cpp/{SCRIPT}: not a llama-cpp-python sdist?")
-            tar.extractall(staging, members=members, filter="data")
+            extract(tar, members, staging)
         (staging / ".complete").write_text(tarball.name + "\n")
         shutil.rmtree(target, ignore_errors=True)
         target.parent.mkdir(parents=True, exist_ok=True)

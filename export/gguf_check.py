@@ -80,6 +80,12 @@ def hf_chat_template(hf_dir: Path) -> str | None:
     return jinja.read_text("utf-8") if jinja.is_file() else None
 
 
+def verify_threads() -> int:
+    """Half the cores (at least one): on a machine busy with other work, llama.cpp's threads that wait
+    for a descheduled peer made every thread crawl when they were as many as the cores."""
+    return max(1, (os.cpu_count() or 1) // 2)
+
+
 def open_gguf(path: Path, n_ctx: int = 512, logits_all: bool = False) -> Any:
     try:
         from llama_cpp import Llama
@@ -90,7 +96,7 @@ def open_gguf(path: Path, n_ctx: int = 512, logits_all: bool = False) -> Any:
             model_path=str(path),
             n_ctx=n_ctx,
             logits_all=logits_all,
-            n_threads=os.cpu_count() or 1,
+            n_threads=verify_threads(),
             verbose=False,
             seed=0,
         )

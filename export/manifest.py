@@ -31,9 +31,9 @@ def file_entries(root: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def versions() -> dict[str, str]:
+def versions(names: tuple[str, ...] = VERSIONED) -> dict[str, str]:
     found = {"python": platform.python_version()}
-    for name in VERSIONED:
+    for name in names:
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

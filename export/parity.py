@@ -5,6 +5,12 @@ in `gguf_check`). The reference runs in float32. Per GGUF we report the largest 
 absolute difference of the next-token logits at the last position of each prompt (the gate),
 the largest difference over all positions, and how often both pick the same top-1 token: at the
 last positions and over all positions (hundreds of predictions, so the percentage means something).
+
+Top-1 agreement over all positions counts near-ties too: where the reference's best token leads
+the runner-up by a few hundredths of a logit, any rounding may swap them (SmolLM2-135M's q8_0 file
+disagreed only at positions with a lead under 0.3, while its logits moved by up to 2). So the
+agreement is also given over the *decisive* positions, where the reference's lead is at least
+DECISIVE_MARGIN, with how many there were.
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from spcopilot.export import DEFAULT_MAX_LOGIT_DIFF, RELATIVE_MAX_LOGIT_DIFF
 from spcopilot.export.gguf_check import open_gguf
 from spcopilot.export.special_tokens import find_tokens
 
 MAX_PROMPT_TOKENS = 128
+DECISIVE_MARGIN = 0.5  # logits: the best token at least e^0.5 = 1.65 times as likely as the next
 CODE_PROMPTS = (
     "#pragma semicolon 1\n#pragma newdecls required\n\n#include <sourcemod>\n#include <sdktools>\n\npublic Plugin myinfo =\n{\n",
     'public void OnPluginStart()\n{\n\tHookEvent("player_death", Event_PlayerDeath);\n\tHookEvent("round_start", ',
@@ -51,6 +59,8 @@ class ParityFigures:
     max_abs_diff_all: float
     top1_agreement_last: float
     top1_agreement_all: float
+    decisive_positions: int = 0
+    top1_agreement_decisive: float = 1.0
 
     def to_json(self) -> dict[str, Any]:
         return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -91,13 +101,23 @@ def reference_logits(hf_dir: Path, hf_tokenizer: Any, prompts: Sequence[str]) ->
     return reference
 
 
+def logit_scale(reference: Reference) -> float:
+    """The largest |logit| the reference gives at the last position of a prompt."""
+    return max(float(abs(logits[-1]).max()) for logits in reference.logits)
+
+
+def default_gate(reference: Reference) -> float:
+    """The f16 gate when none is given: relative to the model's logit scale, with a floor."""
+    return max(DEFAULT_MAX_LOGIT_DIFF, RELATIVE_MAX_LOGIT_DIFF * logit_scale(reference))
+
+
 def measure(gguf: Path, reference: Reference, on_prompt: Callable[[], None] | None = None) -> ParityFigures:
     import numpy as np
 
     longest = max(len(ids) for ids in reference.prompts)
     llm = open_gguf(gguf, n_ctx=max(512, longest + 16), logits_all=True)
     try:
-        last_diffs, all_max, top1_last, top1_all, positions = [], 0.0, 0, 0, 0
+        last_diffs, all_max, top1_last, top1_all, positions, decisive, top1_decisive = [], 0.0, 0, 0, 0, 0, 0
         for ids, expected in zip(reference.prompts, reference.logits, strict=True):
             llm.reset()
             llm.eval(ids)
@@ -108,7 +128,12 @@ def measure(gguf: Path, reference: Reference, on_prompt: Callable[[], None] | No
             last_diffs.append(float(diff[-1].max()))
             all_max = max(all_max, float(diff.max()))
             top1_last += int(got[-1].argmax() == expected[-1].argmax())
-            top1_all += int((got.argmax(axis=1) == expected.argmax(axis=1)).sum())
+            agree = got.argmax(axis=1) == expected.argmax(axis=1)
+            top1_all += int(agree.sum())
+            ranked = np.sort(expected, axis=1)
+            clear = (ranked[:, -1] - ranked[:, -2]) >= DECISIVE_MARGIN
+            decisive += int(clear.sum())
+            top1_decisive += int((agree & clear).sum())
             positions += len(ids)
             if on_prompt is not None:
                 on_prompt()
@@ -124,4 +149,6 @@ def measure(gguf: Path, reference: Reference, on_prompt: Callable[[], None] | No
         max_abs_diff_all=all_max,
         top1_agreement_last=top1_last / count,
         top1_agreement_all=top1_all / positions,
+        decisive_positions=decisive,
+        top1_agreement_decisive=top1_decisive / decisive if decisive else 1.0,
     )

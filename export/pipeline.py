@@ -17,11 +17,11 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from spcopilot.export import DEFAULT_MAX_LOGIT_DIFF, DEFAULT_QUANTS, convert_wrapper
+from spcopilot.export import DEFAULT_QUANTS, RELATIVE_MAX_LOGIT_DIFF, convert_wrapper
 from spcopilot.export import converter as converter_module
 from spcopilot.export import manifest as manifest_module
 from spcopilot.export.errors import ExportError, ParityError
@@ -35,7 +35,7 @@ from spcopilot.export.merge import (
     tokenizer_source,
 )
 from spcopilot.export.modelfile import render_modelfile, system_prompt
-from spcopilot.export.parity import ParityFigures, measure, parity_prompts, reference_logits
+from spcopilot.export.parity import ParityFigures, default_gate, logit_scale, measure, parity_prompts, reference_logits
 from spcopilot.export.quantize import bytes_per_weight, quantize
 from spcopilot.export.special_tokens import FIM_KEYS, find_tokens
 
@@ -56,7 +56,7 @@ class ExportOptions:
     llama_cpp_dir: Path | None = None
     pretokenizer: str | None = None
     parity_prompts: int = 8
-    max_logit_diff: float = DEFAULT_MAX_LOGIT_DIFF
+    max_logit_diff: float | None = None  # None: relative to the logits' scale (export.RELATIVE_MAX_LOGIT_DIFF)
     system_prompt: str | None = None
     force: bool = False
     progress: bool = True
@@ -70,6 +70,7 @@ class ExportResult:
     parity: list[ParityFigures]
     checks: list[GgufReport]
     manifest: dict[str, Any]
+    gate: float | None = None  # the f16 parity gate applied (None: parity skipped)
 
 
 def model_name(options: ExportOptions) -> str:
@@ -157,11 +158,24 @@ def quiet_libraries() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
+def resolve_base(options: ExportOptions) -> tuple[ExportOptions, dict[str, Any] | None]:
+    """A GGUF --base becomes the Hugging Face folder transformers dequantizes it into (the same one
+    `spcopilot train` trained the adapter on); a folder stays as it is."""
+    if not options.base.is_file():
+        return options, None
+    from spcopilot.export.gguf_base import dequantized_base
+
+    dequantized = dequantized_base(options.base, options.cache_root)
+    log.warning("--base %s", dequantized.describe())
+    return replace(options, base=dequantized.folder), dequantized.info
+
+
 def run_export(options: ExportOptions) -> ExportResult:
     """Run every step; return what was written (in `options.out`), or raise an ExportError."""
     out = options.out.expanduser().absolute()
     name = model_name(options)
     check_out(out, options.force)
+    options, gguf_base = resolve_base(options)
     base = read_base(options.base)
     adapter_config = check_adapter(options.adapter, base) if options.adapter is not None else None
     if options.outtype not in converter_module.OUTTYPES:
@@ -177,7 +191,7 @@ def run_export(options: ExportOptions) -> ExportResult:
     try:
         steps = Steps(options.progress)
         with steps.progress, quiet_libraries():
-            result = _export(options, out, staging, name, base, adapter_config, converter, system, steps)
+            result = _export(options, out, staging, name, base, adapter_config, converter, system, steps, gguf_base)
         _publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -194,6 +208,7 @@ def _export(
     converter: converter_module.Converter,
     system: str,
     steps: Steps,
+    gguf_base: dict[str, Any] | None = None,
 ) -> ExportResult:
     from transformers import AutoTokenizer
 
@@ -225,6 +240,7 @@ def _export(
             checks.append(check_gguf(path, hf_dir, hf_tokenizer, strict_tokenizer=fallback_used))
             advance()
     parity: list[ParityFigures] = []
+    limit: float | None = None
     if options.parity_prompts > 0:
         vocabulary = hf_vocabulary(hf_dir)
         prompts = parity_prompts(hf_tokenizer, vocabulary, options.parity_prompts)
@@ -232,12 +248,14 @@ def _export(
             reference = reference_logits(hf_dir, hf_tokenizer, prompts)
         with steps.step("parity: GGUF logits", total=len(ggufs) * len(prompts)) as advance:
             parity = [measure(path, reference, advance) for path in ggufs.values()]
-        (staging / "parity.json").write_text(json.dumps(parity_report(parity, options), indent=2) + "\n", "utf-8")
+        limit = options.max_logit_diff if options.max_logit_diff is not None else default_gate(reference)
+        report = parity_report(parity, limit, options.max_logit_diff is None, logit_scale(reference))
+        (staging / "parity.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
         gate = parity[0]
-        if gate.max_abs_diff_last > options.max_logit_diff:
+        if gate.max_abs_diff_last > limit:
             raise ParityError(
                 f"{gate.file} does not compute what the merged model computes: max abs logit difference "
-                f"{gate.max_abs_diff_last:.4g} > {options.max_logit_diff:g} (top-1 agreement "
+                f"{gate.max_abs_diff_last:.4g} > {limit:.4g} (top-1 agreement "
                 f"{gate.top1_agreement_last:.0%}) over {gate.prompts} prompts. Nothing was written to {out}."
             )
     else:
@@ -261,15 +279,22 @@ def _export(
         )
         (staging / "Modelfile").write_text(modelfile, "utf-8")
         manifest = build_manifest(options, name, base, adapter_config, converter, staging, checks, parity, steps)
+        if gguf_base is not None:
+            manifest["source"]["base"]["dequantized_from"] = gguf_base
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
-    return ExportResult(out, {k: out / p.name for k, p in ggufs.items()}, parity, checks, manifest)
+    return ExportResult(out, {k: out / p.name for k, p in ggufs.items()}, parity, checks, manifest, limit)
 
 
-def parity_report(parity: list[ParityFigures], options: ExportOptions) -> dict[str, Any]:
+def parity_report(parity: list[ParityFigures], limit: float, relative: bool, scale: float) -> dict[str, Any]:
+    how = (
+        f"{RELATIVE_MAX_LOGIT_DIFF:g} x the largest |logit| at the last positions ({scale:.4g}), at least 0.01"
+        if relative
+        else "--max-logit-diff"
+    )
     return {
         "reference": "merged Hugging Face model, float32",
-        "gate": {"file": parity[0].file, "max_abs_diff_last": options.max_logit_diff},
-        "passed": parity[0].max_abs_diff_last <= options.max_logit_diff,
+        "gate": {"file": parity[0].file, "max_abs_diff_last": round(limit, 6), "from": how},
+        "passed": parity[0].max_abs_diff_last <= limit,
         "files": [figures.to_json() for figures in parity],
     }
 

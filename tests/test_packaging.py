@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # .ci/run's second stage: builds a wheel and installs it in a new venv
+
 # Run in the clean venv: the playground's page and a script, and where they were read from.
 PLAYGROUND_PAGE = """
 from starlette.testclient import TestClient

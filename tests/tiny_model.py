@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import shutil
 import sys
@@ -31,6 +30,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from spcopilot.diagnostics.include_cache import default_cache_root
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -87,14 +88,6 @@ class TinyModel:
     @property
     def token_ids(self) -> dict[str, int]:
         return dict(self.info["token_ids"])
-
-
-def default_cache_root() -> Path:
-    explicit = os.environ.get("SPCOPILOT_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "spcopilot"
 
 
 def corpus_files() -> list[Path]:

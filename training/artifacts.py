@@ -10,6 +10,7 @@ The adapter is saved into `adapter.partial` and renamed at the very end; a failu
 from __future__ import annotations
 
 import platform
+import resource
 import shutil
 import time
 from importlib import metadata
@@ -44,13 +45,28 @@ def device_description(device: str) -> str:
     return f"cuda: {torch.cuda.get_device_name(0)} x{torch.cuda.device_count()}"
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process (all its threads) and its finished children (tokenizing workers): on a
+    machine shared with other work, the wall time says little; this says what the run cost."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime, 1)
+
+
 def run_record(
-    stage: str, config: dict[str, Any], data: dict[str, Any], metrics: dict[str, Any], plan: Any, started: float
+    stage: str,
+    config: dict[str, Any],
+    data: dict[str, Any],
+    metrics: dict[str, Any],
+    plan: Any,
+    started: float,
+    base: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "stage": stage,
+        "base": base,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "seconds": round(time.time() - started, 1),
+        "cpu_seconds": cpu_seconds(),
         "engine": plan.engine,
         "device": device_description(plan.device),
         "bf16": plan.bf16,
@@ -58,6 +74,20 @@ def run_record(
         "data": data,
         "metrics": metrics,
         "versions": versions(plan.engine),
+    }
+
+
+def distribution(trainer: Any) -> dict[str, Any]:
+    """How the run was spread: processes, accelerate's distributed type, FSDP or not (what the record shows)."""
+    accelerator = getattr(trainer, "accelerator", None)
+    state = getattr(accelerator, "state", None)
+    kind = getattr(state, "distributed_type", None)
+    plugin = getattr(state, "fsdp_plugin", None)
+    return {
+        "processes": int(getattr(accelerator, "num_processes", 1) or 1),
+        "type": getattr(kind, "value", str(kind)) if kind is not None else "NO",
+        "backend": getattr(state, "backend", None),
+        "fsdp_version": getattr(plugin, "fsdp_version", None) if getattr(trainer, "is_fsdp_enabled", False) else None,
     }
 
 

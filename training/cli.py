@@ -58,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--output-dir", help="override output_dir")
         p.add_argument("--device", choices=("auto", "cuda", "cpu"), help="override device")
         p.add_argument("--max-steps", type=int, help=f"override {stage}.max_steps")
+        p.add_argument("--seed", type=int, help="override seed (LoRA initialisation, data order, dropout)")
         p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint")
         p.add_argument("--overwrite", action="store_true", help="replace an existing adapter")
         if stage == "dpo":
@@ -349,6 +350,12 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
+    import os
+
+    # Idle OpenMP threads sleep instead of spinning: on a machine busy with other work, spinning threads
+    # that wait for a descheduled peer made a 2-thread CPU step 6x slower than 1 thread (README, training).
+    # Read when torch loads its OpenMP runtime, which is below: nothing heavy is imported before a command runs.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from spcopilot.training.config import load_config
 
     overrides = {
@@ -357,6 +364,7 @@ def run_train(args: argparse.Namespace) -> int:
         "output_dir": args.output_dir,
         "device": args.device,
         "resume": True if args.resume else None,
+        "seed": args.seed,
     }
     config = load_config(args.config, overrides)
     if args.max_steps is not None:
@@ -365,8 +373,8 @@ def run_train(args: argparse.Namespace) -> int:
         config.dpo.adapter = args.adapter
     from spcopilot.training.trainers import run_dpo, run_sft
 
-    adapter = (run_sft if args.stage == "sft" else run_dpo)(config, overwrite=args.overwrite)
-    print(f"adapter: {adapter} (training.json inside)")
+    adapter = (run_sft if args.stage == "sft" else run_dpo)(config, overwrite=args.overwrite, say=_say)
+    _say(f"adapter: {adapter} (training.json inside)")
     return 0
 
 
@@ -406,3 +414,11 @@ def run_openai_cancel(args: argparse.Namespace) -> int:
 
     cancel(args.job, args.base_url)
     return 0
+
+
+def _say(text: str) -> None:
+    """Print from the main process only (under `accelerate launch` every process runs the command)."""
+    import os
+
+    if int(os.environ.get("RANK", "0")) == 0:
+        print(text, flush=True)

@@ -48,6 +48,8 @@ class StageSettings:
     # SFT only
     include_fim: bool = True  # train on the FIM holes as well as the chat examples
     fim_family: str = "auto"  # auto (from the tokenizer's FIM tokens), none, or a family name
+    include_files: bool = False  # also train on the sanitised sources as plain code (train/files.jsonl)
+    files_max_windows: int = 0  # the first N max_seq_length windows of each source (0: all of it)
     # DPO only
     beta: float = 0.1
     adapter: str = ""  # start from this (SFT) adapter; empty: a fresh LoRA on the base model
@@ -60,7 +62,9 @@ class TrainConfig:
     output_dir: str = "runs/spcopilot"
     engine: str = "auto"
     device: str = "auto"
+    cpu_threads: int = 0  # torch's CPU threads (0: its default, every core)
     max_seq_length: int = 4096
+    max_truncated_share: float = 0.02  # refuse a chat set where more examples than this are longer than max_seq_length
     load_in_4bit: bool = False
     bf16: bool = True
     gradient_checkpointing: bool = True
@@ -168,5 +172,9 @@ def check(config: TrainConfig) -> None:
             raise TrainingError(f"{name}: batch size and gradient accumulation must be at least 1")
         if stage.learning_rate <= 0:
             raise TrainingError(f"{name}.learning_rate must be positive")
+    if config.cpu_threads < 0:
+        raise TrainingError("cpu_threads must be 0 (every core) or more")
     if config.max_seq_length < 64:
         raise TrainingError("max_seq_length must be at least 64 tokens")
+    if not 0 <= config.max_truncated_share <= 1:
+        raise TrainingError("max_truncated_share must be between 0 and 1 (a share of the chat examples)")

@@ -77,19 +77,43 @@ def plan(config: TrainConfig) -> Plan:
     return Plan(device, engine, bf16, int(os.environ.get("LOCAL_RANK", "0")))
 
 
-def base_model_path(config: TrainConfig) -> str:
-    """The base model: a local folder with config.json, or a hub id (org/name) when no such folder exists."""
+@dataclass(frozen=True, slots=True)
+class BaseModel:
+    source: str  # what from_pretrained loads: a local folder or a hub id
+    gguf: dict[str, Any] | None = None  # for a GGUF base: the dequantized copy's record (dequantized.json)
+    note: str = ""  # one line for the user about where the weights came from
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "gguf": self.gguf}
+
+
+def resolve_base(config: TrainConfig) -> BaseModel:
+    """The base model: a GGUF file (dequantized by transformers, once, into the cache), a local folder
+    with config.json, or a hub id (org/name) when no such folder exists."""
     base = config.base_model
     path = Path(base).expanduser()
+    if path.is_file():
+        from spcopilot.export.errors import ExportError
+        from spcopilot.export.gguf_base import dequantized_base, is_gguf
+
+        if not is_gguf(path):
+            raise TrainingError(
+                f"base_model {base}: a file, but not a GGUF file; name a GGUF file or a Hugging Face model folder"
+            )
+        try:
+            dequantized = dequantized_base(path)
+        except ExportError as exc:
+            raise TrainingError(f"base_model {base}: {exc}") from None
+        return BaseModel(str(dequantized.folder), dequantized.info, dequantized.describe())
     if path.exists():
         if not (path / "config.json").is_file():
             raise TrainingError(
                 f"base_model {base}: the folder has no config.json (is it a Hugging Face model folder?)"
             )
-        return str(path)
+        return BaseModel(str(path))
     if not _HUB_ID.fullmatch(base):
-        raise TrainingError(f"base_model {base}: no such folder (download the model first, or fix the path)")
-    return base
+        raise TrainingError(f"base_model {base}: no such file or folder (download the model first, or fix the path)")
+    return BaseModel(base)
 
 
 def load_tokenizer(source: str) -> Any:
@@ -106,9 +130,9 @@ def load_tokenizer(source: str) -> Any:
     return tokenizer
 
 
-def load_model(config: TrainConfig, plan: Plan, stage: str) -> tuple[Any, Any]:
-    """(model with a trainable LoRA adapter, tokenizer) for `stage`."""
-    source = base_model_path(config)
+def load_model(config: TrainConfig, plan: Plan, stage: str, base: BaseModel) -> tuple[Any, Any]:
+    """(model with a trainable LoRA adapter, tokenizer) for `stage`, on the resolved base."""
+    source = base.source
     adapter = config.stage(stage).adapter if stage == "dpo" else ""
     if adapter and not (Path(adapter) / "adapter_config.json").is_file():
         raise TrainingError(f"dpo.adapter {adapter}: no adapter there (train sft first, or leave adapter empty)")

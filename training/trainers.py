@@ -10,15 +10,17 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from spcopilot.training.artifacts import run_record, save_adapter
+from spcopilot.training.artifacts import distribution, run_record, save_adapter
 from spcopilot.training.config import StageSettings, TrainConfig
-from spcopilot.training.engines import Plan, load_model, plan
+from spcopilot.training.engines import BaseModel, Plan, load_model, plan, resolve_base
 from spcopilot.training.errors import TrainingError
 
 log = logging.getLogger(__name__)
+Say = Callable[[str], None]
 
 
 def _checkpointing_key() -> str:
@@ -31,7 +33,19 @@ def _checkpointing_key() -> str:
     return "activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"
 
 
-def _common_args(config: TrainConfig, stage: StageSettings, plan_: Plan, out: Path, has_eval: bool) -> dict[str, Any]:
+def report_to(say: Say) -> list[str]:
+    """TensorBoard when it is installed (event files in <output_dir>/<stage>/runs/), else no logger."""
+    from transformers.integrations import is_tensorboard_available
+
+    if is_tensorboard_available():
+        return ["tensorboard"]
+    say("TensorBoard is not installed: no event logs are written (pip install tensorboard to get them)")
+    return []
+
+
+def _common_args(
+    config: TrainConfig, stage: StageSettings, plan_: Plan, out: Path, has_eval: bool, loggers: list[str]
+) -> dict[str, Any]:
     eval_steps = stage.eval_steps if has_eval and stage.eval_steps > 0 else None
     return {
         "output_dir": str(out),
@@ -56,8 +70,9 @@ def _common_args(config: TrainConfig, stage: StageSettings, plan_: Plan, out: Pa
         "dataloader_num_workers": config.dataloader_num_workers,
         "dataset_num_proc": config.dataset_num_proc if config.dataset_num_proc > 1 else None,
         "max_length": config.max_seq_length,
-        "report_to": ["tensorboard"],
+        "report_to": loggers,
         "seed": config.seed,
+        "data_seed": config.seed,
         "use_cpu": plan_.device == "cpu",
         "ddp_find_unused_parameters": False if int(os.environ.get("WORLD_SIZE", "1")) > 1 else None,
     }
@@ -93,22 +108,69 @@ def _first(dataset: Any, count: int) -> Any:
     return dataset.select(range(count))
 
 
-def _train(trainer: Any, resume: bool, eval_dataset: Any) -> dict[str, Any]:
+def _check_sharding(trainer: Any, say: Say) -> None:
+    """accelerate (1.15) turns its FSDP config on only across accelerators: on CPUs the processes form a
+    MULTI_CPU (gloo) group and the config is silently dropped. Say so rather than let a run look sharded."""
+    wanted = os.environ.get("ACCELERATE_USE_FSDP", "false").lower() == "true"
+    if wanted and not getattr(trainer, "is_fsdp_enabled", False):
+        say(
+            "the FSDP config is not in effect: accelerate shards a model only across GPUs (or other accelerators); "
+            "on CPUs these processes train as plain data parallel (DDP over gloo), each holding the whole model"
+        )
+
+
+def _train(trainer: Any, resume: bool, eval_dataset: Any, say: Say) -> dict[str, Any]:
+    _check_sharding(trainer, say)
     result = trainer.train(resume_from_checkpoint=True if resume else None)
     metrics = {f"train/{k}": v for k, v in result.metrics.items()}
     if eval_dataset is not None:
-        metrics |= {f"eval/{k}": v for k, v in trainer.evaluate().items()}
+        step = trainer.state.global_step
+        done = [e for e in trainer.state.log_history if "eval_loss" in e and e.get("step") == step]
+        # the evaluation of the last step, unless eval_steps already ran one there
+        last = {k: v for k, v in done[-1].items() if k.startswith("eval_")} if done else trainer.evaluate()
+        metrics |= {f"eval/{k}": v for k, v in last.items()} | {"eval/step": step}
     metrics["steps"] = trainer.state.global_step
+    metrics["distributed"] = distribution(trainer)
     metrics["log_history"] = trainer.state.log_history[-20:]
     return metrics
 
 
-def run_sft(config: TrainConfig, overwrite: bool = False) -> Path:
+def _start(config: TrainConfig, stage: str, overwrite: bool, say: Say) -> tuple[Plan, Path, BaseModel]:
+    chosen = plan(config)
+    out = _prepare_output(config, stage, overwrite)
+    base = resolve_base(config)
+    if base.note:
+        say(f"base: {base.note}")
+    if config.cpu_threads > 0:
+        from spcopilot.training.engines import torch_module
+
+        torch_module().set_num_threads(config.cpu_threads)
+    _seed(config.seed)
+    return chosen, out, base
+
+
+def serving_system_prompt(model: Any) -> str:
+    """The system prompt the server gives this model (compact for small ones): what its chat examples get."""
+    from spcopilot.server.ai.prompts.system import system_prompt_for
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    parameters = sum(p.numel() for name, p in base.named_parameters() if "lora_" not in name)
+    return system_prompt_for(parameters, getattr(base.config, "max_position_embeddings", None))
+
+
+def _seed(seed: int) -> None:
+    """Seed python, numpy and torch before the model is built: the LoRA matrices start from it too
+    (the trainers seed again when they start, which is too late for them)."""
+    from transformers import set_seed
+
+    set_seed(seed)
+
+
+def run_sft(config: TrainConfig, overwrite: bool = False, say: Say = log.warning) -> Path:
     """Supervised fine-tuning on the prepared chat examples and FIM holes; returns the adapter folder."""
     started = time.time()
-    chosen = plan(config)
-    out = _prepare_output(config, "sft", overwrite)
-    model, tokenizer = load_model(config, chosen, "sft")
+    chosen, out, base = _start(config, "sft", overwrite, say)
+    model, tokenizer = load_model(config, chosen, "sft", base)
     from spcopilot.training.sft_data import sft_datasets
     from trl import SFTConfig, SFTTrainer
 
@@ -120,31 +182,46 @@ def run_sft(config: TrainConfig, overwrite: bool = False) -> Path:
         stage.include_fim,
         stage.fim_family,
         config.dataset_num_proc,
+        include_files=stage.include_files,
+        files_max_windows=stage.files_max_windows,
+        seed=config.seed,
+        system=serving_system_prompt(model),
+        max_truncated_share=config.max_truncated_share,
     )
+    if info.other_system_prompt:
+        say(
+            f"{info.other_system_prompt} chat examples carry a system prompt that is not this version's server prompt "
+            "(prepared by another version, or your own), so it is trained as written, not as the model will be "
+            "served; run `spcopilot data prepare` again to train with the served one"
+        )
+    for what, count in info.left_out.items():
+        if count:
+            say(f"{what}: {count} examples are longer than max_seq_length ({config.max_seq_length}) and were left out")
     evaluation = _first(evaluation, stage.eval_samples)
-    args = SFTConfig(**_common_args(config, stage, chosen, out, evaluation is not None))
+    args = SFTConfig(**_common_args(config, stage, chosen, out, evaluation is not None, report_to(say)))
     trainer = SFTTrainer(
         model=model, args=args, train_dataset=train, eval_dataset=evaluation, processing_class=tokenizer
     )
-    metrics = _train(trainer, _resume_from(config, out), evaluation)
-    record = run_record("sft", config.to_json(), info.to_json(), metrics, chosen, started)
+    metrics = _train(trainer, _resume_from(config, out), evaluation, say)
+    record = run_record("sft", config.to_json(), info.to_json(), metrics, chosen, started, base.to_json())
     return save_adapter(trainer, tokenizer, out / "adapter", record)
 
 
-def run_dpo(config: TrainConfig, overwrite: bool = False) -> Path:
+def run_dpo(config: TrainConfig, overwrite: bool = False, say: Say = log.warning) -> Path:
     """Preference tuning on the pairs of `data dpo`; starts from `dpo.adapter` when set."""
     started = time.time()
-    chosen = plan(config)
-    out = _prepare_output(config, "dpo", overwrite)
     from spcopilot.training.sft_data import dpo_datasets
 
-    train, evaluation, info = dpo_datasets(Path(config.data))
-    model, tokenizer = load_model(config, chosen, "dpo")
+    dpo_datasets(Path(config.data))  # a missing or malformed pair file fails here, before the model loads
+    chosen, out, base = _start(config, "dpo", overwrite, say)
+    model, tokenizer = load_model(config, chosen, "dpo", base)
+    train, evaluation, info = dpo_datasets(Path(config.data), serving_system_prompt(model))
     from trl import DPOConfig, DPOTrainer
 
     stage = config.dpo
     evaluation = _first(evaluation, stage.eval_samples)
-    args = DPOConfig(**_common_args(config, stage, chosen, out, evaluation is not None), beta=stage.beta)
+    loggers = report_to(say)
+    args = DPOConfig(**_common_args(config, stage, chosen, out, evaluation is not None, loggers), beta=stage.beta)
     trainer = DPOTrainer(
         model=model, args=args, train_dataset=train, eval_dataset=evaluation, processing_class=tokenizer
     )
@@ -158,7 +235,7 @@ def run_dpo(config: TrainConfig, overwrite: bool = False) -> Path:
         log.warning(
             "%d of %d DPO pairs were dropped: their prompts exceed max_seq_length", len(train) - kept, len(train)
         )
-    metrics = _train(trainer, _resume_from(config, out), evaluation)
+    metrics = _train(trainer, _resume_from(config, out), evaluation, say)
     data = info.to_json() | {"started_from_adapter": stage.adapter, "pairs_used": kept}
-    record = run_record("dpo", config.to_json(), data, metrics, chosen, started)
+    record = run_record("dpo", config.to_json(), data, metrics, chosen, started, base.to_json())
     return save_adapter(trainer, tokenizer, out / "adapter", record)

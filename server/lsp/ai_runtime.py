@@ -5,12 +5,12 @@ feedback log. Configured from the same client settings as everything else."""
 from __future__ import annotations
 
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from spcopilot.diagnostics.errors import SpcopilotError
+from spcopilot.diagnostics.include_cache import default_cache_root
 from spcopilot.server.ai.backends.base import CancelToken
 from spcopilot.server.ai.config import AISettings, ai_settings, ai_table_of_file
 from spcopilot.server.ai.inline.completer import InlineCompleter
@@ -18,10 +18,6 @@ from spcopilot.server.ai.inline.feedback import FeedbackLog
 from spcopilot.server.ai.service import Copilot
 
 log = logging.getLogger("spcopilot.ai")
-
-
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("SPCOPILOT_CACHE_DIR") or Path.home() / ".cache" / "spcopilot")
 
 
 class AiRuntime:
@@ -51,7 +47,7 @@ class AiRuntime:
         if root is not None:
             settings = _resolved(settings, root)
         self.copilot.configure(settings, config)
-        self.feedback.path = (cache_dir or default_cache_dir()) / "feedback" / "inline.jsonl"
+        self.feedback.path = (cache_dir or default_cache_root()) / "feedback" / "inline.jsonl"
         self.reported.clear()
 
     def start_inline(self, uri: str) -> CancelToken:

@@ -13,11 +13,14 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.api.answers import CHAT_QUESTION, TANK_PROMPT
 from tests.api.live_server import TEST_TOKEN, ApiServer
 from tests.e2e import tools
 
 DRIVE = Path(__file__).resolve().parent / "playground_drive.cjs"
+pytestmark = pytest.mark.slow  # .ci/run's second stage: Chromium
 
 
 def cost_tokens(badge: str) -> int:

@@ -16,6 +16,7 @@ import pytest
 from tests.api.live_server import ApiServer
 from tests.e2e.tools import in_ci
 
+pytestmark = pytest.mark.slow  # .ci/run's second stage: a fuzzing run of a minute
 MAX_EXAMPLES = 100
 SEED = 20261124
 

@@ -121,6 +121,7 @@ def test_bad_config_is_a_clear_usage_error(tmp_path: Path) -> None:
     assert "not valid TOML" in run.stderr and "Traceback" not in run.stderr
 
 
+@pytest.mark.slow  # a 10 MB plugin
 def test_bad_input_files(tmp_path: Path) -> None:
     (tmp_path / "empty.sp").write_bytes(b"")
     (tmp_path / "latin1.sp").write_bytes(

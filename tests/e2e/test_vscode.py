@@ -91,6 +91,7 @@ def user_settings(replay: Path) -> dict[str, Any]:
         "editor.autoClosingQuotes": "languageDefined",
         "spcopilot.backend": "replay",
         "spcopilot.lintWorkspace": False,
+        "spcopilot.logLevel": "debug",  # the driver waits for the server's "nothing to suggest"
     }
 
 
@@ -190,6 +191,7 @@ def test_vscode_session(code_server: dict[str, Any]) -> None:
         "SPCOPILOT_PLAYWRIGHT": str(tools.playwright_core()),
         "SPCOPILOT_CHROMIUM": str(tools.chromium()),
         "SPCOPILOT_E2E_ARTIFACTS": str(tools.ARTIFACTS),
+        "SPCOPILOT_E2E_LOGS": str(code_server["data"] / "logs"),
     }
     done = subprocess.run(
         [str(tools.node24()), str(tools.E2E / "vscode" / "drive.cjs")],
@@ -217,6 +219,9 @@ def test_vscode_session(code_server: dict[str, Any]) -> None:
     assert steps["ghostParts"] == ["player_incapacitated", ", Event_Incap", ";"], steps
     assert steps["lineWithGhost"].strip() == 'HookEvent("player_incapacitated", Event_Incap);', steps
     assert steps["accepted"].strip() == 'HookEvent("player_incapacitated", Event_Incap);', steps
+    # Asked again at the end of the accepted text, the model repeats itself: nothing is shown.
+    assert steps["ghostsAfterAccept"] == [], steps
+    assert steps["lineAfterAccept"].strip() == 'HookEvent("player_incapacitated", Event_Incap);', steps
     # What the session saved: the quick fix, fix all and the accepted suggestion.
     saved = (code_server["root"] / PLUGIN).read_text(encoding="utf-8").splitlines()
     assert saved[23] == '\tHookEvent("lunge_pounce", Event_Pounce);'

@@ -1,5 +1,5 @@
-"""Where the editors and tools the e2e tests drive are: what tests/e2e/setup.sh installed (its
-cache, `$SPCOPILOT_E2E_CACHE` or ~/.cache/spcopilot/e2e) or what the environment names
+"""Where the editors and tools the e2e tests drive are: what tests/e2e/setup.sh installed (under
+`$SPCOPILOT_CACHE_DIR/e2e`, default ~/.cache/spcopilot/e2e) or what the environment names
 (`SPCOPILOT_NVIM_07`, `SPCOPILOT_NVIM_011`, `SPCOPILOT_NODE24`, `SPCOPILOT_CODE_SERVER_ENTRY`,
 `SPCOPILOT_PLAYWRIGHT`, `SPCOPILOT_CHROMIUM`).
 
@@ -9,19 +9,22 @@ setup.sh first, so a missing tool there is a broken install, not an optional ext
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from spcopilot.diagnostics.include_cache import default_cache_root
 
 REPO = Path(__file__).resolve().parents[2]
 E2E = Path(__file__).resolve().parent
 FIXTURES = E2E / "fixtures"
 ARTIFACTS = E2E / "artifacts"
-CACHE = Path(os.environ.get("SPCOPILOT_E2E_CACHE") or "~/.cache/spcopilot/e2e").expanduser()
+CACHE = default_cache_root() / "e2e"
 SETUP = "bash tests/e2e/setup.sh"
 
 # The server as the editors start it: this interpreter's installed package.
@@ -111,10 +114,19 @@ def npm() -> str:
     return found
 
 
+def short_tmpdir() -> Path:
+    """A temporary folder with a short path, removed when the test process ends. Chromium puts its
+    singleton socket under TMPDIR, and a socket path has at most 107 bytes: under pytest-xdist's
+    per-worker folders a tmp_path is too long for it ("Socket path too long")."""
+    folder = Path(tempfile.mkdtemp(prefix="spc-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
 def private_env(tmp: Path, **extra: str) -> dict[str, str]:
     """The environment for an editor under test: its own HOME, XDG folders, TMPDIR and caches."""
     env = dict(os.environ)
-    for name in ("home", "config", "data", "state", "cache", "tmp", "spcopilot-cache"):
+    for name in ("home", "config", "data", "state", "cache", "spcopilot-cache"):
         (tmp / name).mkdir(parents=True, exist_ok=True)
     env.update(
         HOME=str(tmp / "home"),
@@ -122,7 +134,7 @@ def private_env(tmp: Path, **extra: str) -> dict[str, str]:
         XDG_DATA_HOME=str(tmp / "data"),
         XDG_STATE_HOME=str(tmp / "state"),
         XDG_CACHE_HOME=str(tmp / "cache"),
-        TMPDIR=str(tmp / "tmp"),
+        TMPDIR=str(short_tmpdir()),
         SPCOPILOT_CACHE_DIR=str(tmp / "spcopilot-cache"),
     )
     env.update(extra)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import subprocess
 import tarfile
 
 from spcopilot.export import converter as converter_module
 
 
-def make_sdist(path, version):
+def make_sdist(path, version, extra=()):
     files = {
         f"llama_cpp_python-{version}/vendor/llama.cpp/convert_hf_to_gguf.py": "print('converter')\n",
         f"llama_cpp_python-{version}/vendor/llama.cpp/conversion/__init__.py": "",
@@ -24,6 +25,8 @@ def make_sdist(path, version):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+        for info in extra:
+            tar.addfile(info)
 
 
 def test_sdist_in_the_cache_is_unpacked_once_with_only_the_converter(tmp_path, monkeypatch):
@@ -50,6 +53,38 @@ def test_sdist_in_the_cache_is_unpacked_once_with_only_the_converter(tmp_path, m
     assert converter_module.sdist_converter("1.2.3", cache_root=tmp_path) == root
     assert (root / "conversion" / "base.py").read_text() == 'res = "qwen2"\n'
     assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["1.2.3"]  # no staging left
+
+
+def test_unpacked_without_extraction_filters_nothing_outside(tmp_path, monkeypatch):
+    """A Python without tarfile's filters (Debian 12's 3.11.2) still unpacks the converter, and
+    leaves out links and members that would land outside the folder."""
+    monkeypatch.delattr(tarfile, "data_filter", raising=False)  # (absent already before 3.11.4)
+    link = tarfile.TarInfo("llama_cpp_python-1.2.3/vendor/llama.cpp/conversion/link.py")
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    escape = tarfile.TarInfo("llama_cpp_python-1.2.3/vendor/llama.cpp/conversion/../../../escaped.py")
+    folder = tmp_path / "cache" / "llama-cpp-sdist"
+    folder.mkdir(parents=True)
+    make_sdist(folder / "llama_cpp_python-1.2.3.tar.gz", "1.2.3", extra=(link, escape))
+    root = converter_module.sdist_converter("1.2.3", cache_root=tmp_path / "cache")
+    assert (root / "convert_hf_to_gguf.py").read_text() == "print('converter')\n"
+    assert not (root / "conversion" / "link.py").exists() and not (root / "conversion" / "link.py").is_symlink()
+    assert not any(p.name == "escaped.py" for p in tmp_path.rglob("*"))
+
+
+def test_the_sdist_download_builds_nothing_else_from_source(tmp_path, monkeypatch):
+    """Only llama-cpp-python's sdist: `--no-binary :all:` made pip build its build requirements
+    (scikit-build-core, cmake) from source to read its metadata, most of an hour on a fresh machine."""
+    seen = []
+
+    def run(command, **kwargs):
+        seen.append(command)
+        (tmp_path / "llama_cpp_python-1.2.3.tar.gz").write_bytes(b"")
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(converter_module.subprocess, "run", run)
+    converter_module.download_sdist("1.2.3", tmp_path)
+    [command] = seen
+    assert command[command.index("--no-binary") + 1] == "llama-cpp-python" and ":all:" not in command
 
 
 def test_pretokenizer_names_are_read_from_the_converter(tmp_path, monkeypatch):

@@ -270,6 +270,33 @@ async def test_inline_item_replaces_an_auto_closed_quote(tmp_path: Path) -> None
         await stop(s)
 
 
+async def test_no_suggestion_repeats_the_text_just_accepted(tmp_path: Path) -> None:
+    """An editor asks again at the end of an accepted suggestion, and the model answers what it
+    answered a moment ago: nothing is offered there (it would be written twice)."""
+    s = await start_ai(tmp_path)
+    try:
+        text = PLUGIN.replace('HookEvent("\n', 'HookEvent("")\n')
+        uri = s.open("scripting/new.sp", text)
+        at = position_of(text, 'HookEvent("', len('HookEvent("'))
+        result = await s.client.text_document_inline_completion_async(inline_params(uri, at))
+        [item] = result.items if isinstance(result, types.InlineCompletionList) else result or []
+        assert isinstance(item.insert_text, str) and item.range is not None
+        cursor = text.index('HookEvent("') + len('HookEvent("')
+        accepted = text[:cursor] + item.insert_text + text[cursor + item.range.end.character - at.character :]
+        s.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=accepted)],
+            )
+        )
+        assert 'HookEvent("lunge_pounce", Event_Pounce);\n}' in accepted
+        end = types.Position(at.line, at.character + len(item.insert_text))
+        again = await s.client.text_document_inline_completion_async(inline_params(uri, end))
+        assert again is None or not (again.items if isinstance(again, types.InlineCompletionList) else again)
+    finally:
+        await stop(s)
+
+
 async def test_a_suggestion_for_an_older_version_is_dropped(tmp_path: Path) -> None:
     s = await start_ai(tmp_path, **{"inline-debounce-ms": 400})
     try:

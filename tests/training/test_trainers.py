@@ -40,7 +40,9 @@ def test_shipped_configs_load(tmp_path: Path) -> None:
     for path in sorted(CONFIGS.glob("*.yaml")):
         config = load_config(path, {"base_model": str(tmp_path), "data": str(tmp_path)})
         sft = config.sft
-        if path.name != "tiny-cpu.yaml":  # GPU configs keep the card and the CPU busy
+        if config.device == "cpu":  # CPU configs: float32, the main process loads the data
+            assert not config.bf16 and config.dataloader_num_workers == 0 and not config.load_in_4bit
+        else:  # GPU configs keep the card and the CPU busy
             assert sft.per_device_train_batch_size >= 4 and config.dataloader_num_workers >= 4
             assert config.bf16 and config.dpo.adapter.endswith("/sft/adapter")
         assert config.dpo.learning_rate < sft.learning_rate
@@ -68,7 +70,7 @@ def test_config_mistakes_are_clear_errors(tmp_path: Path, capsys, content: str, 
 def test_missing_base_model_is_a_clear_error(prepared: Path, tmp_path: Path, capsys) -> None:
     pytest.importorskip("torch")
     assert main(train_args("sft", tmp_path / "no-such-model", prepared, tmp_path / "run")) == 2
-    assert "no-such-model: no such folder" in capsys.readouterr().err
+    assert "no-such-model: no such file or folder" in capsys.readouterr().err
     (tmp_path / "not-a-model").mkdir()
     assert main(train_args("sft", tmp_path / "not-a-model", prepared, tmp_path / "run")) == 2
     assert "has no config.json" in capsys.readouterr().err
@@ -121,6 +123,8 @@ def test_sft_writes_an_adapter_with_its_record(sft_run: Path, prepared: Path) ->
     assert record["data"]["fim_family"] == "qwen2.5-coder"  # picked from the tokenizer's FIM tokens
     assert record["metrics"]["steps"] == 3 and record["metrics"]["train/train_loss"] > 0
     assert "eval/eval_loss" in record["metrics"]
+    measured = record["data"]["truncation"]["train/chat.jsonl"]  # measured with the tiny model's template: none cut
+    assert measured["max_length"] == 1536 and measured["records"] > 0 and measured["truncated"] == 0
     assert {"torch", "transformers", "peft", "trl", "datasets"} <= set(record["versions"])
     assert list((sft_run / "sft" / "runs").rglob("events.out.tfevents.*"))  # TensorBoard logs
     assert not (sft_run / "sft" / "adapter.partial").exists()
@@ -177,19 +181,65 @@ def test_disk_full_while_saving_leaves_no_adapter(
 
 
 def test_resume_continues_from_the_latest_checkpoint(
-    sft_run: Path, tiny_model, prepared: Path, monkeypatch, single_thread
+    sft_run: Path, tiny_model, prepared: Path, trained_steps: list[int], single_thread
 ) -> None:
-    from trl import SFTTrainer
-
-    steps = []
-    original = SFTTrainer.training_step
-
-    def counted(self, *args, **kwargs):
-        steps.append(self.state.global_step)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(SFTTrainer, "training_step", counted)
     assert main(train_args("sft", tiny_model.hf_dir, prepared, sft_run, "--resume", "--max-steps", "4")) == 0
-    assert steps == [3]  # one new step after checkpoint-3, not a run from the start
+    assert trained_steps == [3]  # one new step after checkpoint-3, not a run from the start
     record = json.loads((sft_run / "sft" / "adapter" / "training.json").read_text())
     assert record["config"]["resume"] is True and record["metrics"]["steps"] == 4
+
+
+def test_the_seed_decides_the_adapter(tiny_model, prepared: Path, tmp_path: Path, single_thread) -> None:
+    """Same seed, same adapter (LoRA's initial matrices and the data order follow it); another seed, another."""
+    pytest.importorskip("trl")
+    from safetensors.numpy import load_file
+
+    trained = {}
+    for name, seed in (("a", "42"), ("b", "42"), ("c", "7")):
+        args = train_args("sft", tiny_model.hf_dir, prepared, tmp_path / name, "--max-steps", "1", "--seed", seed)
+        assert main(args) == 0
+        trained[name] = load_file(tmp_path / name / "sft" / "adapter" / "adapter_model.safetensors")
+    assert all((trained["a"][k] == trained["b"][k]).all() for k in trained["a"])
+    assert any(not (trained["a"][k] == trained["c"][k]).all() for k in trained["a"] if "lora_A" in k)
+
+
+def test_a_set_prepared_for_longer_sequences_is_refused_before_training(
+    tiny_model, prepared: Path, tmp_path: Path, capsys
+) -> None:
+    pytest.importorskip("trl")
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(prepared, data)
+    chat = data / "train" / "chat.jsonl"
+    records = [json.loads(line) for line in chat.read_text(encoding="utf-8").splitlines()]
+    longest = max(records, key=lambda r: len(r["messages"][-1]["content"]))
+    long = json.loads(json.dumps(longest))
+    long["messages"][-1]["content"] *= 6  # several thousand tokens: what --max-tokens 4096+ lets through
+    with chat.open("a", encoding="utf-8") as out:
+        out.writelines(json.dumps(long) + "\n" for _ in range(2))
+    assert main(train_args("sft", tiny_model.hf_dir, data, tmp_path / "run")) == 2
+    err = capsys.readouterr().err
+    assert f"train/chat.jsonl: 2 of {len(records) + 2} examples" in err and "longer than 1536 tokens" in err
+    assert "spcopilot data prepare --max-tokens 1536" in err
+    assert not (tmp_path / "run" / "sft" / "adapter").exists() and not list((tmp_path / "run").rglob("checkpoint-*"))
+
+
+def test_a_base_file_that_is_not_gguf_is_a_clear_error(prepared: Path, tmp_path: Path, capsys) -> None:
+    pytest.importorskip("torch")
+    weights = tmp_path / "model.bin"
+    weights.write_bytes(b"\x80\x04not a gguf")
+    assert main(train_args("sft", weights, prepared, tmp_path / "run")) == 2
+    assert "model.bin: a file, but not a GGUF file" in capsys.readouterr().err
+
+
+def test_without_tensorboard_the_run_says_so(
+    tiny_model, prepared: Path, tmp_path: Path, monkeypatch, single_thread, capsys
+) -> None:
+    pytest.importorskip("trl")
+    import transformers.integrations
+
+    monkeypatch.setattr(transformers.integrations, "is_tensorboard_available", lambda: False)
+    assert main(train_args("sft", tiny_model.hf_dir, prepared, tmp_path / "run", "--max-steps", "1")) == 0
+    assert "TensorBoard is not installed: no event logs are written" in capsys.readouterr().out
+    assert not list((tmp_path / "run").rglob("events.out.tfevents.*"))

@@ -16,14 +16,17 @@ from tests.training.test_trainers import train_args
 BATTERY = Path(__file__).resolve().parents[2] / "training" / "eval" / "data" / "battery.jsonl"
 
 
-def test_corpus_to_evaluated_gguf(tiny_model, prepared: Path, dpo_data: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_corpus_to_evaluated_gguf(tiny_model, prepared_for_tiny: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     torch = pytest.importorskip("torch")
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    data = prepared_for_tiny  # data prepare --max-tokens 1536, tiny-cpu.yaml's max_seq_length
     try:
-        assert main(train_args("sft", tiny_model.hf_dir, prepared, tmp_path / "run")) == 0
+        assert main(train_args("sft", tiny_model.hf_dir, data, tmp_path / "run")) == 0
         sft = tmp_path / "run" / "sft" / "adapter"
-        assert main(train_args("dpo", tiny_model.hf_dir, dpo_data.parent, tmp_path / "run", "--adapter", str(sft))) == 0
+        measured = json.loads((sft / "training.json").read_text())["data"]["truncation"]["train/chat.jsonl"]
+        assert measured["max_length"] == 1536 and measured["truncated"] == 0
+        assert main(train_args("dpo", tiny_model.hf_dir, data, tmp_path / "run", "--adapter", str(sft))) == 0
     finally:
         torch.set_num_threads(threads)
     dpo = tmp_path / "run" / "dpo" / "adapter"

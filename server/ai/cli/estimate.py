@@ -147,6 +147,8 @@ def run_estimate(args: argparse.Namespace) -> int:
 
 
 def _header(model: str, backend: str, price: Price) -> str:
+    if backend == "none":
+        return "no AI backend: nothing would be sent or charged (--model prices the prompts for OpenAI)"
     if backend in LOCAL_BACKENDS:
         return f"model: {model or '(none)'} ({backend}): local, costs nothing"
     if not price.known:

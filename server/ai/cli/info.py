@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from spcopilot.diagnostics.config import Config
@@ -53,6 +54,20 @@ def compiler_info(config: Config) -> dict[str, object]:
     return {"found": False, "reason": search.describe(), "configured": search.configured}
 
 
+def price_info(model: str, backend: str, prices: Mapping[str, Mapping[str, float]]) -> dict[str, object] | None:
+    """What a request would cost; None with no backend (there is nothing to price)."""
+    if backend == "none":
+        return None
+    price = price_of(model, backend, prices)
+    return {
+        "local": backend in LOCAL_BACKENDS,
+        "known": price.known,
+        "input_per_million": price.input,
+        "output_per_million": price.output,
+        "batch_api": "half price",
+    }
+
+
 def collect_info(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
     """Everything `info` shows, and whether the backend loaded."""
     resolved = flags.resolve(args)
@@ -66,18 +81,11 @@ def collect_info(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
         loaded, ok = {"error": str(exc)}, settings.backend == "none"
     finally:
         copilot.close()
-    price = price_of(settings.model, settings.backend, settings.prices)
     info: dict[str, Any] = {
         "backend": settings.backend,
         "model": settings.model or str(loaded.get("model") or ""),
         "loaded": loaded,
-        "price": {
-            "local": settings.backend in LOCAL_BACKENDS,
-            "known": price.known,
-            "input_per_million": price.input,
-            "output_per_million": price.output,
-            "batch_api": "half price",
-        },
+        "price": price_info(settings.model, settings.backend, settings.prices),
         "settings": settings.to_json(),
         "sources": {
             "config_file": str(resolved.file) if resolved.file else None,
@@ -107,7 +115,9 @@ def run_info(args: argparse.Namespace) -> int:
     else:
         print("loaded:    " + (", ".join(f"{k}={v}" for k, v in details.items()) or "ok"))
     price = info["price"]
-    if price["local"]:
+    if price is None:
+        print("price:     none: no AI backend, nothing is sent anywhere")
+    elif price["local"]:
         print("price:     local, costs nothing")
     elif price["known"]:
         print(

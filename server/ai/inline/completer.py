@@ -129,6 +129,8 @@ class InlineCompleter:
         ctx = FilterContext(window.current_line_prefix, window.suffix, multi, window.stable_prefix[-400:], truncated)
         cleaned = postprocess(raw, ctx)
         if not cleaned:
+            column = len(prefix) - prefix.rfind("\n")
+            log.debug("inline: nothing to suggest at %d:%d (the filters left nothing of the answer)", line + 1, column)
             return None
         guarded = self._guard(request, source, byte_offset, cleaned)
         if guarded is None:

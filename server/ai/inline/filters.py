@@ -86,6 +86,17 @@ def drop_unfinished_end(text: str, ctx: FilterContext) -> str:
     return ""
 
 
+def drop_repeat_of_text_before(text: str, ctx: FilterContext) -> str:
+    """No suggestion whose first line the cursor line already ends with: right after a
+    suggestion is accepted, the editor asks again at the end of the inserted text, and a model
+    that answers the same (it saw the same context a moment ago) would have it written twice
+    (`HookEvent("player_incapacitated", Event_Incap);player_incapacitated", Event_Incap);`)."""
+    first = text.split("\n", 1)[0].rstrip()
+    if len(first.strip()) >= 4 and re.search(r"\w", first) and ctx.line_prefix.rstrip().endswith(first):
+        return ""
+    return text
+
+
 def trim_suffix_overlap(text: str, ctx: FilterContext) -> str:
     """Drop the end of the suggestion that repeats the text right after the cursor: a model that
     writes `x);` before an existing `);` would otherwise double it."""
@@ -214,6 +225,7 @@ FILTERS: tuple[Filter, ...] = (
     drop_unfinished_end,
     single_line,
     strip_repeated_indent,
+    drop_repeat_of_text_before,
     drop_repeated_lines,
     trim_suffix_overlap,
     drop_duplicate_closing,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_fixtures import clean_env, cli  # noqa: F401 - fixtures
+from tests.interruptible import interruptible
 from tests.spcomp_standin import is_running, listing, runs
 
 
@@ -109,7 +110,7 @@ def test_a_compile_without_a_verdict_is_in_json_and_sarif(cli, spcomp, sm_tree, 
 def test_ctrl_c_stops_the_compilers(spcomp, sm_tree: Path, spcomp_log: Path, monkeypatch):
     monkeypatch.setenv("STANDIN_MODE", "hang")
     process = subprocess.Popen(
-        [sys.executable, "-m", "spcopilot", "check", "--compile", str(sm_tree)],
+        interruptible([sys.executable, "-m", "spcopilot", "check", "--compile", str(sm_tree)]),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -2,18 +2,22 @@
 // Chromium with playwright-core, as a user would: open the plugin with planted mistakes, read
 // the Problems panel, apply the quick fix (Ctrl+.), run "Fix all anti-patterns" from the command
 // palette, type `HookEvent("` (auto-closed: `HookEvent("")`), see the ghost text around the
-// closers and accept it with Tab (no doubled `")`), save, find a local's references (Shift+F12),
-// rename it (F2), inspect a semantic token. Every step waits for what it needs
+// closers and accept it with Tab (no doubled `")`, and no suggestion of the same text again
+// after it), save, find a local's references (Shift+F12), rename it (F2), inspect a semantic
+// token. Every step waits for what it needs
 // (with a timeout), never for a fixed time. Prints one JSON report on stdout; screenshots go to
 // $SPCOPILOT_E2E_ARTIFACTS.
 //
 // env: SPCOPILOT_E2E_URL, SPCOPILOT_E2E_WORKSPACE, SPCOPILOT_PLAYWRIGHT, SPCOPILOT_CHROMIUM,
-//      SPCOPILOT_E2E_ARTIFACTS
+//      SPCOPILOT_E2E_ARTIFACTS, SPCOPILOT_E2E_LOGS (code-server's logs folder)
 "use strict";
+const fs = require("node:fs");
+const path = require("node:path");
 const { run, screenshot } = require("../chromium.cjs");
 
 const url = process.env.SPCOPILOT_E2E_URL;
 const workspace = process.env.SPCOPILOT_E2E_WORKSPACE;
+const logDir = process.env.SPCOPILOT_E2E_LOGS;
 const report = { steps: {}, ok: false };
 const mod = "Control";
 
@@ -23,6 +27,24 @@ async function text(locator) {
 
 async function waitForText(locator, needle, timeout = 60_000) {
   await locator.filter({ hasText: needle }).first().waitFor({ timeout });
+}
+
+/** Wait until the extension's log (its output channel, as VS Code writes it under the user
+ * data folder's logs/) has a line matching `pattern`. */
+async function waitForLog(pattern, timeout = 60_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const logs = fs
+      .readdirSync(logDir, { recursive: true })
+      .filter((name) => path.basename(name) === "SourcePawn Copilot.log");
+    if (logs.some((name) => pattern.test(fs.readFileSync(path.join(logDir, name), "utf8")))) {
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no line matching ${pattern} in the extension's log within ${timeout} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function command(page, title) {
@@ -141,6 +163,13 @@ async function session(page) {
   await page.keyboard.press("Tab");
   await ghost.first().waitFor({ state: "detached" });
   report.steps.accepted = await lineText(page, 26);
+  // At the end of the accepted text VS Code asks for a suggestion again (and so do we, Alt+\);
+  // the model answers what it answered a moment ago, which the server must not offer: it
+  // would be written twice. Wait until the server says it had nothing there, then look.
+  await page.keyboard.press("Alt+Backslash");
+  await waitForLog(/inline: nothing to suggest at 26:/);
+  report.steps.ghostsAfterAccept = await ghost.allInnerTexts();
+  report.steps.lineAfterAccept = await lineText(page, 26);
 
   // Save: the test reads the file back from disk.
   await page.keyboard.press(`${mod}+S`);

@@ -23,6 +23,27 @@ CASES = [
     (filters.strip_markdown_fences, "int x = 1;", ctx(), "int x = 1;"),
     (filters.single_line, "a);\n    b();", ctx(multi=False), "a);"),
     (filters.single_line, "a);\n    b();", ctx(multi=True), "a);\n    b();"),
+    # a repeat of what the cursor line ends with (a suggestion asked for again once accepted)
+    (
+        filters.drop_repeat_of_text_before,
+        'player_incapacitated", Event_Incap);',
+        ctx('\tHookEvent("player_incapacitated", Event_Incap);', "\n}\n"),
+        "",
+    ),
+    (
+        filters.drop_repeat_of_text_before,
+        'player_incapacitated", Event_Incap);\n\tb();',
+        ctx('\tHookEvent("player_incapacitated", Event_Incap); ', "\n}\n"),
+        "",
+    ),
+    (
+        filters.drop_repeat_of_text_before,
+        '\n\tHookEvent("a", A);',
+        ctx('\tHookEvent("a", A);'),
+        '\n\tHookEvent("a", A);',
+    ),
+    (filters.drop_repeat_of_text_before, "1);", ctx("Foo(1, 1);"), "1);"),  # too short to tell
+    (filters.drop_repeat_of_text_before, 'round_start", E);', ctx('HookEvent("'), 'round_start", E);'),
     # overlap with the text after the cursor
     (
         filters.trim_suffix_overlap,

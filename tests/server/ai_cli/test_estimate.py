@@ -95,6 +95,12 @@ def test_local_backends_cost_nothing(cli: Callable[..., Run], prompts: Path, rep
     assert "local, costs nothing" in run.out and "tokens counted by: estimate: 4 bytes a token\n" in run.out
 
 
+def test_no_backend_is_not_priced_as_local(cli: Callable[..., Run], prompts: Path) -> None:
+    run = cli("estimate", prompts)
+    assert run.code == 0, run.err
+    assert "no AI backend: nothing would be sent or charged" in run.out and "costs nothing" not in run.out
+
+
 def test_bad_input(cli: Callable[..., Run], tmp_path: Path) -> None:
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")

@@ -67,3 +67,10 @@ def test_info_says_why_no_compiler_is_used(cli: Callable[..., Run], tmp_path: Pa
     compiler = cli("info", "--json").json()["compiler"]  # type: ignore[index]
     assert compiler["found"] is False and compiler["configured"] is True
     assert compiler["reason"].endswith("missing/spcomp64: no such file")
+
+
+def test_no_backend_has_no_price(cli: Callable[..., Run]) -> None:
+    """With no backend there is nothing to price: not "local, costs nothing"."""
+    text = cli("info").out
+    assert "price:     none: no AI backend" in text and "costs nothing" not in text
+    assert cli("info", "--json").json()["price"] is None  # type: ignore[index]

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.interruptible import interruptible
+
 from .answers import CLEAN_PLUGIN, FLAWED_PLUGIN
 from .conftest import AI_ENV
 from .openai_standin import StandIn, running
@@ -47,17 +49,19 @@ def test_ctrl_c_cancels_cleanly(tmp_path: Path) -> None:
     target = folder / "pounce.sp"
     with running(state):
         process = subprocess.Popen(
-            [
-                SPCOPILOT,
-                "generate",
-                "announce hunter pounces",
-                "--model",
-                "gpt-4o-mini",
-                "--base-url",
-                state.base_url,
-                "-o",
-                target,
-            ],
+            interruptible(
+                [
+                    SPCOPILOT,
+                    "generate",
+                    "announce hunter pounces",
+                    "--model",
+                    "gpt-4o-mini",
+                    "--base-url",
+                    state.base_url,
+                    "-o",
+                    target,
+                ]
+            ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -84,7 +88,12 @@ def test_interrupted_batch_resumes(tmp_path: Path) -> None:
     with running(state):
         argv += ["--base-url", state.base_url]
         process = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment(), cwd=tmp_path
+            interruptible(argv),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment(),
+            cwd=tmp_path,
         )
         try:
             assert state.streaming.wait(60), "the slow answer never started"

@@ -9,6 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # .ci/run's second stage: a fuzz slice
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "fuzz_api.py"
 
 

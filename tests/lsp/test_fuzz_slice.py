@@ -10,6 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # .ci/run's second stage: fuzz slices of a minute
+
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "fuzz_lsp.py"
 
 

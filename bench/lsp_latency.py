@@ -168,7 +168,9 @@ def in_process(main: Path, count: int, cache: Path) -> dict[str, Any]:
 
 
 # -- over stdio ---------------------------------------------------------------------------------
-async def start_client(root: Path, cache: Path, init: dict[str, Any], pull: bool) -> tuple[Any, dict[str, Any]]:
+async def start_client(
+    root: Path, cache: Path, init: dict[str, Any], pull: bool, direct: bool = False
+) -> tuple[Any, dict[str, Any]]:
     from lsprotocol import types
     from pygls.lsp.client import LanguageClient
 
@@ -208,7 +210,7 @@ async def start_client(root: Path, cache: Path, init: dict[str, Any], pull: bool
 
     env = {**os.environ, "SPCOPILOT_CACHE_DIR": str(cache)}
     started = time.perf_counter()
-    await client.start_io(*SERVER, env=env)
+    await client.start_io(*SERVER, *(["--no-supervisor"] if direct else []), env=env)
     state["spawned"] = started
     caps = types.ClientCapabilities(
         window=types.WindowClientCapabilities(work_done_progress=True),
@@ -241,14 +243,16 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
-async def over_stdio(main: Path, count: int, cache: Path) -> dict[str, Any]:
+async def over_stdio(main: Path, count: int, cache: Path, direct: bool = False) -> dict[str, Any]:
     from lsprotocol import types
 
     root = main.parent.parent
     text = main.read_text(encoding="utf-8")
     results: dict[str, Any] = {}
     # push: didChange -> publishDiagnostics of that version (debounce 0)
-    client, state = await start_client(root, cache, {"debounce-ms": 0, "lint-workspace": False}, pull=False)
+    client, state = await start_client(
+        root, cache, {"debounce-ms": 0, "lint-workspace": False}, pull=False, direct=direct
+    )
     uri = main.as_uri()
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "sourcepawn", 0, text)))
     await wait_version(state, uri, 0, 60)
@@ -281,7 +285,7 @@ async def over_stdio(main: Path, count: int, cache: Path) -> dict[str, Any]:
     results["rss"] = rss_mb(client._server.pid)
     await stop_client(client)
     # pull: didChange -> textDocument/diagnostic answered
-    client, state = await start_client(root, cache, {"lint-workspace": False}, pull=True)
+    client, state = await start_client(root, cache, {"lint-workspace": False}, pull=True, direct=direct)
     client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "sourcepawn", 0, text)))
     identifier = types.TextDocumentIdentifier(uri)
     await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(identifier))
@@ -351,6 +355,9 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=10_000)
     parser.add_argument("--includes", type=int, default=300)
     parser.add_argument("--small-lines", type=int, default=1_000, help="a typical plugin's size, measured too")
+    parser.add_argument(
+        "--relay", action="store_true", help="also over stdio without the supervisor (its relay's cost)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="spc-bench-") as tmp:
         root = Path(tmp) / "ws"
@@ -360,6 +367,7 @@ def main() -> int:
         warm = asyncio.run(start_times(root, cold_cache))
         local = in_process(main_file, args.keystrokes, warm_cache)
         remote = asyncio.run(over_stdio(main_file, args.keystrokes, warm_cache))
+        direct = asyncio.run(over_stdio(main_file, args.keystrokes, warm_cache, direct=True)) if args.relay else None
         small_file = main_file.with_name("typical.sp")
         small_file.write_text(plugin(args.small_lines), encoding="utf-8")
         small_local = in_process(small_file, args.keystrokes, warm_cache)
@@ -379,6 +387,9 @@ def main() -> int:
     print(row("… typing in a HookEvent's event name: the hooks change", local["harder"]["hook"], "", floor))
     print(row("keystroke → publishDiagnostics, stdio (push)", remote["push"], "p95 ≤ 40 ms", floor))
     print(row("keystroke → textDocument/diagnostic, stdio (pull)", remote["pull"], "p95 ≤ 40 ms", floor))
+    if direct is not None:
+        print(row("… push, the server run directly (`--no-supervisor`)", direct["push"], "", floor))
+        print(row("… pull, the server run directly (`--no-supervisor`)", direct["pull"], "", floor))
     print(row("completion, in process", local["completion"], "", floor))
     print(row("completion, stdio", remote["completion"], "", floor))
     small_floor = small_local["floor"]

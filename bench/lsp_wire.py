@@ -51,14 +51,21 @@ class Wire:
     # -- lifecycle ---------------------------------------------------------------------------
     @classmethod
     async def start(
-        cls, root: Path, cache: Path, command: list[str] | None = None, env: dict[str, str] | None = None
+        cls,
+        root: Path,
+        cache: Path,
+        command: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        log: Path | None = None,
     ) -> Wire:
+        """Start the server; its stderr goes to `log` (else nowhere)."""
         environment = {**os.environ, "SPCOPILOT_CACHE_DIR": str(cache), **(env or {})}
+        sink = log.open("ab") if log is not None else asyncio.subprocess.DEVNULL
         process = await asyncio.create_subprocess_exec(
             *(command or SERVER),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
+            stderr=sink,
             cwd=str(root),
             env=environment,
             limit=64 * 1024 * 1024,
@@ -66,6 +73,7 @@ class Wire:
         )
         wire = cls(process)
         wire._reader = asyncio.ensure_future(wire._read())
+        wire._reader.add_done_callback(_reader_done)
         return wire
 
     async def initialize(self, root: Path, capabilities: dict[str, Any], settings: dict[str, Any]) -> Answer:
@@ -199,6 +207,11 @@ class Wire:
             items = (request.get("params") or {}).get("items") or []
             return [None for _ in items]
         return None
+
+
+def _reader_done(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        raise SystemExit(f"the LSP reader failed: {task.exception()!r}")
 
 
 def rss_kb(pid: int) -> int:

@@ -21,6 +21,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from spcopilot.diagnostics.budget import Budget
 from spcopilot.diagnostics.model import Position, Range
 from spcopilot.diagnostics.parsing import parse
 from spcopilot.diagnostics.sources import BINARY_SNIFF
@@ -76,11 +77,16 @@ class Document:
     @property
     def tree(self) -> Tree | None:
         """The parse tree of the current text (None when the document is not analysed)."""
+        return self.parsed()
+
+    def parsed(self, budget: Budget | None = None) -> Tree | None:
+        """The tree, parsed under `budget` if it must be parsed now (AnalysisStopped when the
+        budget stops it: the next call parses again)."""
         if self._dirty:
             if self.skip_reason is not None:
                 self._tree = None
             else:
-                self._tree = parse(self.source, self._tree) if self._tree is not None else parse(self.source)
+                self._tree = parse(self.source, self._tree, budget=budget)
             self._dirty = False
         self._handed_out = True
         return self._tree

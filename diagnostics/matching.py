@@ -116,3 +116,18 @@ def _run(query: Query, node: Node, budget: Budget | None, rooted: bool) -> list[
     if rooted:
         cursor.set_max_start_depth(0)
     return cursor.matches(node)
+
+
+def query_matches(source: str, node: Node, budget: Budget | None = None) -> list[Match]:
+    """`matches` of a query given as text (compiled once): what every query over a tree that a
+    user typed should use instead of a bare `QueryCursor`."""
+    return matches(compile_query(source), node, query_roots(source), budget)
+
+
+def query_captures(source: str, node: Node, budget: Budget | None = None) -> dict[str, list[Node]]:
+    """`captures` of a query given as text, each capture's nodes in document order (as
+    `QueryCursor.captures` gives them)."""
+    found = captures(compile_query(source), node, query_roots(source), budget)
+    for nodes in found.values():
+        nodes.sort(key=lambda n: (n.start_byte, -n.end_byte))
+    return found

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, TypeAlias
 
-from spcopilot.diagnostics.parsing import compile_query
-from tree_sitter import Node, QueryCursor, Tree
+from spcopilot.diagnostics.matching import query_matches
+from tree_sitter import Node, Tree
 
 # Calls the model records (hooks, timers, commands, SDK hooks). The engine's single call
 # pattern delivers them (see engine.py); `build_model` runs MODEL_QUERY + CALL_PATTERN alone.
@@ -284,8 +284,7 @@ class ModelBuilder:
 def build_model(tree: Tree, source: bytes) -> FileModel:
     """The model on its own (the engine builds it in its combined pass instead)."""
     builder = ModelBuilder(source)
-    query = compile_query(MODEL_QUERY + "\n" + call_pattern(MODEL_CALLS))
-    for _, caps in QueryCursor(query).matches(tree.root_node):
+    for _, caps in query_matches(MODEL_QUERY + "\n" + call_pattern(MODEL_CALLS), tree.root_node):
         if "call" in caps:
             builder.add_call(builder.model.text(caps["callee"][0]), caps["call"][0])
         else:

@@ -1,45 +1,38 @@
-"""How long one piece of analysis may take, and whether anyone still wants it.
+"""The editor's analysis budget: every parse and lint the language server runs gets a deadline
+(the `analysis-timeout` setting) and its document's cancel event, through the engine's
+`Budget` (diagnostics/budget.py). A budgeted parse also hands the interpreter lock over as it
+goes, which is what lets the other threads (inline completion, other documents) run meanwhile.
 
-A `Budget` is handed to a lint: it stops when its time is up (the document gets one
-information diagnostic: `analysis_notice`) or when its cancel event is set (the document
-changed or closed: nobody wants the answer, `Stopped`).
+A document whose analysis ran out of time gets one information diagnostic instead of findings
+(`analysis_notice`), until its text changes.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 
+from spcopilot.diagnostics.budget import CANCELLED, AnalysisStopped, Budget
 from spcopilot.diagnostics.model import Diagnostic, Position, Range, Severity
 
 ANALYSIS_CODE = "spcopilot-analysis"
 
-
-class Stopped(Exception):
-    """The work was cancelled: its document changed or closed."""
+__all__ = ["ANALYSIS_CODE", "AnalysisStopped", "Budget", "analysis_budget", "analysis_notice", "cancelled"]
 
 
-class Budget:
-    __slots__ = ("cancel", "deadline", "seconds")
+def analysis_budget(seconds: float, cancel: threading.Event | None = None) -> Budget:
+    return Budget(seconds, cancel)
 
-    def __init__(self, seconds: float, cancel: threading.Event | None = None) -> None:
-        self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
-        self.cancel = cancel
 
-    def cancelled(self) -> bool:
-        return self.cancel is not None and self.cancel.is_set()
+def cancelled(stop: AnalysisStopped) -> bool:
+    """Stopped because its document changed or closed (nobody wants it), not for time."""
+    return stop.reason == CANCELLED
 
-    def expired(self) -> bool:
-        return time.monotonic() > self.deadline
 
-    def should_stop(self) -> bool:
-        """Asked by the engine as it goes (the parse, the query, between rules)."""
-        return self.cancelled() or self.expired()
-
-    def check(self) -> None:
-        if self.cancelled():
-            raise Stopped("cancelled")
+def over_budget_message(seconds: float) -> str:
+    return (
+        f"spcopilot stopped analysing this file after {seconds:g} s (setting `analysis-timeout`); it tries "
+        "again when the file changes. Please report the file"
+    )
 
 
 def analysis_notice(message: str) -> Diagnostic:

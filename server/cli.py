@@ -7,7 +7,9 @@ alone (`python -m spcopilot.server.lsp`). Nothing heavy is imported before the c
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -69,6 +71,8 @@ def run_serve(args: argparse.Namespace) -> int:
         logging.basicConfig(stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in root.handlers:
         handler.setLevel(level)
+    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 PID` prints every thread's stack to stderr
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     if address is None and not (args.no_supervisor or args.child) and os.name == "posix":
         from spcopilot.server.lsp.supervisor import supervised
 

@@ -24,7 +24,7 @@ from spcopilot.diagnostics.config import CONFIG_FILENAME, Config, discover
 from spcopilot.diagnostics.document import Document, TextChange
 from spcopilot.diagnostics.errors import SpcopilotError
 from spcopilot.diagnostics.include_index import IncludeIndex, Scope
-from spcopilot.diagnostics.include_symbols import IncludeRef, Symbol
+from spcopilot.diagnostics.include_symbols import IncludeRef
 from spcopilot.diagnostics.incremental import IncrementalLint
 from spcopilot.diagnostics.linter import Linter
 from spcopilot.diagnostics.model import Diagnostic
@@ -34,7 +34,14 @@ from spcopilot.diagnostics.semantic.workspace import read_only_predicate
 from spcopilot.diagnostics.semantics import FileModel
 from spcopilot.diagnostics.sources import path_key, read_source
 from spcopilot.diagnostics.text import LineIndex
-from spcopilot.server.budget import Budget, analysis_notice
+from spcopilot.server.budget import (
+    AnalysisStopped,
+    Budget,
+    analysis_budget,
+    analysis_notice,
+    cancelled,
+    over_budget_message,
+)
 from spcopilot.server.compiled import CompilerFindings
 from spcopilot.server.features.view import DocumentView
 from spcopilot.server.runtime_logs import RuntimeLogs
@@ -134,7 +141,15 @@ class Project:
 
     def _new_workspace(self) -> Workspace:
         """The semantic model's workspace index (definition, references, rename...)."""
-        return Workspace(lambda path: self.index_for(path), self.root, read_only_predicate(self.config.include_dirs))
+        return Workspace(
+            lambda path: self.index_for(path), self.root, read_only_predicate(self.config.include_dirs), self._spared
+        )
+
+    def _spared(self, path: str) -> bool:
+        """A file the supervisor quarantined: not parsed from disk either (it took the server down)."""
+        return any(
+            (doc := self.documents.get(uri)) is not None and doc.document.path == path for uri in self.quarantined
+        )
 
     def _follow_logs(self, settings: ServerSettings, config: Config) -> None:
         """The error logs of setting `error-logs` (relative to the workspace root)."""
@@ -203,9 +218,10 @@ class Project:
 
     # -- analysis --------------------------------------------------------------------------------
     def diagnostics(self, uri: str, cancel: threading.Event | None = None) -> list[Diagnostic]:
-        """The lint results of an open document's current text (cached per version). A lint
-        that runs past `analysis-timeout` is stopped: the document gets one information
-        diagnostic instead, until its text changes. Raises Stopped when `cancel` is set."""
+        """The lint results of an open document's current text (cached per version). A parse or
+        lint that runs past `analysis-timeout` is stopped: the document gets one information
+        diagnostic instead, until its text changes. Raises AnalysisStopped (reason cancelled)
+        when `cancel` is set meanwhile."""
         doc = self.documents.get(uri)
         if doc is None:
             return []
@@ -216,21 +232,22 @@ class Project:
         if halted is not None:
             return [analysis_notice(halted)]
         document = doc.document
-        budget = Budget(self.settings.analysis_timeout, cancel)
-        tree = document.tree
-        found = (
-            []
-            if tree is None
-            else self.lint(
-                document.source, document.path or None, tree, session=doc.session, lines=document.lines, budget=budget
-            )
-        )
-        if budget.expired():
-            seconds = self.settings.analysis_timeout
-            doc.stopped = (document.version, f"spcopilot stopped linting this file after {seconds:g} s "
-                           "(setting `analysis-timeout`); it tries again when the file changes. Please report the file")  # fmt: skip
+        budget = analysis_budget(self.settings.analysis_timeout, cancel)
+        try:
+            tree = document.parsed(budget)
+            found = (
+                []
+                if tree is None
+                else self.lint(
+                    document.source, document.path or None, tree, session=doc.session, lines=document.lines,
+                    budget=budget,
+                )
+            )  # fmt: skip
+        except AnalysisStopped as stop:
+            if cancelled(stop):
+                raise
+            doc.stopped = (document.version, over_budget_message(self.settings.analysis_timeout))
             log.warning("%s: %s", document.path or uri, doc.stopped[1])
-            doc.session = IncrementalLint()  # whatever it kept from the stopped lint is suspect
             return [analysis_notice(doc.stopped[1])]
         doc.diagnostics, doc.diagnostics_key = found, key
         return found
@@ -240,8 +257,8 @@ class Project:
         the last compile (until the file changes)."""
         doc = self.documents.get(uri)
         ours = self.diagnostics(uri, cancel)
-        if doc is None or not doc.document.path:
-            return ours
+        if doc is None or not doc.document.path or self.halted(uri) is not None:
+            return ours  # (a halted document is not parsed: the runtime errors' lines would need its tree)
         document = doc.document
         modified = _modified(os.stat(document.path).st_mtime_ns) if os.path.isfile(document.path) else None
         ours = self.runtime.merged_into(document.path, ours, document.source, document.tree, modified)
@@ -268,12 +285,12 @@ class Project:
     ) -> list[Diagnostic]:
         """Lint a text as the file at `path` (with an open document's session: incrementally);
         a crashing rule or a bad include is logged, never raised at the editor."""
-        if budget is not None:
-            budget.check()
         try:
             return self.linter.lint_source(
-                source, Path(path) if path else None, tree=tree, session=session, lines=lines
+                source, Path(path) if path else None, tree=tree, session=session, lines=lines, budget=budget
             )
+        except AnalysisStopped:
+            raise
         except SpcopilotError as error:
             log.warning("%s: %s", path or "<document>", error)
         except Exception:
@@ -293,9 +310,15 @@ class Project:
             return None
         document = doc.document
         path = document.path or None
+        try:
+            tree = document.parsed(analysis_budget(self.settings.analysis_timeout))
+        except AnalysisStopped:
+            doc.stopped = (document.version, over_budget_message(self.settings.analysis_timeout))
+            log.warning("%s: %s", document.path or uri, doc.stopped[1])
+            return None
         view = DocumentView(
             document.source,
-            document.tree,
+            tree,
             document.path,
             self.config,
             document.lines,
@@ -362,13 +385,6 @@ class Project:
             index = self.index_for(folder / "_.sp" if folder is not None else None)
             seen.setdefault(id(index), index)
         return list(seen.values())
-
-    def document_symbols(self) -> Iterable[Symbol]:
-        """What the open documents declare."""
-        for doc in list(self.documents.values()):
-            view = self.view(doc.uri)
-            if view is not None:
-                yield from view.own_symbols
 
     def file_changed(self, path: Path) -> bool:
         """An include or config file changed on disk: forget what depended on it. Returns True

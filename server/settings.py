@@ -94,7 +94,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "analysis-timeout",
         "number",
-        10,
+        4,
         "Stop linting a document after this many seconds: it gets one information diagnostic saying so, is linted again when it changes, and completion, hover and the rest keep answering",
         False,
     ),
@@ -269,7 +269,7 @@ class ServerSettings:
     log_level: str = "info"
     compile: str = "onSave"  # "off" or "onSave"
     compile_timeout: float = 60.0
-    analysis_timeout: float = 10.0
+    analysis_timeout: float = 4.0
     error_logs: tuple[Path, ...] = ()
 
     @property

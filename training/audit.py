@@ -39,10 +39,10 @@ from spcopilot.diagnostics.config import training_profile
 from spcopilot.diagnostics.engine import lint
 from spcopilot.diagnostics.knowledge.apis import deprecated_natives, nonexistent_functions
 from spcopilot.diagnostics.knowledge.events import builtin_l4d2
+from spcopilot.diagnostics.matching import query_matches
 from spcopilot.diagnostics.model import Severity
-from spcopilot.diagnostics.parsing import compile_query, parse
+from spcopilot.diagnostics.parsing import parse
 from spcopilot.training.errors import DatasetError
-from tree_sitter import QueryCursor
 
 CODE_BLOCK = re.compile(r"^[ \t]*```[ \t]*([A-Za-z0-9_+#.-]*)[^\n]*\n(.*?)^[ \t]*```[ \t]*$", re.S | re.M)
 SOURCEPAWN_LANGUAGES = frozenset({"", "sourcepawn", "sp", "sourcemod", "pawn", "c", "cpp", "c++", "inc"})
@@ -134,7 +134,7 @@ def names_in(code: str) -> tuple[frozenset[str], frozenset[str]]:
     source = code.encode("utf-8")
     calls: set[str] = set()
     events: set[str] = set()
-    for _, caps in QueryCursor(compile_query(_NAMES)).matches(parse(source).root_node):
+    for _, caps in query_matches(_NAMES, parse(source).root_node):
         if "event" in caps:
             node = caps["event"][0]
             events.add(source[node.start_byte + 1 : node.end_byte - 1].decode("utf-8", "replace"))

@@ -13,7 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from spcopilot.diagnostics.knowledge.events import EVENT_GETTERS
-from spcopilot.diagnostics.parsing import Node, compile_query, parse
+from spcopilot.diagnostics.matching import query_matches
+from spcopilot.diagnostics.parsing import Node, parse
 from spcopilot.diagnostics.semantics import (
     FileModel,
     build_model,
@@ -22,7 +23,6 @@ from spcopilot.diagnostics.semantics import (
     function_name,
     string_value,
 )
-from tree_sitter import QueryCursor
 
 CALLS = """
 (call_expression function: (identifier) @callee arguments: (call_arguments) @args) @call
@@ -103,7 +103,7 @@ def _unquote(model: FileModel, node: Node) -> str:
 
 def _myinfo(model: FileModel, root: Node) -> dict[str, str]:
     found: dict[str, str] = {}
-    for _, caps in QueryCursor(compile_query(MYINFO)).matches(root):
+    for _, caps in query_matches(MYINFO, root):
         for item in caps["body"][0].named_children:
             if item.type != "struct_field_value" or item.named_child_count < 2:
                 continue
@@ -158,7 +158,7 @@ def plugin_facts(text: str) -> PluginFacts:
         if _FORWARD_NAME.match(n) and _public(node) and len(re.findall(rf"\b{n}\b", text)) == 1
     ]
     counts: Counter[str] = Counter()
-    for _, caps in QueryCursor(compile_query(CALLS)).matches(tree.root_node):
+    for _, caps in query_matches(CALLS, tree.root_node):
         _record_call(model, facts, caps, counts)
     facts.calls = [name for name, _ in counts.most_common()]
     return facts

@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from spcopilot.diagnostics.parsing import Node, compile_query, parse
+from spcopilot.diagnostics.matching import query_matches
+from spcopilot.diagnostics.parsing import Node, parse
 from spcopilot.server.ai.backends.base import Backend
 from spcopilot.server.ai.inline.prompt import (
     PREFIX_BUDGET,
@@ -93,9 +94,8 @@ def candidate_holes(text: str) -> dict[str, list[Hole]]:
 
 
 def _matches(query: str, root: Node) -> Iterator[tuple[int, dict[str, list[Node]]]]:
-    from tree_sitter import QueryCursor
 
-    return iter(QueryCursor(compile_query(query)).matches(root))
+    return iter(query_matches(query, root))
 
 
 class _ByteToChar:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from spcopilot.diagnostics.knowledge.apis import deprecated_natives, nonexistent_functions
 from spcopilot.diagnostics.knowledge.events import EVENT_GETTERS, misnames
 from spcopilot.diagnostics.knowledge.netprops import l4d2_netprops
-from spcopilot.diagnostics.parsing import Node, compile_query, parse
+from spcopilot.diagnostics.matching import query_matches
+from spcopilot.diagnostics.parsing import Node, parse
 from spcopilot.diagnostics.semantics import FileModel, build_model, call_arguments, enclosing_function, string_value
 from spcopilot.training.audit import errors_in, findings, has_syntax_errors
-from tree_sitter import QueryCursor
 
 _CALLS = "(call_expression function: (identifier) @callee arguments: (call_arguments) @args) @call"
 _DIMENSIONS = "(fixed_dimension) @dim"
@@ -67,11 +67,11 @@ class Sites:
         root = self.tree.root_node
         self.calls = [
             _Call(self.text(c["callee"][0]), c["call"][0], c["callee"][0], call_arguments(c["args"][0]))
-            for _, c in QueryCursor(compile_query(_CALLS)).matches(root)
+            for _, c in query_matches(_CALLS, root)
         ]
-        self.dimensions = [c["dim"][0] for _, c in QueryCursor(compile_query(_DIMENSIONS)).matches(root)]
-        self.loop_conditions = [c["cond"][0] for _, c in QueryCursor(compile_query(_LOOP_BOUNDS)).matches(root)]
-        self.returns = [c["ret"][0] for _, c in QueryCursor(compile_query(_RETURNS)).matches(root)]
+        self.dimensions = [c["dim"][0] for _, c in query_matches(_DIMENSIONS, root)]
+        self.loop_conditions = [c["cond"][0] for _, c in query_matches(_LOOP_BOUNDS, root)]
+        self.returns = [c["ret"][0] for _, c in query_matches(_RETURNS, root)]
 
     def text(self, node: Node) -> str:
         return self.source[node.start_byte : node.end_byte].decode("utf-8", "replace")

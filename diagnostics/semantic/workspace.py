@@ -79,10 +79,13 @@ class Workspace:
         include_index_for: Callable[[str | None], IncludeIndex],
         root: Path | None = None,
         read_only: Callable[[str], bool] | None = None,
+        spared: Callable[[str], bool] | None = None,
     ) -> None:
         self.include_index_for = include_index_for
         self.root = root
         self.read_only = read_only or (lambda path: False)
+        # Files never parsed from disk (the server's quarantine: a file that took it down).
+        self.spared = spared or (lambda path: False)
         self._open: dict[str, _Open] = {}
         self._disk: dict[str, tuple[object, FileSummary]] = {}
         self._full: OrderedDict[str, tuple[object, FileIndex]] = OrderedDict()
@@ -202,7 +205,7 @@ class Workspace:
         return index
 
     def _read(self, path: str, stamp: object) -> tuple[FileIndex, bytes] | None:
-        if not isinstance(stamp, tuple) or stamp[1] > MAX_FILE_BYTES:
+        if not isinstance(stamp, tuple) or stamp[1] > MAX_FILE_BYTES or self.spared(path):
             return None
         try:
             data = Path(path).read_bytes()

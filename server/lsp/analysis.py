@@ -91,6 +91,10 @@ class AnalysisThreads:
             if self._stopped:
                 job.future.set_exception(Obsolete("the server is shutting down"))
                 return job
+            if key is None and not background:  # it waits for what runs: lints are redone after it
+                for running in self._running:
+                    if running.background:
+                        running.cancelled.set()
             self._pending.append(job)
             self._wake.notify()
         return job
@@ -99,7 +103,9 @@ class AnalysisThreads:
         try:
             return await asyncio.wrap_future(job.future)
         except asyncio.CancelledError:  # $/cancelRequest, or the handler's task was cancelled
-            job.cancelled.set()
+            with self._wake:
+                job.cancelled.set()
+                self._wake.notify_all()  # (not started yet: it leaves the queue now)
             raise
 
     # -- cancelling --------------------------------------------------------------------------
@@ -124,25 +130,34 @@ class AnalysisThreads:
     # -- the threads -------------------------------------------------------------------------
     def _next(self) -> Job | None:
         """The first job that may start now (under the lock): ordered before background, each
-        document's work in order and one at a time, work on no document alone."""
+        document's work in order and one at a time, work on no document alone. Ordered work on
+        no document is a barrier: what was sent before it runs first, what was sent after it
+        waits, so only the jobs ahead of it are considered (a lint ahead of it must not wait for
+        an edit behind it: that was a deadlock, found by bench/fuzz_lsp.py)."""
+        for job in [job for job in self._pending if job.cancelled.is_set()]:
+            self._pending.remove(job)  # cancelled before it started: holds nothing up any longer
+            if not job.future.done():
+                job.future.set_exception(Obsolete("cancelled before it ran"))
         if any(job.key is None for job in self._running):
             return None
+        barrier = next((i for i, job in enumerate(self._pending) if job.key is None and not job.background), None)
+        if barrier == 0:
+            return None if self._running else self._pending[0]
+        ahead = self._pending if barrier is None else self._pending[:barrier]
         busy = {job.key for job in self._running}
         waiting: set[str | None] = set()  # documents with earlier ordered work not started
         candidate: Job | None = None
-        for job in self._pending:
-            if job.key is None:
-                if job.background:
-                    if not self._running and candidate is None and not waiting:
-                        candidate = job
-                    continue
-                return job if not self._running and job is self._pending[0] else candidate
+        for job in ahead:
+            if job.key is None:  # background work on no document: alone, when nothing else is due
+                if not self._running and candidate is None and not waiting:
+                    candidate = job
+                continue
             if job.key in busy or job.key in waiting:
                 waiting.add(job.key)
                 continue
             if not job.background:
                 return job
-            if candidate is None and not any(j.key == job.key and not j.background for j in self._pending):
+            if candidate is None and not any(j.key == job.key and not j.background for j in ahead):
                 candidate = job
         return candidate
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from spcopilot.diagnostics.text import LineIndex
-from spcopilot.server.budget import Stopped
+from spcopilot.server.budget import AnalysisStopped
 from spcopilot.server.lsp import convert
 from spcopilot.server.lsp.analysis import Obsolete
 from spcopilot.server.lsp.progress import Progress
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from spcopilot.server.project import FileResult, Project
 
 log = logging.getLogger(__name__)
+SERVER_CANCELLED = -32802  # LSP 3.17 ErrorCodes.ServerCancelled
 WORKSPACE_HOLD_S = 60.0  # an unchanged workspace pull is held open this long (clients re-poll)
 
 
@@ -92,7 +94,7 @@ class DiagnosticsPublisher:
 
         try:
             return await self.server.analysis.background(run, uri)
-        except (Obsolete, Stopped):
+        except (Obsolete, AnalysisStopped):
             return None
 
     def clear(self, uri: str) -> None:
@@ -166,11 +168,16 @@ class DiagnosticsPublisher:
                 items=convert.diagnostics(found, document.lines, document.encoding), result_id=result_id
             )
 
-        try:
-            return await self.server.analysis.background(run, uri)
-        except (Obsolete, Stopped):
-            # The document changed while it was linted: the editor pulls again for the new text.
-            return types.RelatedFullDocumentDiagnosticReport(items=[])
+        for _ in range(2):  # stopped once by work on the whole project (settings, files): again
+            try:
+                return await self.server.analysis.background(run, uri)
+            except (Obsolete, AnalysisStopped):
+                continue
+        # Its document kept changing, or the settings did, while it was linted: LSP's
+        # ServerCancelled asks the editor to pull again (an empty report would clear what it
+        # shows until then).
+        raise JsonRpcException("the document or the settings changed while it was linted", SERVER_CANCELLED,
+                               {"retriggerRequest": True})  # fmt: skip
 
     async def workspace_report(self, previous: list[types.PreviousResultId]) -> types.WorkspaceDiagnosticReport:
         """Every file we know of: closed files from the background lint, open ones as they are.
@@ -198,7 +205,7 @@ class DiagnosticsPublisher:
                 item = await analysis.background(lambda cancel, uri=uri: self._open_item(uri, previous, cancel), uri)
                 if item is not None:
                     items.append(item)
-        except (Obsolete, Stopped):
+        except (Obsolete, AnalysisStopped):
             return []
         if previous and not any(changed for changed, _ in items):
             return None

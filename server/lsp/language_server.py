@@ -41,6 +41,7 @@ from spcopilot import __version__
 log = logging.getLogger("spcopilot.server")
 WATCHED = ("**/*.inc", "**/.spcopilot.toml")
 T = TypeVar("T")
+ANSWER_WITHIN_S = 2.0  # an interactive request is answered (empty, if need be) within this
 
 
 class SpcopilotServer(LanguageServer):
@@ -210,7 +211,7 @@ class SpcopilotServer(LanguageServer):
     # -- background jobs ---------------------------------------------------------------------
     async def index_includes(self) -> int:
         """Read every include file of every include folder (cached on disk), with progress."""
-        indexes = await self.analysis.ask(self.project.indexes, None)
+        indexes = self.project.indexes()
         if not any(index.include_dirs for index in indexes):
             return 0
         progress = Progress(self, "spcopilot: indexing includes")
@@ -228,9 +229,11 @@ class SpcopilotServer(LanguageServer):
 
     async def workspace_symbols(self, query: str) -> list[Any]:
         """The open documents' symbols and every include index's (read in a worker thread)."""
-        own, indexes = await self.analysis.ask(
-            lambda: (list(self.project.document_symbols()), self.project.indexes()), None
-        )
+        own: list[Any] = []
+        for uri in list(self.texts):  # one document at a time: a slow one holds up only itself
+            symbols = await self.on_document(uri, lambda _document, view: list(view.own_symbols))
+            own += symbols or []
+        indexes = self.project.indexes()  # (reads the open paths and the include folders only)
         loop = asyncio.get_running_loop()
         included = await loop.run_in_executor(self.thread_pool, lambda: [s for i in indexes for s in i.all_symbols()])
         return search_symbols([*own, *included], query)
@@ -289,10 +292,16 @@ class SpcopilotServer(LanguageServer):
         self.diagnostics.schedule(uri, 0)
 
     async def on_document(
-        self, uri: str, answer: Callable[[Document, DocumentView], T], with_diagnostics: bool = False
+        self,
+        uri: str,
+        answer: Callable[[Document, DocumentView], T],
+        with_diagnostics: bool = False,
+        wait_s: float = ANSWER_WITHIN_S,
     ) -> T | None:
-        """`answer(document, view)` on the analysis thread, for the document as of the edits
-        sent before this request; None when it is not open or not analysed."""
+        """`answer(document, view)` on an analysis thread, for the document as of the edits
+        sent before this request; None when it is not open or not analysed, or when the answer
+        is not ready within `wait_s` (the document's analysis is slow: an empty answer now is
+        better than a late one; the work goes on and warms the caches)."""
 
         def run() -> T | None:
             if self.project.document(uri) is None:
@@ -305,7 +314,10 @@ class SpcopilotServer(LanguageServer):
             return answer(document, view)
 
         try:
-            return await self.analysis.ask(run, uri)
+            return await asyncio.wait_for(asyncio.shield(self.analysis.ask(run, uri)), wait_s)
+        except asyncio.TimeoutError:
+            log.info("%s: no answer within %.1f s (its analysis is slow): answered empty", uri, wait_s)
+            return None
         except Obsolete:
             return None
 

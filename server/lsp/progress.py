@@ -55,4 +55,5 @@ class Progress:
         if self.token is None:
             return
         self.server.work_done_progress.end(self.token, types.WorkDoneProgressEnd(message=message or None))
+        self.server.work_done_progress.tokens.pop(self.token, None)  # pygls 2.1.1 keeps every token
         self.token = None

@@ -1,4 +1,4 @@
-"""pygls' protocol with four changes:
+"""pygls' protocol with five changes:
 
 - the position encoding is UTF-8 whenever the client offers it (pygls takes the client's
   first choice), else UTF-16;
@@ -7,7 +7,15 @@
 - open documents live in our own store (text + incrementally parsed tree), so pygls' copy of
   each document is not kept;
 - a request whose params do not fit the method's schema gets an InvalidParams error answer
-  (pygls would only log it and leave the client waiting).
+  (pygls would only log it and leave the client waiting);
+- a handler's future is forgotten when it ends. pygls 2.1.1 files the future of every
+  notification, and of every handler a builtin feature's generator hands on, in
+  `_request_futures` under a fresh uuid and never takes it out (only a request's answer does),
+  so each didOpen/didChange/didClose kept its future and arguments for the life of the server
+  (about half of the 12-15 KB per open/pull/close cycle that bench/fuzz_lsp.py --leak found;
+  pygls issues #607/#608 report the same kind of leak for progress tokens and unanswered
+  requests). This can go when pygls removes the entry itself:
+  tests/lsp/test_protocol_leak.py then passes without it.
 """
 
 from __future__ import annotations
@@ -59,6 +67,14 @@ class SpcopilotProtocol(LanguageServerProtocol):
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
+
+    def _execute_handler(self, msg_id: Any, handler: Any, callback: Any, args: Any = None, kwargs: Any = None) -> None:
+        def forget(future: Any, report: Any = callback) -> None:
+            if not future.cancelled():  # (cancelled: pygls' shutdown, iterating over the table)
+                self._request_futures.pop(msg_id, None)
+            report(future)
+
+        super()._execute_handler(msg_id, handler, forget, args, kwargs)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:

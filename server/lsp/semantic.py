@@ -8,6 +8,8 @@ document, alone (`on_workspace`), so no document changes under them."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -26,8 +28,9 @@ from spcopilot.server.features.locations import Positions
 from spcopilot.server.features.view import DocumentView
 from spcopilot.server.lsp import convert
 from spcopilot.server.lsp.analysis import Obsolete
-from spcopilot.server.lsp.language_server import SpcopilotServer
+from spcopilot.server.lsp.language_server import ANSWER_WITHIN_S, SpcopilotServer
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 TOKENS_KEPT = 32  # documents whose last tokens are kept for a delta
 
@@ -46,7 +49,9 @@ _CALL_KIND = {
 
 
 async def on_workspace(ls: SpcopilotServer, uri: str, answer: Callable[[Document, DocumentView], T]) -> T | None:
-    """`answer(document, view)` as work on the whole project: alone on the analysis threads."""
+    """`answer(document, view)` as work on the whole project: alone on the analysis threads;
+    None when it has not been answered within ANSWER_WITHIN_S (it would otherwise hold up every
+    later request behind the slow work ahead of it: found by bench/fuzz_lsp.py)."""
 
     def run() -> T | None:
         view = ls.project.view(uri)
@@ -55,8 +60,11 @@ async def on_workspace(ls: SpcopilotServer, uri: str, answer: Callable[[Document
             return None
         return answer(document, view)
 
-    try:
-        return await ls.analysis.ask(run, None)
+    try:  # not answered in time (the workspace is busy): empty, and the job leaves the queue
+        return await asyncio.wait_for(ls.analysis.ask(run, None), ANSWER_WITHIN_S)
+    except asyncio.TimeoutError:
+        log.info("%s: no workspace answer within %.1f s: answered empty", uri, ANSWER_WITHIN_S)
+        return None
     except Obsolete:
         return None
 

@@ -19,7 +19,10 @@ from .conftest import Session, start, stop
 
 PLUGIN = '#include <sourcemod>\npublic void OnPluginStart()\n{\n    HookEvent("pounce", E);\n}\n'
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="the supervisor is POSIX-only")
+pytestmark = [
+    pytest.mark.skipif(os.name != "posix", reason="the supervisor is POSIX-only"),
+    pytest.mark.slow,  # .ci/run's second stage: servers killed and restarted, over a minute
+]
 
 
 async def faulty_server(tmp_path: Path, client: str = "neovim-0.7") -> Session:

@@ -26,8 +26,9 @@ from typing import Any
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.engine import lint
 from spcopilot.diagnostics.knowledge.events import EVENT_GETTERS, EVENT_NAME_FUNCTIONS
+from spcopilot.diagnostics.matching import query_matches
 from spcopilot.diagnostics.model import Severity
-from spcopilot.diagnostics.parsing import compile_query, parse
+from spcopilot.diagnostics.parsing import parse
 from spcopilot.diagnostics.syntax import syntax_problems
 from spcopilot.server.ai.backends.base import BackendError
 from spcopilot.server.ai.inline.completer import InlineCompleter, InlineRequest
@@ -101,12 +102,11 @@ def _string_value(node: Any, source: bytes) -> str | None:
 
 def calls_and_events(source: bytes, start: int, end: int) -> tuple[list[str], list[str]]:
     """The functions called, and the events named or fields read, in bytes [start, end)."""
-    from tree_sitter import QueryCursor
 
     tree = parse(source)
     calls: set[str] = set()
     events: set[str] = set()
-    for _, caps in QueryCursor(compile_query(CALLS)).matches(tree.root_node):
+    for _, caps in query_matches(CALLS, tree.root_node):
         call, callee = caps["call"][0], caps["callee"][0]
         if call.start_byte < start or call.end_byte > end:
             continue

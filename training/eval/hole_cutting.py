@@ -19,7 +19,8 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from spcopilot.diagnostics.parsing import Node, compile_query, parse
+from spcopilot.diagnostics.matching import query_captures
+from spcopilot.diagnostics.parsing import Node, parse
 
 KINDS = ("statement", "block", "body")
 MAX_STATEMENT_LINES = 4
@@ -98,13 +99,12 @@ def _statement_hole(text: str, span: tuple[int, int]) -> Hole | None:
 
 def candidate_holes(text: str) -> dict[str, list[Hole]]:
     """Every hole of each kind in `text` (which should parse without errors)."""
-    from tree_sitter import QueryCursor
 
     source = text.encode("utf-8")
     root = parse(source).root_node
     chars = _chars(source)
     found: dict[str, dict[int, Hole]] = {k: {} for k in KINDS}
-    for name, nodes in QueryCursor(compile_query(_QUERY)).captures(root).items():
+    for name, nodes in query_captures(_QUERY, root).items():
         for node in nodes:
             span = chars(node)
             hole = (

@@ -3,10 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from spcopilot.diagnostics.context import Context
+from spcopilot.diagnostics.matching import query_matches
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.parsing import compile_query
 from spcopilot.diagnostics.rules.base import Rule
-from tree_sitter import QueryCursor
 
 _TARGETING = ("FindTarget", "ReplyToTargetError")
 _CALLS = """
@@ -66,7 +65,7 @@ public void OnPluginStart()
             return
         first: dict[str, int] = {}
         nodes = {}
-        for _, caps in QueryCursor(compile_query(_CALLS)).matches(ctx.tree.root_node):
+        for _, caps in query_matches(_CALLS, ctx.tree.root_node):
             fn = ctx.text(caps["fn"][0])
             call = caps["call"][0]
             if fn == "LoadTranslations":

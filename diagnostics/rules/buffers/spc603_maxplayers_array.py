@@ -3,11 +3,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from spcopilot.diagnostics.context import Context
+from spcopilot.diagnostics.matching import query_matches
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.parsing import compile_query
 from spcopilot.diagnostics.rules.base import Match, Rule
 from spcopilot.diagnostics.rules.props.entity_kind import looks_like_client
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 _INDEXED = "(array_indexed_access array: (identifier) @array index: (_) @index)"
 
@@ -77,7 +77,7 @@ def _indexed_by_client(name: str, declaration: Node, ctx: Context) -> bool:
     function = ctx.enclosing_function(declaration)
     if function is None:
         return False
-    for _, caps in QueryCursor(compile_query(_INDEXED)).matches(function):
+    for _, caps in query_matches(_INDEXED, function):
         if ctx.text(caps["array"][0]) == name and looks_like_client(caps["index"][0], ctx):
             return True
     return False

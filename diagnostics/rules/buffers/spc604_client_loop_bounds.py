@@ -4,10 +4,10 @@ import re
 from collections.abc import Iterator
 
 from spcopilot.diagnostics.context import Context
+from spcopilot.diagnostics.matching import query_matches
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.parsing import compile_query
 from spcopilot.diagnostics.rules.base import Match, Rule
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 # Natives that throw "Client index 0 is invalid" (and the like) for the server's index 0.
 CLIENT_FUNCTIONS = frozenset(
@@ -112,7 +112,7 @@ for (int i = 1; i <= MaxClients; i++)
 
 def _client_call(var: str, body: Node, ctx: Context) -> str | None:
     """The first client native the loop body calls with `var` as the client."""
-    for _, caps in QueryCursor(compile_query(_CALLS)).matches(body):
+    for _, caps in query_matches(_CALLS, body):
         name = ctx.text(caps["fn"][0])
         if name in CLIENT_FUNCTIONS and ctx.text(caps["arg"][0]) == var:
             return name
@@ -129,7 +129,7 @@ def _guards_zero(var: str, loop: Node, ctx: Context) -> bool:
 def _pairwise(var: str, body: Node, ctx: Context) -> bool:
     """An inner loop starts from `var + 1` (pairs of clients): the outer `< MaxClients` is right."""
     v = re.escape(var)
-    for _, caps in QueryCursor(compile_query(_INNER_LOOPS)).matches(body):
+    for _, caps in query_matches(_INNER_LOOPS, body):
         if re.search(rf"\b{v}\s*\+\s*1\b", ctx.text(caps["init"][0])):
             return True
     return False

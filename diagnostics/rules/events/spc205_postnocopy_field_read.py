@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from spcopilot.diagnostics.context import Context
+from spcopilot.diagnostics.matching import query_captures, query_matches
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.parsing import compile_query
 from spcopilot.diagnostics.rules.base import L4D_OR_GENERIC, Rule
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 NOCOPY = "EventHookMode_PostNoCopy"
 _METHODS = ("GetInt", "GetBool", "GetFloat", "GetString", "GetName", "GetUInt64")
@@ -120,7 +120,7 @@ def _handle(call: Node, callee: str, ctx: Context) -> Node | None:
 def _first_read(ctx: Context, function: Node, handle: str) -> int:
     starts = [
         caps["read"][0].start_byte
-        for _, caps in QueryCursor(compile_query(_READS)).matches(function)
+        for _, caps in query_matches(_READS, function)
         if ctx.text(caps["event"][0]) == handle
     ]
     return min(starts, default=-1)
@@ -130,5 +130,5 @@ def _uses(ctx: Context, function: Node, name: str) -> bool:
     body = function.child_by_field_name("body")
     if body is None:
         return False
-    nodes = QueryCursor(compile_query(_IDENTIFIERS)).captures(body).get("id", [])
+    nodes = query_captures(_IDENTIFIERS, body).get("id", [])
     return any(ctx.text(n) == name for n in nodes)

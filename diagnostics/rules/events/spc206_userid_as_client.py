@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from spcopilot.diagnostics.context import Context
+from spcopilot.diagnostics.matching import query_captures
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.parsing import compile_query
 from spcopilot.diagnostics.rules.base import L4D_OR_GENERIC, Rule
 from spcopilot.diagnostics.rules.events.event_reads import (
     GETTER_CALLS,
@@ -13,7 +13,7 @@ from spcopilot.diagnostics.rules.events.event_reads import (
     fields_named,
     known_events,
 )
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
 # SourceMod functions whose first argument is a client (or entity) index.
 CLIENT_FUNCTIONS = frozenset(
@@ -217,7 +217,7 @@ def _use_through_variable(ctx: Context, read: EventRead) -> str | None:
     if assigned is None or body is None:
         return None
     var, origin = assigned
-    caps = QueryCursor(compile_query(_USES)).captures(body)
+    caps = query_captures(_USES, body)
     if any(
         ctx.text(n) == var
         and n.parent is not None
@@ -231,7 +231,7 @@ def _use_through_variable(ctx: Context, read: EventRead) -> str | None:
     uses = []
     for n in caps.get("arg", []):
         if ctx.text(n) == var and n.start_byte > read.call.end_byte:
-            fn = ctx.callee(n.parent.parent)  # type: ignore[union-attr]
+            fn = ctx.callee(n.parent.parent)
             if fn in CLIENT_FUNCTIONS:
                 uses.append((n.start_byte, f"passed to {fn}() as `{var}`"))
     for n in caps.get("index", []):

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from spcopilot.diagnostics.parsing import compile_query
-from tree_sitter import Node, QueryCursor
+from spcopilot.diagnostics.matching import query_matches
+from tree_sitter import Node
 
 if TYPE_CHECKING:
     from spcopilot.diagnostics.context import Context
@@ -79,7 +79,7 @@ def assigned_sources(name: str, node: Node, ctx: Context) -> set[str]:
     if function is None:
         return set()
     found = set()
-    for _, caps in QueryCursor(compile_query(_ASSIGNMENTS)).matches(function):
+    for _, caps in query_matches(_ASSIGNMENTS, function):
         if ctx.text(caps["name"][0]) != name:
             continue
         callee = _callee(caps["value"][0], ctx)

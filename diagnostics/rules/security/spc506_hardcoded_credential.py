@@ -135,7 +135,7 @@ g_cvApiKey = CreateConVar("sm_stats_apikey", "", "Steam Web API key", FCVAR_PROT
         value_words = _positions(lowered, _VALUE_WORDS, first)
         name_words = _positions(lowered, _NAME_WORDS_BYTES, first)
         urls = _positions(lowered, (b"://",), first)
-        hex_runs = _positions(lowered.translate(_HEX_MASK), (b"x" * 32,), first)
+        hex_runs = [m.start() + first for m in _HEX_RUN.finditer(lowered.translate(_HEX_MASK))]
         seen: set[int] = set()
         for anchor in sorted({*value_words, *name_words, *urls, *hex_runs}):
             if anchor >= limit:
@@ -240,6 +240,9 @@ _VALUE_WORDS = (
     b"password",
 )
 _NAME_WORDS_BYTES = tuple(w.encode() for w in _NAME_WORDS.split("|"))
+# One anchor per run of 32 or more hex digits, where it starts (a megabyte line of digits was a
+# million anchors, each looked up in the tree: most of a fuzzed server's time, bench/fuzz_lsp.py).
+_HEX_RUN = re.compile(rb"x{32,}")
 
 
 def _positions(text: bytes, needles: tuple[bytes, ...], offset: int = 0) -> list[int]:

@@ -7,8 +7,8 @@ function makes, what it declares, deletes and assigns, and how to remove a state
 from __future__ import annotations
 
 from spcopilot.diagnostics.context import LINT_STARTS
-from spcopilot.diagnostics.parsing import compile_query
-from tree_sitter import Node, QueryCursor
+from spcopilot.diagnostics.matching import query_captures
+from tree_sitter import Node
 
 _CALLS = "(call_expression) @call"
 _IDENTIFIERS = "(identifier) @id"
@@ -59,7 +59,7 @@ def _cached_captures(node: Node, query: str, name: str) -> tuple[Node, ...]:
     if found is None:
         if len(_CAPTURED) >= _MAX_CAPTURED:
             _CAPTURED.clear()
-        nodes = QueryCursor(compile_query(query)).captures(node).get(name, [])
+        nodes = query_captures(query, node).get(name, [])
         found = _CAPTURED[key] = tuple(sorted(nodes, key=lambda n: n.start_byte))
     return found
 

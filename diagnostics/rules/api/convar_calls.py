@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spcopilot.diagnostics.context import Context
+from spcopilot.diagnostics.model import Diagnostic
 from tree_sitter import Node
 
 _CREATE = re.compile(rb'\bCreateConVar\s*\(\s*"([^"%]+)"')
@@ -42,6 +44,20 @@ def named_call(call: Node, function: str, ctx: Context) -> NamedCall | None:
         return NamedCall(function, config_file(name, folder), args[1], call)
     name = ctx.string_value(args[0]) if args else None
     return NamedCall(function, name, args[0], call) if name else None
+
+
+class CollectsConVarCalls:
+    """The ConVar rules' `check_call` (put before Rule among the bases): each named call is kept
+    for the rule's `finish`, which sees the whole file's calls."""
+
+    calls = CONVAR_FUNCTIONS
+    code: str
+
+    def check_call(self, call: Node, callee: str, ctx: Context) -> Iterator[Diagnostic]:
+        found = named_call(call, callee, ctx)
+        if found is not None:
+            collected(ctx, self.code).append(found)
+        return iter(())
 
 
 def collected(ctx: Context, code: str) -> list[NamedCall]:

@@ -5,12 +5,11 @@ from collections.abc import Iterator
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.convars import PLUGIN_PREFIXES, is_known, near_miss
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.rules.api.convar_calls import CONVAR_FUNCTIONS, collected, named_call, sibling_plugins
+from spcopilot.diagnostics.rules.api.convar_calls import CollectsConVarCalls, collected, sibling_plugins
 from spcopilot.diagnostics.rules.base import L4D_GAMES, Rule
-from tree_sitter import Node
 
 
-class UnknownConVar(Rule):
+class UnknownConVar(CollectsConVarCalls, Rule):
     code = "SPC108"
     name = "unknown-convar"
     severity = Severity.INFO
@@ -42,14 +41,6 @@ ConVar tank = FindConVar("z_tank_healt");
 ConVar tank = FindConVar("z_tank_health");
 ```
 """
-
-    calls = CONVAR_FUNCTIONS
-
-    def check_call(self, call: Node, callee: str, ctx: Context) -> Iterator[Diagnostic]:
-        found = named_call(call, callee, ctx)
-        if found is not None:
-            collected(ctx, self.code).append(found)
-        return iter(())
 
     def finish(self, ctx: Context) -> Iterator[Diagnostic]:
         calls = collected(ctx, self.code)

@@ -6,7 +6,7 @@ from pathlib import Path
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.knowledge.convars import game_convars
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.rules.api.convar_calls import CONVAR_FUNCTIONS, collected, named_call, sibling_plugins
+from spcopilot.diagnostics.rules.api.convar_calls import CollectsConVarCalls, collected, sibling_plugins
 from spcopilot.diagnostics.rules.base import Rule
 from tree_sitter import Node
 
@@ -25,7 +25,7 @@ def _branches(node: Node) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-class ConVarNameClash(Rule):
+class ConVarNameClash(CollectsConVarCalls, Rule):
     code = "SPC109"
     name = "convar-name-clash"
     severity = Severity.WARNING
@@ -52,14 +52,6 @@ g_hHealth = CreateConVar("l4d2_tankhp_health", "8000", "Tank health");
 // or, to change the game's own setting: FindConVar("z_tank_health").IntValue = 8000;
 ```
 """
-
-    calls = CONVAR_FUNCTIONS
-
-    def check_call(self, call: Node, callee: str, ctx: Context) -> Iterator[Diagnostic]:
-        found = named_call(call, callee, ctx)
-        if found is not None:
-            collected(ctx, self.code).append(found)
-        return iter(())
 
     def finish(self, ctx: Context) -> Iterator[Diagnostic]:
         calls = [c for c in collected(ctx, self.code) if c.function == "CreateConVar"]

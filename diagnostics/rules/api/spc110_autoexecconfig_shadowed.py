@@ -5,12 +5,11 @@ from pathlib import Path
 
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.model import Diagnostic, Severity
-from spcopilot.diagnostics.rules.api.convar_calls import CONVAR_FUNCTIONS, collected, named_call, sibling_plugins
+from spcopilot.diagnostics.rules.api.convar_calls import CollectsConVarCalls, collected, sibling_plugins
 from spcopilot.diagnostics.rules.base import Rule
-from tree_sitter import Node
 
 
-class AutoExecConfigShadowed(Rule):
+class AutoExecConfigShadowed(CollectsConVarCalls, Rule):
     code = "SPC110"
     name = "autoexecconfig-shadowed"
     severity = Severity.WARNING
@@ -36,14 +35,6 @@ AutoExecConfig(true, "l4d2_tank");
 AutoExecConfig(true, "l4d2_tank_notify");
 ```
 """
-
-    calls = CONVAR_FUNCTIONS
-
-    def check_call(self, call: Node, callee: str, ctx: Context) -> Iterator[Diagnostic]:
-        found = named_call(call, callee, ctx)
-        if found is not None:
-            collected(ctx, self.code).append(found)
-        return iter(())
 
     def finish(self, ctx: Context) -> Iterator[Diagnostic]:
         calls = [c for c in collected(ctx, self.code) if c.function == "AutoExecConfig"]

@@ -36,3 +36,17 @@ def test_a_nested_quoted_include_is_found_from_the_plugin_folder(tmp_path: Path)
     index = IncludeIndex([], cache_dir=tmp_path / "cache")
     scope = index.scope(tmp_path / "main.sp", [IncludeRef("lib/a.sp", False)])
     assert [p.name for p in scope.files] == ["a.sp", "b.sp"] and scope.defines("from_b")
+
+
+def test_a_spared_file_is_never_bound_from_disk(tmp_path: Path) -> None:
+    """The server's quarantine (a file that took it down) reaches the workspace index: it does not
+    parse that file from disk either, while other files still are."""
+    from spcopilot.diagnostics.semantic.workspace import Workspace
+
+    bad, good = tmp_path / "bad.sp", tmp_path / "good.sp"
+    bad.write_text("int a;\n")
+    good.write_text("int b;\n")
+    index = IncludeIndex([], cache_dir=tmp_path / "cache")
+    workspace = Workspace(lambda path: index, tmp_path, spared=lambda path: path == str(bad))
+    assert workspace.index_of(str(bad)) is None
+    assert workspace.index_of(str(good)) is not None

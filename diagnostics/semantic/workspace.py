@@ -72,7 +72,9 @@ class _Open:
 
 
 class Workspace:
-    """Not thread-safe for writes: the server updates it from one thread at a time."""
+    """Shared by the server's analysis threads: each open document's thread updates its own
+    entry, and any thread may read (writes to the shared tables hold `_lock`; an entry is
+    replaced whole, never changed in place, except for its lazily made summary)."""
 
     def __init__(
         self,
@@ -112,6 +114,12 @@ class Workspace:
     def close(self, path: str) -> None:
         with self._lock:
             self._open.pop(path, None)
+
+    def open_version(self, path: str) -> tuple[bool, object]:
+        """(open, the version of the text its index was bound from) for an open document:
+        what a caller on another document's thread checks before trusting that index."""
+        entry = self._open.get(path)
+        return (False, None) if entry is None else (True, entry.version)
 
     def forget(self, path: str) -> None:
         """A file changed on disk (or appeared, or went)."""

@@ -43,8 +43,7 @@ WATCHED = ("**/*.inc", "**/.spcopilot.toml")
 T = TypeVar("T")
 ANSWER_WITHIN_S = 2.0  # an interactive request is answered (empty, if need be) within this
 # Workspace symbols wait this long for each open document's current symbols; one that is still
-# being analysed then contributes those of its last analysis (when it has none yet, they wait as
-# any request does) (a search as you type tolerates that;
+# being analysed then contributes those of its last analysis (none, the first time) (a search as you type tolerates that;
 # waiting on it put seconds of p99 on workspace/symbol in bench/fuzz_lsp.py).
 SYMBOLS_WITHIN_S = 0.05
 
@@ -236,12 +235,17 @@ class SpcopilotServer(LanguageServer):
     async def workspace_symbols(self, query: str) -> list[Any]:
         """The open documents' symbols and every include index's (read in a worker thread)."""
 
+        for uri in [u for u in self.symbols if u not in self.texts]:
+            del self.symbols[uri]  # (closed while its symbols were read)
+
         async def of(uri: str) -> list[Any]:
-            wait_s = SYMBOLS_WITHIN_S if uri in self.symbols else ANSWER_WITHIN_S  # (none read yet: wait)
-            symbols = await self.on_document(uri, lambda _document, view: list(view.own_symbols), wait_s=wait_s)
-            if symbols is not None and uri in self.texts:
-                self.symbols[uri] = symbols
-            return self.symbols.get(uri, [])
+            def read(_document: Document, view: DocumentView) -> list[Any]:
+                # kept also when read too late for this request: the next one has them
+                symbols = self.symbols[uri] = list(view.own_symbols)
+                return symbols
+
+            symbols = await self.on_document(uri, read, wait_s=SYMBOLS_WITHIN_S)
+            return symbols if symbols is not None else self.symbols.get(uri, [])
 
         found = await asyncio.gather(*(of(uri) for uri in list(self.texts)))
         own = [symbol for symbols in found for symbol in symbols]

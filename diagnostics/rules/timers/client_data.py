@@ -214,6 +214,9 @@ def _arguments_passed(function_name: str, index: int, ctx: Context) -> list[Node
 
 
 def _client_argument(value: Node, ctx: Context, depth: int) -> bool:
+    """A value passed in another function (a call, a registration): what that function says of
+    it is read from its nodes, which the incremental engine does not follow."""
+    ctx.uses_whole_file()
     found = fb.unwrap(value)
     if found is None:
         return False

@@ -16,7 +16,10 @@ from __future__ import annotations
 import gc
 
 BULK_READ = 64  # files read from disk since the last settle that make the next one worth its pause
-ENABLED = True  # benches turn it off to measure the difference
+# `gc.freeze()` is process-wide, so only a process that is the language server's own settles
+# (`spcopilot serve` turns it on); a library user's heap (tests, `spcopilot check`, an API
+# worker) is left alone.
+ENABLED = False
 
 
 def settle() -> None:

@@ -120,6 +120,12 @@ def test_natives_stocks_and_forwards(make_view) -> None:  # type: ignore[no-unty
     view, at = make_view("#include <sourcemod>\nOnClientPut|")
     item = next(c for c in complete(view, at).items if c.label == "OnClientPutInServer")
     assert item.snippet and item.insert_text.startswith("public void OnClientPutInServer(int client)")
+    view, at = make_view("#include <sourcemod>\npublic OnClientPut|")  # `public` already written
+    item = next(c for c in complete(view, at).items if c.label == "OnClientPutInServer")
+    assert item.insert_text.startswith("void OnClientPutInServer(int client)\n{")
+    view, at = make_view("#include <sourcemod>\npublic void OnClientPut|")  # and the return type too
+    item = next(c for c in complete(view, at).items if c.label == "OnClientPutInServer")
+    assert item.insert_text.startswith("OnClientPutInServer(int client)\n{")
 
 
 def test_details_and_docs_are_resolved_lazily(make_view) -> None:  # type: ignore[no-untyped-def]

@@ -56,20 +56,9 @@ DISPUTED = {
     "completion__include__include_2": "`#include <` beside an include/ folder: the compiler's default include "
     "folder is include/ next to spcomp (scripting/include), so we offer its files; sourcepawn-studio offers "
     'none, though it resolves `#include "x"` there',
-    **{
-        f"completion__{name}": "the cursor is at file scope, where only a declaration can start: a global's, "
-        "a function's or a constant's name cannot be written there, so we offer types, keywords and forwards "
-        "to implement (the fixture shows the name is in scope; we offer it in function bodies and initialisers)"
-        for name in (
-            "variables__global_variable_1",
-            "variables__global_variable_2",
-            "variables__global_variable_3",
-            "variables__global_variable_include_1",
-            "variables__local_variable_outside_function",
-            "macros__macro_negative_offset_global_scope",
-            "macros__macro_positive_offset_global_scope",
-        )
-    },
+    "completion__variables__global_variable_circular_include_1": "two files that include each other, the "
+    "cursor at the end of one: the compiler reads both (each once), so both globals are declared and in scope, "
+    "and we offer them after what can start a declaration; sourcepawn-studio offers nothing there",
 }
 
 

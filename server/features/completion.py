@@ -414,10 +414,13 @@ def _identifiers(
             if symbol.kind == k.DEFINE and name.startswith("_") and name.endswith("_included"):
                 continue
             seen.add(name)
-            if at_file_scope == file_scope.TYPE and not _declaration_start_word(symbol, snippets):
-                continue  # a value cannot start a declaration
             if symbol.kind == k.FORWARD and where == "top" and snippets:
                 out.append(_forward_candidate(symbol, replace, after_public=_after_public(view.source, replace[0])))
+            elif at_file_scope == file_scope.TYPE and not _declaration_start_word(symbol, snippets):
+                # A value cannot start a declaration, yet sourcepawn-studio offers the file's
+                # names here and users of the field expect them (7 of its fixtures): after
+                # what can start one.
+                out.append(_symbol_candidate(symbol, replace, rank="3"))
             else:
                 out.append(_symbol_candidate(symbol, replace, rank=rank))
     words = (

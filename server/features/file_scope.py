@@ -5,7 +5,9 @@ in a declaration the cursor is:
 
 - TYPE: where a declaration starts or after its storage words (`public`, `stock`, `static`,
   `const`, `new`, `native`, `forward`...), and in a methodmap, enum struct or typeset body: a
-  type, a tag, a keyword (or a forward to implement); never a variable or a function's name;
+  type, a tag, a keyword (or a forward to implement) first; completion puts the file's other
+  names after them (they cannot start a declaration, but sourcepawn-studio offers them there and
+  users of the field expect them);
 - NAME: where the declaration's own new name goes (`int |`, `public void |`, `enum |`, an enum
   body's next member): nothing declared can be written there (`public` heads may implement a
   forward: PUBLIC_NAME);

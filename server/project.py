@@ -297,8 +297,10 @@ class Project:
             log.exception("linting %s failed", path or "<document>")
         return []
 
-    def view(self, uri: str) -> DocumentView | None:
-        """What the features see of an open document (cached per version)."""
+    def view(self, uri: str, cancel: threading.Event | None = None) -> DocumentView | None:
+        """What the features see of an open document (cached per version). `cancel`: the
+        question's own cancel event (set when the document changes before it is answered): a
+        parse stopped by it answers None and leaves no over-budget notice."""
         doc = self.documents.get(uri)
         if doc is None:
             return None
@@ -311,8 +313,10 @@ class Project:
         document = doc.document
         path = document.path or None
         try:
-            tree = document.parsed(analysis_budget(self.settings.analysis_timeout))
-        except AnalysisStopped:
+            tree = document.parsed(analysis_budget(self.settings.analysis_timeout, cancel))
+        except AnalysisStopped as stop:
+            if cancelled(stop):
+                return None
             doc.stopped = (document.version, over_budget_message(self.settings.analysis_timeout))
             log.warning("%s: %s", document.path or uri, doc.stopped[1])
             return None
@@ -342,8 +346,8 @@ class Project:
         is_open, indexed = self.workspace.open_version(doc.document.path or "<document>")
         return is_open and version is not None and indexed == version, version
 
-    def view_with_diagnostics(self, uri: str) -> DocumentView | None:
-        view = self.view(uri)
+    def view_with_diagnostics(self, uri: str, cancel: threading.Event | None = None) -> DocumentView | None:
+        view = self.view(uri, cancel)
         if view is not None:
             view.diagnostics = self.diagnostics(uri)
         return view

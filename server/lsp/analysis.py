@@ -14,7 +14,11 @@ the whole project: configuration, changed files, the list of include indexes):
   after it, until it is done;
 - two lanes per document: `ordered` (document sync and requests) goes before `background`
   (lints) of the same document. A lint checks its cancel event as it goes (the engine's
-  budget): an edit to its document, a close, or the lint's time budget stops it.
+  budget): an edit to its document, a close, or the lint's time budget stops it;
+- a document whose last piece of work took longer than SLOW_S is slow (a megabyte of broken
+  code: a second a request); slow documents' work runs on all threads but one, so the others'
+  never waits for a thread behind them (bench/fuzz_lsp.py: with three such documents open,
+  every request on a plugin waited for seconds).
 
 What the engine cannot stop (a parser stuck in native code holding the interpreter lock) is the
 supervisor's job: it watches `Markers` (supervisor.py), which say what each thread works on.
@@ -37,6 +41,7 @@ from spcopilot.server.lsp.markers import Markers
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 ANALYSIS_THREADS = 3
+SLOW_S = 0.25  # a document whose last piece of work took longer is slow (see above)
 
 
 class Obsolete(Exception):
@@ -50,13 +55,18 @@ class Job:
     key: str | None  # the document's uri; None: the whole project
     background: bool = False
     serial: int = 0
+    sync: bool = False  # document sync: quick whatever the document, so it says nothing of its cost
+    question: bool = False  # a request about the document (`question`): an edit cancels it
     cancelled: threading.Event = field(default_factory=threading.Event)
 
 
 class AnalysisThreads:
-    def __init__(self, markers: Markers | None = None, threads: int = ANALYSIS_THREADS) -> None:
+    def __init__(self, markers: Markers | None = None, threads: int = ANALYSIS_THREADS, slow_s: float = SLOW_S) -> None:
         self._pending: list[Job] = []  # in the order they were sent
         self._running: list[Job] = []
+        self._slow: set[str] = set()  # documents whose last piece of work took longer than slow_s
+        self._slow_s = slow_s
+        self._slow_threads = max(1, threads - 1)  # at most this many run slow documents' work
         self._wake = threading.Condition()
         self._serials = itertools.count()
         self._stopped = False
@@ -72,6 +82,7 @@ class AnalysisThreads:
     def sync(self, run: Callable[[], Any], key: str | None) -> Future[Any]:
         """Ordered work whose answer nobody awaits (document sync): errors are logged."""
         job = self._submit(run, key, background=False)
+        job.sync = True
         job.future.add_done_callback(_log_failure)
         return job.future
 
@@ -79,6 +90,16 @@ class AnalysisThreads:
         """Ordered work, awaited: runs after everything sent before it about the same document
         (or, for key None, before it at all)."""
         return await self._await(self._submit(run, key, background=False))
+
+    async def question(self, run: Callable[[threading.Event], T], key: str) -> T:
+        """Ordered work that answers a request about one document, given its cancel event: an
+        edit of the document sent after it cancels it (LSP's ContentModified case: its answer
+        would describe a text the editor no longer has), so a document edited faster than it
+        can be analysed does not pile up parses nobody will read (bench/fuzz_lsp.py). Raises
+        Obsolete when cancelled before it ran."""
+        job = self._submit(lambda: run(job.cancelled), key, background=False)
+        job.question = True
+        return await self._await(job)
 
     async def background(self, run: Callable[[threading.Event], T], key: str | None) -> T:
         """A lint: given its cancel event; raises Obsolete when its document changes first."""
@@ -110,11 +131,19 @@ class AnalysisThreads:
 
     # -- cancelling --------------------------------------------------------------------------
     def changed(self, key: str) -> None:
-        """The document changed (or closed): its background work is obsolete."""
+        """The document changed (or closed): its background work and the questions asked about
+        it before are obsolete."""
         with self._wake:
             for job in (*self._pending, *self._running):
-                if job.background and job.key == key:
+                if (job.background or job.question) and job.key == key:
                     job.cancelled.set()
+            self._wake.notify_all()  # (those not started leave the queue)
+
+    def closed(self, key: str) -> None:
+        """The document closed: its background work is obsolete, and its cost forgotten."""
+        self.changed(key)
+        with self._wake:
+            self._slow.discard(key)
 
     def stop(self) -> None:
         with self._wake:
@@ -145,6 +174,7 @@ class AnalysisThreads:
             return None if self._running else self._pending[0]
         ahead = self._pending if barrier is None else self._pending[:barrier]
         busy = {job.key for job in self._running}
+        slow_full = sum(1 for job in self._running if job.key in self._slow) >= self._slow_threads
         waiting: set[str | None] = set()  # documents with earlier ordered work not started
         candidate: Job | None = None
         for job in ahead:
@@ -152,7 +182,7 @@ class AnalysisThreads:
                 if not self._running and candidate is None and not waiting:
                     candidate = job
                 continue
-            if job.key in busy or job.key in waiting:
+            if job.key in busy or job.key in waiting or (slow_full and job.key in self._slow):
                 waiting.add(job.key)
                 continue
             if not job.background:
@@ -171,11 +201,16 @@ class AnalysisThreads:
                     return
                 self._pending.remove(job)
                 self._running.append(job)
+            started = time.perf_counter()
             try:
                 self._run(job)
             finally:
                 with self._wake:
                     self._running.remove(job)
+                    if job.key is not None and time.perf_counter() - started > self._slow_s:
+                        self._slow.add(job.key)
+                    elif job.key is not None and not job.sync and not job.cancelled.is_set():
+                        self._slow.discard(job.key)
                     self._wake.notify_all()
 
     def _run(self, job: Job) -> None:

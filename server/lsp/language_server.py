@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcContentModified
 from pygls.lsp.server import LanguageServer
 from spcopilot.diagnostics.document import Document, TextChange
 from spcopilot.diagnostics.errors import SpcopilotError
@@ -244,7 +246,10 @@ class SpcopilotServer(LanguageServer):
                 symbols = self.symbols[uri] = list(view.own_symbols)
                 return symbols
 
-            symbols = await self.on_document(uri, read, wait_s=SYMBOLS_WITHIN_S)
+            try:
+                symbols = await self.on_document(uri, read, wait_s=SYMBOLS_WITHIN_S)
+            except JsonRpcContentModified:  # (edited meanwhile: what was read last)
+                symbols = None
             return symbols if symbols is not None else self.symbols.get(uri, [])
 
         found = await asyncio.gather(*(of(uri) for uri in list(self.texts)))
@@ -274,7 +279,7 @@ class SpcopilotServer(LanguageServer):
     def closed(self, uri: str) -> None:
         self.texts.pop(uri, None)
         self.symbols.pop(uri, None)
-        self.analysis.changed(uri)
+        self.analysis.closed(uri)
         self.analysis.sync(lambda: self.project.close(uri), uri)
 
     def document(self, uri: str) -> Document | None:
@@ -318,24 +323,30 @@ class SpcopilotServer(LanguageServer):
         """`answer(document, view)` on an analysis thread, for the document as of the edits
         sent before this request; None when it is not open or not analysed, or when the answer
         is not ready within `wait_s` (the document's analysis is slow: an empty answer now is
-        better than a late one; the work goes on and warms the caches)."""
+        better than a late one; the work goes on and warms the caches). ContentModified when the
+        document was edited before it was answered (editors ask again, silently)."""
 
-        def run() -> T | None:
+        def run(cancel: threading.Event) -> T | None:
             if self.project.document(uri) is None:
                 log.info("request for %s, which is not open: empty result", uri)
                 return None
-            view = self.project.view_with_diagnostics(uri) if with_diagnostics else self.project.view(uri)
+            project = self.project
+            view = project.view_with_diagnostics(uri, cancel) if with_diagnostics else project.view(uri, cancel)
+            if view is None and cancel.is_set():
+                raise Obsolete("the document changed")
             document = self.project.document(uri)
             if view is None or not view.analysed or document is None:
                 return None
             return answer(document, view)
 
         try:
-            return await asyncio.wait_for(asyncio.shield(self.analysis.ask(run, uri)), wait_s)
+            return await asyncio.wait_for(asyncio.shield(self.analysis.question(run, uri)), wait_s)
         except asyncio.TimeoutError:
             log.info("%s: no answer within %.1f s (its analysis is slow): answered empty", uri, wait_s)
             return None
         except Obsolete:
+            if uri in self.texts:  # edited meanwhile (closed, or the server stopping: nothing)
+                raise JsonRpcContentModified("the document changed before this was answered") from None
             return None
 
 

@@ -8,7 +8,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 
-from spcopilot.server.lsp.analysis import AnalysisThreads
+from spcopilot.server.lsp.analysis import AnalysisThreads, Obsolete
 
 LIMIT = 20.0  # seconds: far beyond what any of these jobs takes; reached only by a deadlock
 
@@ -125,3 +125,76 @@ def test_cancelled_whole_project_work_stops_holding_up_what_came_after_it() -> N
 
     asyncio.run(scenario())
     assert "start project" not in log
+
+
+def test_slow_documents_leave_a_thread_to_the_others() -> None:
+    """A, B and D each took longer than slow_s last time. With A's and B's next pieces blocked on
+    two of the three threads, D's waits (slow documents get all threads but one), and C's
+    request runs on the thread left."""
+    log: list[str] = []
+
+    def slow(name: str) -> Callable[[], str]:
+        def run() -> str:
+            log.append(f"start {name}")
+            threading.Event().wait(0.05)  # longer than slow_s: marks its document slow
+            return name
+
+        return run
+
+    async def scenario() -> None:
+        threads = AnalysisThreads(threads=3, slow_s=0.01)
+        try:
+            first = [threads.ask(slow(f"{key}0"), key) for key in "ABD"]
+            await asyncio.wait_for(asyncio.gather(*first), LIMIT)
+            gate = threading.Event()
+            a = asyncio.ensure_future(threads.ask(recorder(log, "A1", gate), "A"))
+            b = asyncio.ensure_future(threads.ask(recorder(log, "B1", gate), "B"))
+            await asyncio.sleep(0.05)
+            d = asyncio.ensure_future(threads.ask(recorder(log, "D1"), "D"))
+            c = await asyncio.wait_for(threads.ask(recorder(log, "C"), "C"), LIMIT)
+            assert c == "C" and not a.done() and not b.done() and not d.done()
+            gate.set()
+            await asyncio.wait_for(asyncio.gather(a, b, d), LIMIT)
+        finally:
+            threads.stop()
+
+    asyncio.run(scenario())
+    started = [entry for entry in log if entry.startswith("start")]
+    assert started.index("start C") < started.index("start D1")
+    assert "start D1" not in started[:6]  # (A0, B0, D0, A1, B1, C: D1 only once A1 or B1 ended)
+
+
+def test_an_edit_cancels_the_questions_asked_before_it() -> None:
+    """A question about A still queued leaves the queue (Obsolete) when A changes, and one that
+    runs sees its cancel event set; a question asked after the edit is answered."""
+    log: list[str] = []
+
+    async def scenario() -> None:
+        threads = AnalysisThreads(threads=1)
+        try:
+            gate = threading.Event()
+
+            def running(cancel: threading.Event) -> bool:
+                gate.set()
+                return cancel.wait(LIMIT)  # until the edit says so
+
+            first = asyncio.ensure_future(threads.question(running, "A"))
+            assert await asyncio.to_thread(gate.wait, LIMIT)
+            queued = asyncio.ensure_future(threads.question(lambda cancel: log.append("queued ran"), "A"))
+            await asyncio.sleep(0.05)
+            threads.changed("A")
+            edit = threads.sync(lambda: log.append("edit"), "A")
+            assert await asyncio.wait_for(first, LIMIT) is True
+            try:
+                await asyncio.wait_for(queued, LIMIT)
+                raise AssertionError("the queued question ran")
+            except Obsolete:
+                pass
+            edit.result(LIMIT)
+            after = await asyncio.wait_for(threads.question(lambda cancel: cancel.is_set(), "A"), LIMIT)
+            assert after is False
+        finally:
+            threads.stop()
+
+    asyncio.run(scenario())
+    assert log == ["edit"]

@@ -265,6 +265,17 @@ class Fuzzer:
         await self.settle(all_=True)
 
 
+async def rss_after_closing(fuzzer: Fuzzer) -> float:
+    """RSS once every document is closed (a few seconds later): what the run's growth kept. The
+    server holds a megabyte document's trees while it is open (a tree of a million nodes is tens
+    of MB); a leak would keep them after the close."""
+    for doc in list(fuzzer.docs):
+        fuzzer.close(doc)
+    await fuzzer.wire.drain()
+    await asyncio.sleep(3)
+    return rss_kb(fuzzer.wire.process.pid) / 1024
+
+
 async def inline_alone_and_behind_a_lint(wire: Wire, root: Path, plugin: str) -> dict[str, float]:
     """Inline completion's latency on a plugin with nothing else going on, and right after a
     document whose lint takes long was opened (the lint is running meanwhile)."""
@@ -390,6 +401,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             fuzzer.pathological_share = args.pathological_share
             await fuzzer.run(args.versions, args.rate)
             result.update(report(fuzzer, wire))
+            result["rss_mb_after_closing"] = await rss_after_closing(fuzzer)
             result["inline"] = await inline_alone_and_behind_a_lint(wire, root, plugins[0])
         result["seconds"] = time.perf_counter() - started
         result["restarts"] = [m["params"]["message"] for m in wire.notifications
@@ -445,6 +457,9 @@ def print_report(result: dict[str, Any]) -> None:
         print(f"\ninline completion alone p50 {inline['alone_p50']:.1f} ms; while a {inline['heavy_lint_ms']:.0f} ms lint "
               f"runs p50 {inline['behind_p50']:.1f} ms, max {inline['behind_max']:.1f} ms")  # fmt: skip
         print(f"RSS slope over the second half: {result['rss_kb_per_1000_versions']:.0f} KB per 1,000 versions")
+        rss = result["rss_mb"]
+        print(f"RSS {rss[0][1] if rss else 0:.0f} MB at the first sample, {max((m for _, m in rss), default=0):.0f} MB "
+              f"at most, {result['rss_mb_after_closing']:.0f} MB with every document closed")  # fmt: skip
     print(f"server alive at the end: {result['server_alive']}, exit code {result['exit_code']}")
 
 

@@ -56,8 +56,9 @@ DISPUTED = {
     "completion__include__include_2": "`#include <` beside an include/ folder: the compiler's default include "
     "folder is include/ next to spcomp (scripting/include), so we offer its files; sourcepawn-studio offers "
     'none, though it resolves `#include "x"` there',
-    "completion__variables__global_variable_circular_include_1": "two files that include each other: both "
-    "globals are in scope at the top level; sourcepawn-studio offers nothing",
+    "completion__variables__global_variable_circular_include_1": "two files that include each other, the "
+    "cursor at the end of one: the compiler reads both (each once), so both globals are declared and in scope, "
+    "and we offer them after what can start a declaration; sourcepawn-studio offers nothing there",
 }
 
 

@@ -14,6 +14,7 @@ from spcopilot.diagnostics import semantics
 from spcopilot.diagnostics.budget import Budget
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.game import GameInfo, detect_game
+from spcopilot.diagnostics.include_symbols import Symbol
 from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES
 from spcopilot.diagnostics.knowledge.events import EventCatalogue, builtin_l4d2
 from spcopilot.diagnostics.semantic.binder import bind_function, visible_locals
@@ -34,6 +35,10 @@ class SymbolScope(Protocol):
 
     def defines(self, name: str) -> bool: ...
 
+    def declarations(self, name: str) -> list[Symbol]:
+        """The includes' declarations of a name (natives, forwards, function types...)."""
+        ...
+
     @property
     def unresolved(self) -> list[str]: ...
 
@@ -46,6 +51,9 @@ class EmptyScope:
 
     def defines(self, name: str) -> bool:
         return False
+
+    def declarations(self, name: str) -> list[Symbol]:
+        return []
 
     @property
     def unresolved(self) -> list[str]:

@@ -140,6 +140,9 @@ class Scope:
     def defines(self, name: str) -> bool:
         return name in self.table.global_names
 
+    def declarations(self, name: str) -> list[Symbol]:
+        return self.table.by_name.get(name, [])
+
     def members(self, type_name: str) -> list[Symbol]:
         return self.table.members(type_name)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from spcopilot.diagnostics.matching import captures, matches, query_roots
 from spcopilot.diagnostics.parsing import compile_query, parse
-from tree_sitter import Node
+from tree_sitter import Node, Tree
 
 KINDS = (
     "native", "stock", "forward", "function", "methodmap", "method", "property", "constructor",
@@ -99,13 +99,14 @@ class FileSymbols:
     includes: tuple[IncludeRef, ...]
 
 
-def symbols_of_source(source: bytes, path: str = "") -> list[Symbol]:
-    """The symbols an in-memory document declares (the editor's open file)."""
-    return list(read_declarations(source, path).symbols)
+def symbols_of_source(source: bytes, path: str = "", tree: Tree | None = None) -> list[Symbol]:
+    """The symbols an in-memory document declares (the editor's open file; `tree`: its parse
+    tree, when there is one already: a megabyte document is not parsed again, unbudgeted)."""
+    return list(read_declarations(source, path, tree).symbols)
 
 
-def read_declarations(source: bytes, path: str = "") -> FileSymbols:
-    root = parse(source).root_node
+def read_declarations(source: bytes, path: str = "", tree: Tree | None = None) -> FileSymbols:
+    root = (tree if tree is not None else parse(source)).root_node
     symbol_query, include_query = compile_query(SYMBOL_QUERY), compile_query(INCLUDE_QUERY)
     captured = captures(symbol_query, root, query_roots(SYMBOL_QUERY))
     reader = _Reader(source, path, [n for kind in _CONTAINERS for n in captured.get(kind, ())])

@@ -15,7 +15,7 @@ from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.context import SymbolScope
 from spcopilot.diagnostics.engine import CONFIG_SUFFIXES, lint, lint_config
 from spcopilot.diagnostics.fragments import FragmentParents
-from spcopilot.diagnostics.include_index import IncludeIndex, find_include_dirs
+from spcopilot.diagnostics.include_index import IncludeIndex, Symbol, find_include_dirs
 from spcopilot.diagnostics.incremental import IncrementalLint
 from spcopilot.diagnostics.knowledge.events import EventCatalogue
 from spcopilot.diagnostics.model import Diagnostic
@@ -125,6 +125,9 @@ class CombinedScope:
 
     def defines(self, name: str) -> bool:
         return name in self._names or any(s.defines(name) for s in self._scopes)
+
+    def declarations(self, name: str) -> list[Symbol]:
+        return [d for s in self._scopes for d in s.declarations(name)]
 
     @property
     def unresolved(self) -> list[str]:

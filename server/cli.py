@@ -82,8 +82,10 @@ def run_serve(args: argparse.Namespace) -> int:
         from spcopilot.server.lsp.markers import Markers
 
         Markers.from_environment().start_heartbeat()
+    from spcopilot.diagnostics.semantic import heap
     from spcopilot.server.lsp.server import create_server
 
+    heap.ENABLED = True  # the process is the server's own: settle its heap after bulk reads (heap.py)
     server = create_server()
     if address is not None:
         logging.getLogger("spcopilot.server").warning("listening on %s:%d", *address)

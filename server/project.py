@@ -332,6 +332,16 @@ class Project:
         doc.view, doc.view_key = view, key
         return view
 
+    def indexed_version(self, uri: str) -> tuple[bool, int | None]:
+        """(whether the semantic workspace's index of an open document is of its current text,
+        that version). Builds nothing, so another document's analysis thread may ask."""
+        doc = self.documents.get(uri)
+        if doc is None:
+            return False, None
+        version = doc.document.version
+        is_open, indexed = self.workspace.open_version(doc.document.path or "<document>")
+        return is_open and version is not None and indexed == version, version
+
     def view_with_diagnostics(self, uri: str) -> DocumentView | None:
         view = self.view(uri)
         if view is not None:

@@ -10,7 +10,8 @@ occurrences: semantic/occurrences.py); its full model is bound again when a feat
 other files of its plugin (a part file is seen from the plugin that includes it), then the
 include closure, which the include index resolves exactly as the compiler does.
 
-Within `batch()` (one request), each file's stamp and include closure are checked once.
+Within `batch()` (one request), each file's stamp and include closure are checked once; a
+request that read many files from disk settles the heap when it ends (heap.py).
 
 Threads: the server asks about different documents at once (one analysis thread each) and
 about the whole workspace alone. The tables are changed under a lock and iterated as copies;
@@ -35,6 +36,7 @@ from spcopilot.diagnostics.include_index import INCLUDE_LINE, IncludeIndex, stam
 from spcopilot.diagnostics.include_symbols import IncludeRef
 from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES
 from spcopilot.diagnostics.parsing import parse
+from spcopilot.diagnostics.semantic import heap
 from spcopilot.diagnostics.semantic import symbols as k
 from spcopilot.diagnostics.semantic.binder import FileIndex, FileSummary, IncludeDirective, bind, item_cache
 from spcopilot.diagnostics.semantic.scope import Layer, Program, SemanticModel
@@ -72,7 +74,9 @@ class _Open:
 
 
 class Workspace:
-    """Not thread-safe for writes: the server updates it from one thread at a time."""
+    """Shared by the server's analysis threads: each open document's thread updates its own
+    entry, and any thread may read (writes to the shared tables hold `_lock`; an entry is
+    replaced whole, never changed in place, except for its lazily made summary)."""
 
     def __init__(
         self,
@@ -90,10 +94,12 @@ class Workspace:
         self._disk: dict[str, tuple[object, FileSummary]] = {}
         self._full: OrderedDict[str, tuple[object, FileIndex]] = OrderedDict()
         self._layers: dict[tuple, Layer] = {}
+        self._own_layers: dict[str, tuple[list[Decl], Layer]] = {}
         self._lock = threading.RLock()
         self._files: list[str] | None = None
         self._roots: dict[str, list[str]] | None = None
         self._local = threading.local()  # the current thread's batch
+        self._reads = 0  # files read from disk since the heap was last settled (heap.py)
 
     # -- files -----------------------------------------------------------------------------
     def update(self, path: str, source: bytes, tree: Tree | None, version: object = None) -> FileIndex:
@@ -112,12 +118,20 @@ class Workspace:
     def close(self, path: str) -> None:
         with self._lock:
             self._open.pop(path, None)
+            self._own_layers.pop(path, None)
+
+    def open_version(self, path: str) -> tuple[bool, object]:
+        """(open, the version of the text its index was bound from) for an open document:
+        what a caller on another document's thread checks before trusting that index."""
+        entry = self._open.get(path)
+        return (False, None) if entry is None else (True, entry.version)
 
     def forget(self, path: str) -> None:
         """A file changed on disk (or appeared, or went)."""
         with self._lock:
             self._disk.pop(path, None)
             self._full.pop(path, None)
+            self._own_layers.pop(path, None)
             self._files = None
             self._roots = None
 
@@ -131,11 +145,14 @@ class Workspace:
         if self._batch is not None:
             yield
             return
-        self._local.batch = {"stamps": {}, "closures": {}, "programs": {}}
+        self._local.batch = {"stamps": {}, "closures": {}, "programs": {}, "decls": {}}
         try:
             yield
         finally:
             self._local.batch = None
+            if self._reads >= heap.BULK_READ:
+                self._reads = 0
+                heap.settle()
 
     def _stamp(self, path: str) -> object:
         batch = self._batch
@@ -172,8 +189,14 @@ class Workspace:
         entry = self._open.get(path)
         if entry is not None:
             return entry.index.decls
+        batch = self._batch
+        if batch is not None and path in batch["decls"]:
+            return batch["decls"][path]
         summary = self.summary_of(path)
-        return summary.decls if summary is not None else []
+        found = summary.decls if summary is not None else []
+        if batch is not None:
+            batch["decls"][path] = found
+        return found
 
     def includes_of(self, path: str) -> list[IncludeDirective]:
         entry = self._open.get(path)
@@ -211,6 +234,7 @@ class Workspace:
             data = Path(path).read_bytes()
         except OSError:
             return None
+        self._reads += 1
         return bind(parse(data), data, path), data
 
     def workspace_files(self) -> list[str]:
@@ -303,7 +327,7 @@ class Workspace:
             others += [p for p in self.closure(path) if p not in others and p != path]
         plugin = [p for p in others if not self.read_only(p)]
         includes = [p for p in others if self.read_only(p)]
-        layers = [Layer(self.decls_of(path))]
+        layers = [self._own_layer(path)]
         for group in (plugin, includes):
             if group:
                 layers.append(self._layer(group))
@@ -311,6 +335,17 @@ class Workspace:
         if batch is not None:
             batch["programs"][path] = program
         return program
+
+    def _own_layer(self, path: str) -> Layer:
+        """A file's own declarations as a layer, kept while they are the same list."""
+        decls = self.decls_of(path)
+        known = self._own_layers.get(path)
+        if known is not None and known[0] is decls:
+            return known[1]
+        layer = Layer(decls)
+        with self._lock:
+            self._own_layers[path] = (decls, layer)
+        return layer
 
     def _layer(self, paths: list[str]) -> Layer:
         decls = [self.decls_of(p) for p in paths]
@@ -365,9 +400,11 @@ class Workspace:
                 if summary is None or decl.name not in summary.occurrences:
                     continue
                 program = self.program(path)
-                by_start = {d.start: d for d in summary.decls}
+                by_start: dict[int, Decl] | None = None  # made when the file declares the name
                 for start, role, receiver, line, column in summary.occurrences.of(decl.name):
                     if role == k.DECLARATION:
+                        if by_start is None:
+                            by_start = {d.start: d for d in summary.decls}
                         found = by_start.get(start)
                         if found is None or not include_declaration:
                             continue

@@ -29,7 +29,7 @@ from spcopilot.diagnostics.semantic import Decl
 from spcopilot.diagnostics.semantic import symbols as k
 from spcopilot.diagnostics.semantics import parameters
 from spcopilot.server.ai.backends.base import StringChoice
-from spcopilot.server.features import docs
+from spcopilot.server.features import docs, file_scope
 from spcopilot.server.features.callback_stub import callback_candidates
 from spcopilot.server.features.completion_items import Candidate, Completions, Edit
 from spcopilot.server.features.cursor import (
@@ -392,6 +392,11 @@ def _identifiers(
     view: DocumentView, offset: int, prefix: str, replace: tuple[int, int], snippets: bool
 ) -> list[Candidate]:
     where = "statement" if view.function_at(offset) is not None or _in_body(view, offset) else "top"
+    at_file_scope = file_scope.position(view.source, view.tree, replace[0]) if where == "top" else ""
+    if at_file_scope == file_scope.STATEMENT:
+        where = "statement"
+    elif at_file_scope in (file_scope.NAME, file_scope.PUBLIC_NAME):
+        return _forward_names(view, prefix, replace) if at_file_scope == file_scope.PUBLIC_NAME and snippets else []
     low = prefix.lower()
     out: list[Candidate] = []
     seen: set[str] = {prefix}  # the word being typed is "declared" by the broken code around it
@@ -410,15 +415,23 @@ def _identifiers(
                 continue
             seen.add(name)
             if symbol.kind == k.FORWARD and where == "top" and snippets:
-                out.append(_forward_candidate(symbol, replace))
+                out.append(_forward_candidate(symbol, replace, after_public=_after_public(view.source, replace[0])))
+            elif at_file_scope == file_scope.TYPE and not _declaration_start_word(symbol, snippets):
+                # A value cannot start a declaration, yet sourcepawn-studio offers the file's
+                # names here and users of the field expect them (7 of its fixtures): after
+                # what can start one.
+                out.append(_symbol_candidate(symbol, replace, rank="3"))
             else:
                 out.append(_symbol_candidate(symbol, replace, rank=rank))
-    for word, kind in _STATEMENT_WORDS if where == "statement" else _TOP_WORDS:
+    words = (
+        _VALUE_WORDS if at_file_scope == file_scope.VALUE else _STATEMENT_WORDS if where == "statement" else _TOP_WORDS
+    )
+    for word, kind in words:
         if word.lower().startswith(low) and word not in seen:
             seen.add(word)
             out.append(Candidate(word, kind, detail=kind, replace=replace, sort_text="2" + word))
     out.sort(key=lambda c: (not c.label.startswith(prefix), c.sort_text or "", len(c.label), c.label))
-    for s in snippets_for(where):
+    for s in snippets_for(where) if at_file_scope != file_scope.VALUE else ():
         if not s.label.startswith(low):
             continue
         text = s.body if snippets else plain(s.body)
@@ -435,6 +448,31 @@ def _identifiers(
         if s.callback and view.tree is not None:
             candidate.additional_edits = (_after_enclosing_function(view, offset, s.callback),)
         out.insert(0, candidate)
+    return out
+
+
+def _declaration_start_word(symbol: Decl, snippets: bool) -> bool:
+    """What may start a declaration at file scope: a type or tag, a forward to implement (as a
+    stub), a macro with arguments (it may expand to declarations)."""
+    return symbol.kind in k.TYPE_KINDS or symbol.kind == k.MACRO or (symbol.kind == k.FORWARD and snippets)
+
+
+def _forward_names(view: DocumentView, prefix: str, replace: tuple[int, int]) -> list[Candidate]:
+    """After `public <type> `: the forwards to implement, each completed with its parameters
+    and a body (the head typed so far is kept)."""
+    low = prefix.lower()
+    out = []
+    for layer in view.semantic.program.layers:
+        for name, found in layer.by_name.items():
+            symbol = found[0]
+            if symbol.kind != k.FORWARD or not name.lower().startswith(low):
+                continue
+            candidate = _symbol_candidate(symbol, replace)
+            candidate.insert_text = f"{name}({', '.join(symbol.params)})\n{{\n\t$0\n}}"
+            candidate.snippet = True
+            candidate.label_detail = "  (implement forward)"
+            out.append(candidate)
+    out.sort(key=lambda c: (not c.label.startswith(prefix), c.label))
     return out
 
 
@@ -455,10 +493,15 @@ _STATEMENT_WORDS = tuple(
     ]
     + [(w, "constant") for w in _BUILTIN_CONSTANTS]
 )
+# Words of a file-scope initialiser, array size or preprocessor line (`int x = |`).
+_VALUE_WORDS = tuple(
+    [(w, "keyword") for w in "false null sizeof true view_as defined".split()]
+    + [(w, "constant") for w in _BUILTIN_CONSTANTS]
+)
 _TOP_WORDS = tuple(
     (w, "keyword")
-    for w in """any bool char const enum float forward int methodmap native property public static stock typedef
-    typeset void""".split()
+    for w in """any bool char const enum float forward int methodmap native new property public static stock
+    typedef typeset void""".split()
 )
 
 
@@ -489,8 +532,13 @@ def _symbol_candidate(symbol: Decl, replace: tuple[int, int], member: bool = Fal
     )
 
 
-def _forward_candidate(symbol: Decl, replace: tuple[int, int]) -> Candidate:
-    head = re.sub(r"^\s*forward\s+", "public ", symbol.signature)
+def _after_public(source: bytes, word_start: int) -> bool:
+    """`public` written just before the word (`public On|`)."""
+    return re.search(rb"(?<!\w)public\s*$", source[max(0, word_start - 64) : word_start]) is not None
+
+
+def _forward_candidate(symbol: Decl, replace: tuple[int, int], after_public: bool = False) -> Candidate:
+    head = re.sub(r"^\s*forward\s+", "" if after_public else "public ", symbol.signature)
     candidate = _symbol_candidate(symbol, replace)
     candidate.insert_text = f"{head}\n{{\n\t$0\n}}"
     candidate.snippet = True

@@ -69,7 +69,7 @@ class DocumentView:
     @cached_property
     def own_symbols(self) -> list[Symbol]:
         """What this document declares (outline, definitions, hover)."""
-        return symbols_of_source(self.source, self.path) if self.tree is not None else []
+        return symbols_of_source(self.source, self.path, self.tree) if self.tree is not None else []
 
     @cached_property
     def scope(self) -> Scope | None:

@@ -42,6 +42,10 @@ log = logging.getLogger("spcopilot.server")
 WATCHED = ("**/*.inc", "**/.spcopilot.toml")
 T = TypeVar("T")
 ANSWER_WITHIN_S = 2.0  # an interactive request is answered (empty, if need be) within this
+# Workspace symbols wait this long for each open document's current symbols; one that is still
+# being analysed then contributes those of its last analysis (none, the first time) (a search as you type tolerates that;
+# waiting on it put seconds of p99 on workspace/symbol in bench/fuzz_lsp.py).
+SYMBOLS_WITHIN_S = 0.05
 
 
 class SpcopilotServer(LanguageServer):
@@ -51,6 +55,7 @@ class SpcopilotServer(LanguageServer):
         super().__init__("spcopilot", __version__, protocol_cls=SpcopilotProtocol, max_workers=2)
         self.project = Project()  # the analysis thread's; read only its settings here
         self.texts: dict[str, Document] = {}  # the event loop's copy of each open document's text
+        self.symbols: dict[str, list[Any]] = {}  # each open document's symbols, as last read
         self.markers = Markers.from_environment()
         self.analysis = AnalysisThreads(self.markers)
         self.init_options: dict[str, Any] = {}
@@ -229,10 +234,21 @@ class SpcopilotServer(LanguageServer):
 
     async def workspace_symbols(self, query: str) -> list[Any]:
         """The open documents' symbols and every include index's (read in a worker thread)."""
-        own: list[Any] = []
-        for uri in list(self.texts):  # one document at a time: a slow one holds up only itself
-            symbols = await self.on_document(uri, lambda _document, view: list(view.own_symbols))
-            own += symbols or []
+
+        for uri in [u for u in self.symbols if u not in self.texts]:
+            del self.symbols[uri]  # (closed while its symbols were read)
+
+        async def of(uri: str) -> list[Any]:
+            def read(_document: Document, view: DocumentView) -> list[Any]:
+                # kept also when read too late for this request: the next one has them
+                symbols = self.symbols[uri] = list(view.own_symbols)
+                return symbols
+
+            symbols = await self.on_document(uri, read, wait_s=SYMBOLS_WITHIN_S)
+            return symbols if symbols is not None else self.symbols.get(uri, [])
+
+        found = await asyncio.gather(*(of(uri) for uri in list(self.texts)))
+        own = [symbol for symbols in found for symbol in symbols]
         indexes = self.project.indexes()  # (reads the open paths and the include folders only)
         loop = asyncio.get_running_loop()
         included = await loop.run_in_executor(self.thread_pool, lambda: [s for i in indexes for s in i.all_symbols()])
@@ -257,6 +273,7 @@ class SpcopilotServer(LanguageServer):
 
     def closed(self, uri: str) -> None:
         self.texts.pop(uri, None)
+        self.symbols.pop(uri, None)
         self.analysis.changed(uri)
         self.analysis.sync(lambda: self.project.close(uri), uri)
 

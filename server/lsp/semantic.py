@@ -2,18 +2,24 @@
 document highlight, rename, semantic tokens, call hierarchy and inlay hints. Thin handlers over
 the pure functions of `spcopilot.server.features`; `register` adds them (server.py calls it).
 
-Questions about one document run on its lane of the analysis threads (`ls.on_document`); those
-that read the whole workspace (references, rename, the call hierarchy) run as work on no
-document, alone (`on_workspace`), so no document changes under them."""
+Every question runs on the lane of the document it is asked from (`ls.on_document`), also those
+that read the whole workspace (references, rename, the call hierarchy): they see that document as
+of the edits sent before them, and every other file as the semantic workspace last indexed it (an
+open document as of its last analysis, a closed one from disk). They used to run alone, as work
+on no document, and then every later request on every document waited behind them and behind
+whatever slow analysis of another document ran when they came: seconds of p99 in
+bench/fuzz_lsp.py. Rename, the one that writes, checks that the index of every other open document
+it edits is of that document's current text, and answers ContentModified (ask again) when not, so
+an edit never lands on text it was not computed from."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcContentModified
 from spcopilot.diagnostics.document import Document
 from spcopilot.diagnostics.semantic import Decl
 from spcopilot.server.features import (
@@ -27,8 +33,7 @@ from spcopilot.server.features import (
 from spcopilot.server.features.locations import Positions
 from spcopilot.server.features.view import DocumentView
 from spcopilot.server.lsp import convert
-from spcopilot.server.lsp.analysis import Obsolete
-from spcopilot.server.lsp.language_server import ANSWER_WITHIN_S, SpcopilotServer
+from spcopilot.server.lsp.language_server import SpcopilotServer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,27 +51,6 @@ _CALL_KIND = {
     "constructor": types.SymbolKind.Constructor,
     "destructor": types.SymbolKind.Method,
 }
-
-
-async def on_workspace(ls: SpcopilotServer, uri: str, answer: Callable[[Document, DocumentView], T]) -> T | None:
-    """`answer(document, view)` as work on the whole project: alone on the analysis threads;
-    None when it has not been answered within ANSWER_WITHIN_S (it would otherwise hold up every
-    later request behind the slow work ahead of it: found by bench/fuzz_lsp.py)."""
-
-    def run() -> T | None:
-        view = ls.project.view(uri)
-        document = ls.project.document(uri)
-        if view is None or not view.analysed or document is None:
-            return None
-        return answer(document, view)
-
-    try:  # not answered in time (the workspace is busy): empty, and the job leaves the queue
-        return await asyncio.wait_for(ls.analysis.ask(run, None), ANSWER_WITHIN_S)
-    except asyncio.TimeoutError:
-        log.info("%s: no workspace answer within %.1f s: answered empty", uri, ANSWER_WITHIN_S)
-        return None
-    except Obsolete:
-        return None
 
 
 def register(server: SpcopilotServer, feature: Callable[..., Any]) -> None:
@@ -100,7 +84,7 @@ def register(server: SpcopilotServer, feature: Callable[..., Any]) -> None:
             at = convert.offset(document, params.position)
             return locations(references.references(view, at, include, document.encoding, ls.project.read))
 
-        return await on_workspace(ls, params.text_document.uri, answer)
+        return await ls.on_document(params.text_document.uri, answer)
 
     @feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
     async def highlight(
@@ -127,10 +111,12 @@ def register(server: SpcopilotServer, feature: Callable[..., Any]) -> None:
                 placeholder=target.placeholder,
             )
 
-        return await on_workspace(ls, params.text_document.uri, answer)
+        return await ls.on_document(params.text_document.uri, answer)
 
     @feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
     async def do_rename(ls: SpcopilotServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+        asked = params.text_document.uri
+
         def answer(document: Document, view: DocumentView) -> types.WorkspaceEdit:
             edits = rename.rename(view, convert.offset(document, params.position), params.new_name)
             positions = Positions(view, document.encoding, ls.project.read)
@@ -141,19 +127,20 @@ def register(server: SpcopilotServer, feature: Callable[..., Any]) -> None:
                     r = positions.range(path, start, end)
                     if r is not None:
                         changes.setdefault(uri, []).append(types.TextEdit(range=convert.lsp_range(r), new_text=text))
+            versions = {uri: document.version if uri == asked else _indexed_version(ls, uri) for uri in changes}
             if not ls.client.document_changes:
                 return types.WorkspaceEdit(changes=changes)
             return types.WorkspaceEdit(
                 document_changes=[
                     types.TextDocumentEdit(
-                        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=_version(ls, uri)),
+                        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=versions[uri]),
                         edits=list(text_edits),
                     )
                     for uri, text_edits in changes.items()
                 ]
             )
 
-        return await on_workspace(ls, params.text_document.uri, answer)
+        return await ls.on_document(params.text_document.uri, answer)
 
     tokens_options = types.SemanticTokensRegistrationOptions(
         legend=LEGEND, full=types.SemanticTokensFullDelta(delta=True), range=False
@@ -228,7 +215,7 @@ def register(server: SpcopilotServer, feature: Callable[..., Any]) -> None:
                     out.append(types.CallHierarchyIncomingCall(from_=other, from_ranges=lsp_ranges))
             return out
 
-        return await on_workspace(ls, uri, answer)
+        return await ls.on_document(uri, answer)
 
     @feature(types.CALL_HIERARCHY_INCOMING_CALLS)
     async def incoming(ls: SpcopilotServer, params: types.CallHierarchyIncomingCallsParams) -> Any:
@@ -257,9 +244,17 @@ def register(server: SpcopilotServer, feature: Callable[..., Any]) -> None:
         return await ls.on_document(params.text_document.uri, answer)
 
 
-def _version(ls: SpcopilotServer, uri: str) -> int | None:
-    document = ls.project.document(uri)
-    return document.version if document is not None else None
+def _indexed_version(ls: SpcopilotServer, uri: str) -> int | None:
+    """The version of another open document that a rename's edits to it were computed from
+    (None: not open, edited on disk). Checked after its text was read for the edits' positions:
+    when the workspace's index of it is older than its text, or it changed meanwhile on its own
+    thread, the rename is refused with ContentModified and the editor may ask again."""
+    current, version = ls.project.indexed_version(uri)
+    if ls.project.document(uri) is None:
+        return None
+    if not current:
+        raise JsonRpcContentModified(f"{uri} changed since it was last analysed: rename again")
+    return version
 
 
 def _call_item(

@@ -99,7 +99,14 @@ async def test_workspace_symbols(session: Session) -> None:
     names = [s.name for s in result]
     assert names[0] == "GetClientOfUserId"
     assert result[0].location.uri.endswith("/include/clients.inc")  # type: ignore[union-attr]
-    own = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="Timer_Remind"))
+    # An open document's own symbols: those of its last analysis (none until it has had one,
+    # which may take longer than the 50 ms a workspace search waits for each document).
+    own = None
+    for _ in range(50):
+        own = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="Timer_Remind"))
+        if own:
+            break
+        await asyncio.sleep(0.1)
     assert own and own[0].name == "Timer_RemindTank"
 
 

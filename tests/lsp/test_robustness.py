@@ -7,13 +7,15 @@ import asyncio
 import json
 import uuid
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from .conftest import Session
+from ..native_faults import SLOW, fault_env
+from .conftest import Session, apply_text_edits, edits_of, position_of, start, stop
 
 PREFIX = "#include <sourcemod>\n"
 
@@ -170,3 +172,41 @@ async def test_cancel_request(vscode: Session) -> None:
         await asyncio.wait_for(request, 10)
     assert error.value.code == -32800  # RequestCancelled
     await still_serving(vscode)
+
+
+async def test_workspace_questions_do_not_wait_for_another_documents_analysis(tmp_path: Path) -> None:
+    # Another document's analysis is slow (it parses only once `gate` exists; a pending request on
+    # it is queued first). References and rename on this document read the other files as the
+    # workspace last indexed them, on this document's own thread: answered, not held behind it.
+    # (They used to run alone on all the threads, and came back empty after 2 s here.)
+    gate = tmp_path / "gate"
+    session = await start(tmp_path, "vscode", init_options={"lint-workspace": False}, env=fault_env(tmp_path))
+    try:
+        text = "int counter;\n\npublic void OnPluginStart()\n{\n    counter = 1;\n    counter++;\n}\n"
+        uri = session.open("scripting/fast.sp", text)
+        await session.diagnostics(uri)  # (the settings are applied: that is work on the whole project)
+        slow = session.open("scripting/slow.sp", f"{SLOW}{gate}*/\nint other;\n")
+        stuck = asyncio.ensure_future(
+            session.client.text_document_document_symbol_async(
+                types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=slow))
+            )
+        )
+        where = types.TextDocumentIdentifier(uri=uri)
+        found = await session.client.text_document_references_async(
+            types.ReferenceParams(
+                text_document=where,
+                position=position_of(text, "counter++"),
+                context=types.ReferenceContext(include_declaration=True),
+            )
+        )
+        assert found is not None and sorted(r.range.start.line for r in found) == [0, 4, 5]
+        edit = await session.client.text_document_rename_async(
+            types.RenameParams(text_document=where, position=position_of(text, "counter"), new_name="total")
+        )
+        assert apply_text_edits(text, edits_of(edit, uri)).count("total") == 3
+        assert not stuck.done()  # (the slow document's request was still waiting all along)
+        gate.touch()
+        assert await asyncio.wait_for(stuck, 30) is not None
+    finally:
+        gate.touch()
+        await stop(session)

@@ -21,10 +21,16 @@ class ClientIndexTimerData(Rule):
     fixable = True
     docs = """
 ## What it does
-Flags `CreateTimer(delay, Callback, client)` when the data is a client index (a variable named
-`client`, `iClient`, `player`, `attacker`, `victim`, `target` or `survivor`, or one assigned
-from `GetClientOfUserId`), and `pack.WriteCell(client)` / `WritePackCell(pack, client)` into a
-DataPack that is handed to a timer. When the callback re-checks the client with
+Flags `CreateTimer(delay, Callback, client)` when the data is a client index, and
+`pack.WriteCell(client)` / `WritePackCell(pack, client)` into a DataPack that is handed to a
+timer. What makes a variable a client index is what the program says of it, never its name: a
+value from `GetClientOfUserId` (or a native whose doc comment says it returns a client index),
+the variable of a loop up to `MaxClients`, a parameter that its contract calls a client (the
+forward it implements, like `OnClientPutInServer(int client)`, or the callback type it is
+registered with, like a console command's `int client`), an SDK hook callback's entity when
+the hooked entity is a client, timer data that a timer was given a client for, or a parameter
+of the plugin's own function that a call in the file passes a client. The contracts are read
+from the include folders: without SourceMod's includes, forwards and callbacks say nothing. When the callback re-checks the client with
 `IsClientInGame`/`IsClientConnected`/`IsValidClient` the finding is only a hint.
 
 ## Why is this bad?

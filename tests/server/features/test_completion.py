@@ -120,6 +120,12 @@ def test_natives_stocks_and_forwards(make_view) -> None:  # type: ignore[no-unty
     view, at = make_view("#include <sourcemod>\nOnClientPut|")
     item = next(c for c in complete(view, at).items if c.label == "OnClientPutInServer")
     assert item.snippet and item.insert_text.startswith("public void OnClientPutInServer(int client)")
+    view, at = make_view("#include <sourcemod>\npublic OnClientPut|")  # `public` already written
+    item = next(c for c in complete(view, at).items if c.label == "OnClientPutInServer")
+    assert item.insert_text.startswith("void OnClientPutInServer(int client)\n{")
+    view, at = make_view("#include <sourcemod>\npublic void OnClientPut|")  # and the return type too
+    item = next(c for c in complete(view, at).items if c.label == "OnClientPutInServer")
+    assert item.insert_text.startswith("OnClientPutInServer(int client)\n{")
 
 
 def test_details_and_docs_are_resolved_lazily(make_view) -> None:  # type: ignore[no-untyped-def]
@@ -168,3 +174,13 @@ def test_an_open_paren_only_completes_event_names(make_view) -> None:  # type: i
     view, at = make_view("#include <sourcemod>\nvoid F(int client)\n{\n    PrintToChat(|\n}\n")
     assert labels(complete(view, at, trigger="(")) == []
     assert labels(complete(view, at))  # invoked by hand: everything
+
+
+def test_at_file_scope_what_starts_a_declaration_comes_first(make_view) -> None:  # type: ignore[no-untyped-def]
+    source = "methodmap Wallet < Handle {}\nint g_count;\nvoid Helper() {}\n\n|\n"
+    view, at = make_view(source)
+    names = labels(complete(view, at))
+    assert names.index("Wallet") < names.index("public") < names.index("g_count")
+    assert names.index("public") < names.index("Helper")
+    view, at = make_view("int g_count;\nint |\n")  # where the new name goes: nothing
+    assert labels(complete(view, at)) == []

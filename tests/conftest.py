@@ -11,11 +11,11 @@ os.environ.setdefault("SPCOPILOT_STRICT", "1")
 # (tests/spcomp_standin.py).
 pytest_plugins = ["tests.model_fixtures", "tests.real_model", "tests.spcomp_standin"]
 
-# Two stages (.ci/run runs both): `pytest -m "not slow"`, spread over the cores, then
-# `pytest -m slow`. A test is slow when it drives a real editor (a file under tests/e2e/), needs a
-# model (one of SLOW_FIXTURES, directly or through another fixture), or says so with
-# `@pytest.mark.slow` (it takes seconds on its own: a fuzz slice, a whole pipeline, a server
-# started per test).
+# Two stages (.ci/run runs both): `pytest -m "not slow"`, spread over the cores (a worker per core
+# plus one), then `pytest -m slow` (a worker per core, each file on one worker). A test is slow
+# when it drives a real editor (a file under tests/e2e/), needs a model (one of SLOW_FIXTURES,
+# directly or through another fixture), or says so with `@pytest.mark.slow` (it takes seconds on
+# its own: a fuzz slice, a whole pipeline, a server started per test).
 TESTS = Path(__file__).resolve().parent
 SLOW_FOLDERS = frozenset({"e2e"})
 SLOW_FIXTURES = frozenset({"tiny_model", "real_model"})

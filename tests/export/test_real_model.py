@@ -8,13 +8,14 @@ conversion computes what the model computes, which does not depend on how traine
 from __future__ import annotations
 
 import json
+from importlib.util import find_spec
 
 import pytest
 
-pytestmark = pytest.mark.slow
-pytest.importorskip("llama_cpp")
-pytest.importorskip("peft")
-pytest.importorskip("gguf")
+# (find_spec, not importorskip: importing peft costs every collecting process seconds of CPU,
+# also in the fast stage, where these tests are deselected)
+MISSING = [name for name in ("llama_cpp", "peft", "gguf") if find_spec(name) is None]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(bool(MISSING), reason=f"could not import {MISSING}")]
 
 LORA_B_STD = 2e-3  # B = 0 would make the merge a no-op; this moves the weights without breaking the model
 

@@ -21,7 +21,9 @@ from tests.tiny_model import TinyModel
 def llama_backend(tiny_model: TinyModel) -> Iterator[object]:
     from spcopilot.server.ai.backends.llamacpp import LlamaCppBackend
 
-    backend = LlamaCppBackend(tiny_model.gguf_f16, threads=2, context_size=2048)
+    # One thread, as every other model in the suite: two llama.cpp threads wait for each other by
+    # spinning, and on a machine shared with other work a test of 0.2 s took 40 s of CPU that way.
+    backend = LlamaCppBackend(tiny_model.gguf_f16, threads=1, context_size=2048)
     yield backend
     backend.close()
 

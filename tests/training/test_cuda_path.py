@@ -18,15 +18,20 @@ from spcopilot.cli import main
 from tests.training.conftest import CONFIGS
 
 pytestmark = pytest.mark.slow
-torch = pytest.importorskip("torch")
-if not torch.cuda.is_available():
-    pytest.skip(
-        "no CUDA GPU here (torch.cuda.is_available() is False): the CUDA path (bf16 LoRA, 4-bit QLoRA) runs only "
-        "on a GPU machine; none was available when it was written, so it has never run",
-        allow_module_level=True,
-    )
-pytest.importorskip("trl")
-pytest.importorskip("gguf")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cuda() -> None:
+    """Asked before the other fixtures (torch is imported here, not when the module is collected:
+    that cost every collecting process a second and a half of CPU, also in the fast stage)."""
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip(
+            "no CUDA GPU here (torch.cuda.is_available() is False): the CUDA path (bf16 LoRA, 4-bit QLoRA) runs only "
+            "on a GPU machine; none was available when it was written, so it has never run"
+        )
+    pytest.importorskip("trl")
+    pytest.importorskip("gguf")
 
 
 def cuda_config(folder: Path, four_bit: bool) -> Path:

@@ -13,8 +13,10 @@ include closure, which the include index resolves exactly as the compiler does.
 Within `batch()` (one request), each file's stamp and include closure are checked once; a
 request that read many files from disk settles the heap when it ends (heap.py).
 
-Threads: the server asks about different documents at once (one analysis thread each) and
-about the whole workspace alone. The tables are changed under a lock and iterated as copies;
+Threads: the server asks about different documents at once (one analysis thread each), also
+questions about the whole workspace (references, rename), which read the other open documents as
+last indexed (`open_version` tells a reader which text that was). The tables are changed under a
+lock and iterated as copies;
 the batch is per thread. An open document's items move (their anchors) when that document is
 bound again, on its own thread: another thread reading its declarations meanwhile may see a
 position of either version, never an error.

@@ -140,7 +140,7 @@ class AnalysisThreads:
             self._wake.notify_all()  # (those not started leave the queue)
 
     def closed(self, key: str) -> None:
-        """The document closed: its background work is obsolete, and its cost forgotten."""
+        """The document closed: as `changed`, and its cost is forgotten."""
         self.changed(key)
         with self._wake:
             self._slow.discard(key)

@@ -44,9 +44,9 @@ log = logging.getLogger("spcopilot.server")
 WATCHED = ("**/*.inc", "**/.spcopilot.toml")
 T = TypeVar("T")
 ANSWER_WITHIN_S = 2.0  # an interactive request is answered (empty, if need be) within this
-# Workspace symbols wait this long for each open document's current symbols; one that is still
-# being analysed then contributes those of its last analysis (none, the first time) (a search as you type tolerates that;
-# waiting on it put seconds of p99 on workspace/symbol in bench/fuzz_lsp.py).
+# Workspace symbols wait this long for each open document's current symbols; one still being
+# analysed then contributes those of its last analysis (none the first time): a search as you
+# type tolerates that, and waiting on it put seconds of p99 on workspace/symbol (bench/fuzz_lsp.py).
 SYMBOLS_WITHIN_S = 0.05
 
 

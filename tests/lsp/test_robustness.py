@@ -210,3 +210,39 @@ async def test_workspace_questions_do_not_wait_for_another_documents_analysis(tm
     finally:
         gate.touch()
         await stop(session)
+
+
+async def test_an_edit_answers_the_questions_before_it_with_content_modified(tmp_path: Path) -> None:
+    # The document's analysis is held (it parses only once `gate` exists) while a hover about it
+    # waits; then the document changes. That hover would describe a text the editor no longer
+    # has: ContentModified (editors ask again), and its parse is not done for nothing. A hover
+    # sent after the edit is answered.
+    gate = tmp_path / "gate"
+    session = await start(tmp_path, "vscode", init_options={"lint-workspace": False}, env=fault_env(tmp_path))
+    try:
+        text = f"{SLOW}{gate}*/\nint other;\n"
+        uri = session.open("scripting/slow.sp", text)
+        where = types.TextDocumentIdentifier(uri=uri)
+        before = asyncio.ensure_future(
+            session.client.text_document_hover_async(types.HoverParams(where, types.Position(1, 5)))
+        )
+        await asyncio.sleep(0.2)
+        session.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                [types.TextDocumentContentChangeWholeDocument(text=text + "int more;\n")],
+            )
+        )
+        after = asyncio.ensure_future(
+            session.client.text_document_hover_async(types.HoverParams(where, types.Position(1, 5)))
+        )
+        await asyncio.sleep(0.2)
+        gate.touch()
+        with pytest.raises(JsonRpcException) as error:
+            await asyncio.wait_for(before, 30)
+        assert error.value.code == -32801  # ContentModified
+        answer = await asyncio.wait_for(after, 30)
+        assert answer is not None and "other" in str(answer.contents)
+    finally:
+        gate.touch()
+        await stop(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from lsprotocol import types
 
@@ -87,26 +88,26 @@ async def test_document_symbols(session: Session) -> None:
     )  # type: ignore[union-attr]
 
 
+async def workspace_symbols_once_found(session: Session, query: str) -> list[Any]:
+    """workspace/symbol asked until it finds something (5 s at most): the include index is read
+    in the background, and an open document's own symbols are those of its last analysis (none
+    until it has had one, which may take longer than the 50 ms a search waits for each)."""
+    for _ in range(50):
+        result = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams(query=query))
+        if result:
+            return list(result)
+        await asyncio.sleep(0.1)
+    return []
+
+
 async def test_workspace_symbols(session: Session) -> None:
     session.open("scripting/tank_alert.sp")
-    result = None
-    for _ in range(50):
-        result = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="GetClientOf"))
-        if result:
-            break
-        await asyncio.sleep(0.1)
+    result = await workspace_symbols_once_found(session, "GetClientOf")
     assert result
     names = [s.name for s in result]
     assert names[0] == "GetClientOfUserId"
-    assert result[0].location.uri.endswith("/include/clients.inc")  # type: ignore[union-attr]
-    # An open document's own symbols: those of its last analysis (none until it has had one,
-    # which may take longer than the 50 ms a workspace search waits for each document).
-    own = None
-    for _ in range(50):
-        own = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams(query="Timer_Remind"))
-        if own:
-            break
-        await asyncio.sleep(0.1)
+    assert result[0].location.uri.endswith("/include/clients.inc")
+    own = await workspace_symbols_once_found(session, "Timer_Remind")
     assert own and own[0].name == "Timer_RemindTank"
 
 

@@ -273,3 +273,47 @@ def test_a_failure_inside_the_session_falls_back_to_a_plain_lint(monkeypatch: py
     doc.apply([TextChange("\n", Position(0, 0), Position(0, 0))], 1)
     assert session.lint(doc.source, doc.tree, "t.sp", lines=doc.lines) == lint(doc.source, "t.sp", tree=doc.tree)
     assert session.items == []  # and the next lint starts afresh
+
+
+def test_thousands_of_tiny_items_are_linted_as_a_whole_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line of `(` typed at file level is one error item per byte: per-item state would cost
+    far more than a plain lint (bench/scaling.py, items-one-line). Past MAX_ITEMS the session
+    keeps nothing and returns the plain lint; below it, it keeps its items again."""
+    import spcopilot.diagnostics.incremental as incremental
+
+    monkeypatch.setattr(incremental, "MAX_ITEMS", 50)
+    text = SOURCES["heal_timer"] + "\n" + "(" * 60 + "\n"
+    doc = Document(text, 0)
+    assert doc.tree is not None and doc.tree.root_node.child_count > 50
+    session = IncrementalLint()
+    assert session.lint(doc.source, doc.tree, "t.sp", lines=doc.lines) == lint(doc.source, "t.sp", tree=doc.tree)
+    assert session.items == []
+    at = text.index("(" * 60)
+    doc.apply([TextChange("", position_in(text, at), position_in(text, at + 60))], 1)
+    assert doc.tree is not None and doc.tree.root_node.child_count <= 50
+    assert session.lint(doc.source, doc.tree, "t.sp", lines=doc.lines) == lint(doc.source, "t.sp", tree=doc.tree)
+    assert session.items
+
+
+def test_the_secret_scan_reads_each_item_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SPC506's text scan searches each item's own text (and a literal or comment reaching past
+    it), not on to the end of the line: on a line of many items that was quadratic."""
+    from spcopilot.diagnostics.rules.security import spc506_hardcoded_credential as spc506
+
+    read: list[int] = []
+    original = spc506._Anchors.of.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type, source: bytes, start: int, stop: int) -> object:
+        read.append(stop - start)
+        return original(cls, source, start, stop)
+
+    monkeypatch.setattr(spc506._Anchors, "of", classmethod(counting))
+    items = 2000
+    globals_ = "".join(f"int g{i} = {i}; " for i in range(items))
+    text = f'char g_sKey[] = "password=hunter2-secret"; {globals_}// rcon_password "Xk9#mQ2pLw"\n'
+    source = text.encode()
+    found = IncrementalLint().lint(source, parse(source), "t.sp")
+    assert len(read) > items  # one scan per item
+    assert sum(read) < 2 * len(source)
+    assert found == lint(source, "t.sp", tree=parse(source))
+    assert [d.code for d in found].count("SPC506") == 2

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from spcopilot.diagnostics.context import Context
 from spcopilot.diagnostics.model import Diagnostic, Severity
@@ -127,19 +128,14 @@ g_cvApiKey = CreateConVar("sm_stats_apikey", "", "Steam Web API key", FCVAR_PROT
         top-level item in the editor), each is mapped to the literal or comment around it
         through the tree, and only those meet the full pattern. (A query over every literal and
         comment cost more than the rest of the catalogue; so did visiting every literal and
-        comment in Python.) An anchor lies inside its literal or comment, so the text up to the
-        end of `end`'s line holds all of it."""
+        comment in Python.) Only the item's own text is searched: a literal or comment that reaches
+        past it is searched on its own. (Searching on to the end of the line made an editor's
+        lint quadratic on a line of many items: 5,000 `(` on one line took 0.3 s per 10 KB and
+        4 times that per doubling, bench/fuzz_lsp.py.)"""
         source, first, limit = ctx.source, start, end
-        line_end = source.find(b"\n", limit)
-        lowered = source[first : len(source) if line_end == -1 else line_end + 1].lower()
-        value_words = _positions(lowered, _VALUE_WORDS, first)
-        name_words = _positions(lowered, _NAME_WORDS_BYTES, first)
-        urls = _positions(lowered, (b"://",), first)
-        hex_runs = [m.start() + first for m in _HEX_RUN.finditer(lowered.translate(_HEX_MASK))]
+        anchors = _Anchors.of(source, first, limit)
         seen: set[int] = set()
-        for anchor in sorted({*value_words, *name_words, *urls, *hex_runs}):
-            if anchor >= limit:
-                break  # the next item on the same line: its own scan reports it
+        for anchor in anchors.starts():  # (those of the next item on the same line: its own scan)
             node = _holder(ctx, anchor, anchor + 1, ("string_literal", "comment"))
             if node is None or node.start_byte in seen:
                 continue
@@ -147,12 +143,13 @@ g_cvApiKey = CreateConVar("sm_stats_apikey", "", "Steam Web API key", FCVAR_PROT
             start, end = node.start_byte, node.end_byte
             token = source[start:end]
             is_comment = node.type == "comment"
-            has_name_word = _any_within(name_words, start, end)
+            inside = anchors if first <= start and end <= limit else _Anchors.of(source, start, end)
+            has_name_word = _any_within(inside.name_words, start, end)
             if not (
                 (b"=" in token and has_name_word)
-                or (b"@" in token and _any_within(urls, start, end))
-                or _any_within(value_words, start, end)
-                or _any_within(hex_runs, start, end)
+                or (b"@" in token and _any_within(inside.urls, start, end))
+                or _any_within(inside.value_words, start, end)
+                or _any_within(inside.hex_runs, start, end)
                 or (is_comment and has_name_word)
             ):
                 continue
@@ -243,6 +240,40 @@ _NAME_WORDS_BYTES = tuple(w.encode() for w in _NAME_WORDS.split("|"))
 # One anchor per run of 32 or more hex digits, where it starts (a megabyte line of digits was a
 # million anchors, each looked up in the tree: most of a fuzzed server's time, bench/fuzz_lsp.py).
 _HEX_RUN = re.compile(rb"x{32,}")
+
+
+# The longest anchor word: a word that starts inside a text but runs past its end is found by
+# reading this much further.
+_REACH = max(len(w) for w in (*_VALUE_WORDS, *_NAME_WORDS_BYTES, b"://"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Anchors:
+    """Where the anchor words start in source[start:stop] (sorted byte offsets, each kind)."""
+
+    value_words: list[int]
+    name_words: list[int]
+    urls: list[int]
+    hex_runs: list[int]
+
+    @classmethod
+    def of(cls, source: bytes, start: int, stop: int) -> _Anchors:
+        lowered = source[start : stop + _REACH].lower()
+        within = stop - start
+
+        def found(needles: tuple[bytes, ...]) -> list[int]:
+            return [i for i in _positions(lowered, needles) if i < within]
+
+        runs = [m.start() for m in _HEX_RUN.finditer(lowered.translate(_HEX_MASK)) if m.start() < within]
+        return cls(
+            *(
+                [i + start for i in kind]
+                for kind in (found(_VALUE_WORDS), found(_NAME_WORDS_BYTES), found((b"://",)), runs)
+            )
+        )
+
+    def starts(self) -> list[int]:
+        return sorted({*self.value_words, *self.name_words, *self.urls, *self.hex_runs})
 
 
 def _positions(text: bytes, needles: tuple[bytes, ...], offset: int = 0) -> list[int]:

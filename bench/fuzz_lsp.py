@@ -381,6 +381,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     replay = work / "replay.jsonl"
     replay.write_text(json.dumps({"output": 'HookEvent("round_start", Event_RoundStart);'}) + "\n")
     settings = {"lint-workspace": False, "backend": "replay", "replay-file": str(replay), "inline-debounce-ms": 1}
+    settings.update(dict(args.setting))
     env = {"SPCOPILOT_HANG_S": str(args.native_hang_s)}
     command = [sys.executable, "-m", "spcopilot.server.lsp", "--log-level", "info"] if args.server_log else None
     wire = await Wire.start(root, cache, command=command, env=env, log=args.server_log)
@@ -463,9 +464,21 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"server alive at the end: {result['server_alive']}, exit code {result['exit_code']}")
 
 
+def _setting(text: str) -> tuple[str, Any]:
+    key, _, value = text.partition("=")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--versions", type=int, default=10_000)
+    parser.add_argument(
+        "--setting", action="append", default=[], type=_setting, metavar="KEY=JSON",
+        help="a server setting over the bench's own (e.g. max-file-mb=0.5); repeatable",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--plugins", nargs="*", default=[], help="folders of .sp files to mutate (besides examples/)")
     parser.add_argument("--hang-s", type=float, default=5.0, help="a request unanswered this long is a hang")

@@ -143,7 +143,7 @@ class InlineCompleter:
     def _guard(
         self, request: InlineRequest, source: bytes, offset: int, snippet: str
     ) -> tuple[str, tuple[str, ...]] | None:
-        start, end = _enclosing_item(request.tree, offset, len(source))
+        start, end = _enclosing_item(request.tree, offset, source)
         before = source[start:offset].decode("utf-8", "replace")
         after = source[offset:end].decode("utf-8", "replace")
         checked = guard_insertion(before, snippet, after, self.copilot.config, request.path or "plugin.sp",
@@ -176,10 +176,26 @@ def _syntax_errors(text: str) -> int:
     return len(syntax_problems(parse(source), source))
 
 
-def _enclosing_item(tree: Tree | None, offset: int, size: int) -> tuple[int, int]:
-    """The byte span of the top-level item around `offset` (the whole text without a tree)."""
+# Without a tree of this very text (the analysis has not caught up with the last keystrokes),
+# the guard parses and lints text of its own: the whole document up to this size, past it the
+# lines within GUARD_WINDOW bytes of the cursor. A parse holds the interpreter lock (~0.1 s per
+# 128 KB of a busy core), and whole megabyte documents parsed here stalled every other request
+# of the server (bench/fuzz_lsp.py). The window's cut lines are far from the snippet; the guard
+# reads only findings that touch it.
+WHOLE_TEXT_LIMIT = 64 * 1024
+GUARD_WINDOW = 16 * 1024
+
+
+def _enclosing_item(tree: Tree | None, offset: int, source: bytes) -> tuple[int, int]:
+    """The byte span of the top-level item around `offset` (without a tree: the whole text, or
+    the lines around `offset` in a large one)."""
+    size = len(source)
     if tree is None:
-        return 0, size
+        if size <= WHOLE_TEXT_LIMIT:
+            return 0, size
+        start = source.rfind(b"\n", 0, max(0, offset - GUARD_WINDOW)) + 1
+        end = source.find(b"\n", min(size, offset + GUARD_WINDOW))
+        return start, size if end < 0 else end
     for child in tree.root_node.children:
         if child.start_byte <= offset <= child.end_byte and child.type != "comment":
             return child.start_byte, child.end_byte

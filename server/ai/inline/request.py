@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from spcopilot.server.ai.backends.base import StringChoice
-from spcopilot.server.ai.inline.completer import InlineRequest
+from spcopilot.server.ai.inline.completer import WHOLE_TEXT_LIMIT, InlineRequest
 
 if TYPE_CHECKING:
     from spcopilot.server.features.view import DocumentView
@@ -43,9 +43,9 @@ def request_from_view(
     )
 
 
-# A stale view's file is parsed again for the names a string must be only up to this size (a
-# parse of 128 KB takes ~0.1 s of a busy core); larger files get no constraint until it catches up.
-REPARSE_LIMIT = 256 * 1024
+# A stale view's file is parsed again for the names a string must be only up to the size the
+# guard parses whole (completer.WHOLE_TEXT_LIMIT); larger files get no constraint until the
+# analysis catches up.
 
 
 def _choice(
@@ -66,7 +66,7 @@ def _choice(
     if current is not None:
         return string_choice(current, at)
     line_start = source.rfind(b"\n", 0, at) + 1
-    if len(source) > REPARSE_LIMIT:
+    if len(source) > WHOLE_TEXT_LIMIT:
         return None
     cursor = cursor_at(source, at, start=line_start)  # (only a gate: the parse below decides)
     if not cursor.in_string or cursor.call is None or cursor.call.name not in STRING_CHOICE_CALLS:

@@ -39,3 +39,25 @@ def test_single_or_multi_line_from_the_tree() -> None:
     assert not mode('public void F()\n{\n    HookEvent("round_start", |);\n}\n')
     assert not mode("public void F()\n{\n    if (x|\n}\n")
     assert not mode("public void F()\n{\n    PrintToServer(|\n}\n")
+
+
+def test_without_a_tree_the_guard_reads_the_whole_text_or_the_lines_around_the_cursor() -> None:
+    from spcopilot.server.ai.inline.completer import GUARD_WINDOW, WHOLE_TEXT_LIMIT, _enclosing_item
+
+    small = b"public void F()\n{\n    int x = 1;\n}\n"
+    assert _enclosing_item(None, 20, small) == (0, len(small))
+    line = b"public void F%d() { int x = %d; }\n"
+    large = b"".join(line % (i, i) for i in range(WHOLE_TEXT_LIMIT // 20))
+    assert len(large) > WHOLE_TEXT_LIMIT
+    cursor = len(large) // 2
+    start, end = _enclosing_item(None, cursor, large)
+    # whole lines around the cursor, about GUARD_WINDOW each side: not the megabyte document
+    assert start < cursor < end and end - start < 2 * GUARD_WINDOW + 200
+    assert cursor - start >= GUARD_WINDOW and end - cursor >= GUARD_WINDOW
+    assert start == 0 or large[start - 1 : start] == b"\n"
+    assert large[end : end + 1] == b"\n"
+    assert _enclosing_item(None, 5, large)[0] == 0 and _enclosing_item(None, len(large) - 5, large)[1] == len(large)
+    # with a tree of this very text: the top-level item around the cursor
+    tree = parse(large)
+    item = _enclosing_item(tree, cursor, large)
+    assert large[item[0] : item[1]].startswith(b"public void F") and item[1] - item[0] < 40

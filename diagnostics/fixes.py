@@ -95,12 +95,19 @@ def apply_fixes(
     return apply_edits(source, [e for d in chosen for e in d.fix.edits]), chosen
 
 
-def fix_until_stable(source: bytes, lint: Callable[[bytes], list[Diagnostic]], unsafe: bool = False) -> FixResult:
-    """Lint, apply the non-overlapping fixes, re-lint, until nothing changes (at most MAX_ROUNDS)."""
+def fix_until_stable(
+    source: bytes,
+    lint: Callable[[bytes], list[Diagnostic]],
+    unsafe: bool = False,
+    found: list[Diagnostic] | None = None,
+) -> FixResult:
+    """Lint, apply the non-overlapping fixes, re-lint, until nothing changes (at most MAX_ROUNDS).
+    `found`: the findings of `source` when they are known already (the first lint is skipped)."""
     applied: list[Diagnostic] = []
     rounds = 0
     while rounds < MAX_ROUNDS:
-        fixed, chosen = apply_fixes(source, lint(source), unsafe)
+        fixed, chosen = apply_fixes(source, lint(source) if found is None else found, unsafe)
+        found = None
         if not chosen or fixed == source:
             break
         rounds += 1

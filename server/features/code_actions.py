@@ -42,7 +42,9 @@ def actions(
         touching = [d for d in view.diagnostics if d.start_byte <= end and d.end_byte >= start]
         out += quick_fixes(touching) + ignore_actions(touching, view.source, view.lines)
     if wanted(FIX_ALL, only):
-        fixed = fix_all(view.source, lint)
+        # (from the findings the editor shows: asked on every move of the cursor, it lints again
+        # only when there is something to fix)
+        fixed = fix_all(view.source, lint, view.diagnostics)
         out += [fixed] if fixed else []
     return out
 
@@ -104,9 +106,12 @@ def ignore_edit(source: bytes, lines: LineIndex, line: int, code: str) -> Edit:
     return (start + trimmed, end, ("  " if trimmed else "") + suppression_comment(code))
 
 
-def fix_all(source: bytes, lint: Callable[[bytes], list[Diagnostic]]) -> Action | None:
-    """Every safe fix, applied until the file is stable, as one minimal edit."""
-    result = fix_until_stable(source, lint, unsafe=False)
+def fix_all(
+    source: bytes, lint: Callable[[bytes], list[Diagnostic]], found: list[Diagnostic] | None = None
+) -> Action | None:
+    """Every safe fix, applied until the file is stable, as one minimal edit (`found`: the
+    findings of `source`, when known)."""
+    result = fix_until_stable(source, lint, unsafe=False, found=found)
     if not result.applied or result.source == source:
         return None
     edit = minimal_edit(source, result.source)

@@ -126,6 +126,25 @@ def test_fix_all_is_one_minimal_edit(make_view) -> None:  # type: ignore[no-unty
     assert end - start < len(view.source) // 2
 
 
+def test_fix_all_from_known_findings_lints_only_after_a_fix(make_view) -> None:  # type: ignore[no-untyped-def]
+    """Asked with every code action (each move of the cursor): from the findings the editor
+    shows, it lints again only once something was fixed."""
+    view, _ = make_view(PLUGIN)
+    path = str(SCRIPTING / "x.sp")
+    found = lint(view.source, path)
+    linted: list[bytes] = []
+
+    def counting(source: bytes) -> list:  # type: ignore[type-arg]
+        linted.append(source)
+        return lint(source, path)
+
+    assert fix_all(view.source, counting, found) == fix_all(view.source, lambda s: lint(s, path))
+    assert linted and view.source not in linted
+    nothing_to_fix = [d for d in found if d.fix is None]
+    linted.clear()
+    assert fix_all(view.source, counting, nothing_to_fix) is None and linted == []
+
+
 def test_minimal_edit_keeps_whole_characters() -> None:
     old, new = "a é b".encode(), "a è b".encode()
     start, end, text = minimal_edit(old, new)

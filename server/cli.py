@@ -83,9 +83,11 @@ def run_serve(args: argparse.Namespace) -> int:
 
         Markers.from_environment().start_heartbeat()
     from spcopilot.diagnostics.semantic import heap
+    from spcopilot.server.lsp.analysis import SWITCH_INTERVAL_S
     from spcopilot.server.lsp.server import create_server
 
     heap.ENABLED = True  # the process is the server's own: settle its heap after bulk reads (heap.py)
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # (and hand the interpreter lock over sooner: analysis.py)
     server = create_server()
     if address is not None:
         logging.getLogger("spcopilot.server").warning("listening on %s:%d", *address)

@@ -160,3 +160,35 @@ def test_an_edit_leaves_a_tree_already_handed_out_as_it_was() -> None:
     after = doc.tree
     assert after is not None and after is not before
     assert after.root_node.end_byte == len(doc.source)
+
+
+def _offset_decoding_the_whole_line(source: bytes, line: int, character: int, encoding: str) -> int:
+    """LineIndex.offset as it was: the whole line decoded for every position."""
+    index = LineIndex(source)
+    start = index.line_starts[line]
+    end = index.line_starts[line + 1] - 1 if line + 1 < len(index.line_starts) else len(source)
+    text = source[start:end].decode("utf-8", "replace")
+    if encoding == "utf-16":
+        units = 0
+        for i, ch in enumerate(text):
+            if units >= character:
+                return start + len(text[:i].encode("utf-8"))
+            units += 2 if ord(ch) > 0xFFFF else 1
+        return end
+    return start + len(text[: max(character, 0)].encode("utf-8"))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_offsets_read_only_the_start_of_a_long_line_and_agree_with_reading_all_of_it(seed: int) -> None:
+    rng = random.Random(seed)
+    pieces = ["a", "é", "中", "😀", "\U0010ffff", "\t", " "]
+    raw = [b"\xff", b"\xc3", b"\xe4\xb8", b"\xf0\x9f\x98"]  # invalid and cut-off sequences
+    line = b"".join(rng.choice(pieces).encode() if rng.random() < 0.9 else rng.choice(raw) for _ in range(3000))
+    source = b"int x;\n" + line + b"\nint y;\n"
+    index = LineIndex(source)
+    for _ in range(300):
+        character = rng.choice([-1, 0, 1, 2, rng.randrange(4000), 10**6])
+        for encoding in ("utf-16", "utf-32"):
+            assert index.offset(1, character, encoding) == _offset_decoding_the_whole_line(
+                source, 1, character, encoding
+            ), (character, encoding)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
+from pygls.io_ import StdoutWriter, run_async
 from pygls.lsp.server import LanguageServer
 from spcopilot.diagnostics.document import Document, TextChange
 from spcopilot.diagnostics.errors import SpcopilotError
@@ -35,6 +37,7 @@ from spcopilot.server.lsp.markers import Markers
 from spcopilot.server.lsp.progress import Progress
 from spcopilot.server.lsp.protocol import SpcopilotProtocol
 from spcopilot.server.lsp.runtime_logs import RuntimeLogWatcher
+from spcopilot.server.lsp.stdin_reader import FramedStdinReader
 from spcopilot.server.project import Project
 from spcopilot.server.settings import SECTION, unwrap
 
@@ -78,6 +81,21 @@ class SpcopilotServer(LanguageServer):
         if self.publisher is None:
             self.publisher = DiagnosticsPublisher(self)
         return self.publisher
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        """pygls's `start_io`, reading the editor's messages whole on a thread of their own
+        (stdin_reader.py) instead of through the thread pool a line at a time."""
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        reader = FramedStdinReader(stdin or sys.stdin.buffer)
+        try:
+            asyncio.run(run_async(self._stop_event, reader, self.protocol, log, self.report_server_error))
+        except BrokenPipeError:
+            log.error("the connection to the editor is lost; stopping")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log (to the client's log too) instead of a pop-up; request errors are answered as such."""

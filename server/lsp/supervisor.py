@@ -10,7 +10,9 @@ depth").
 
 How it recovers:
 - it keeps what a new child needs to carry on: the `initialize` params, the last settings, and
-  the text of every open document (edits applied as they pass);
+  the text of every open document (edits applied on a thread of their own, after the message is
+  relayed: applying a megabyte document's edits before relaying held every message behind it,
+  the p99 of every request kind in bench/fuzz_lsp.py);
 - the child tells it what it is analysing and beats a heartbeat through an inherited pipe
   (markers.py); a child that exits, or whose heartbeat stops for `hang_s`, is killed;
 - the new child is initialised with the same params, told which document it must leave alone
@@ -41,6 +43,7 @@ from typing import IO, Any
 
 from spcopilot.diagnostics.document import Document, TextChange
 from spcopilot.diagnostics.model import Position
+from spcopilot.server.lsp.analysis import SWITCH_INTERVAL_S
 from spcopilot.server.lsp.markers import ENV as MARKER_ENV
 
 log = logging.getLogger("spcopilot.supervisor")
@@ -190,7 +193,9 @@ class Supervisor:
         self.initialized = False
         self.settings: dict[str, Any] | None = None  # the last didChangeConfiguration params
         self.encoding = "utf-16"
-        self.documents: dict[str, OpenText] = {}
+        self.documents: dict[str, OpenText] = {}  # the tracker thread's, until `_settled()`
+        self.document_events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        threading.Thread(target=self._track_documents, name="spcopilot-documents", daemon=True).start()
         self.pending: dict[Any, str] = {}  # editor request id -> method, until answered
         self.strikes: dict[str, tuple[int, int | None]] = {}  # uri -> (times it took the child down, version)
         self.restarts: list[float] = []
@@ -251,6 +256,7 @@ class Supervisor:
             self._restart(child, what)
 
     def _restart(self, old: Child, what: str) -> None:
+        self._settled()
         # The documents being analysed when it died (usually one: the native code that hangs
         # holds the interpreter lock, so the other analysis threads are waiting for it).
         culprits = sorted(set(old.working_on.values()))
@@ -350,9 +356,30 @@ class Supervisor:
             self.shutting_down = True
         elif method == "workspace/didChangeConfiguration":
             self.settings = params if isinstance(params, dict) else None
-        elif isinstance(params, dict):
-            self._track_document(str(method), params)
+        elif isinstance(params, dict) and method in (
+            "textDocument/didOpen",
+            "textDocument/didChange",
+            "textDocument/didClose",
+        ):
+            self.document_events.put((str(method), params))
         return True
+
+    # -- the open documents' texts -------------------------------------------------------------
+    def _track_documents(self) -> None:
+        """The tracker thread: applies the editor's document events in order."""
+        while True:
+            method, params = self.document_events.get()
+            try:
+                self._track_document(method, params)
+            except Exception:  # whatever the editor sends, the relay goes on
+                log.exception("could not follow %s", method)
+            finally:
+                self.document_events.task_done()
+
+    def _settled(self) -> None:
+        """Wait until every document event received so far is applied. Called under `lock`,
+        so no new one arrives meanwhile (the editor's messages are read under it)."""
+        self.document_events.join()
 
     def _track_document(self, method: str, params: dict[str, Any]) -> None:
         document = params.get("textDocument")
@@ -481,6 +508,9 @@ def supervised(command: list[str]) -> Callable[[], int]:
     """Run `command` (the real server) under a supervisor on our stdio."""
 
     def run() -> int:
+        # The relay's threads hand the interpreter lock over as often as the server's do: the
+        # document tracker's Python work must not hold a message back.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
         code = Supervisor(command, sys.stdin.buffer, sys.stdout.buffer).run()
         # A thread may still be blocked reading the editor's stdin: leave without the
         # interpreter's shutdown, which would wait on (and abort over) that stream's lock.

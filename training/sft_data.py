@@ -140,9 +140,9 @@ def check_chat_lengths(
             raise
         raise DatasetError(
             f"{refused}. Note: `data prepare --max-tokens` counts estimated tokens with the full system prompt "
-            f"(~{estimate_tokens(system_prompt())} of them), which this model is trained and served without (its "
-            "compact prompt replaces it), so choose it by that: training/README.md has the value for the shipped "
-            "CPU config"
+            f"(~{estimate_tokens(system_prompt())} of them) unless it ran with `--system-prompt compact`, the prompt "
+            "this model is trained and served with, and SmolLM2's tokenizer counts ~1.25 times the estimate on code: "
+            "training/README.md has the values for the shipped CPU config"
         ) from None
 
 

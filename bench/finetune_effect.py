@@ -102,9 +102,9 @@ def main() -> int:
     parser.add_argument("--max-steps", type=int, help="override sft.max_steps")
     parser.add_argument(
         "--prepare-args",
-        default="--split repository --system-prompt compact --max-tokens 616 --holes-per-file 2",
-        help="`data prepare` flags, space-separated (default: whole repositories held out, chat examples with the "
-        "compact system prompt this model is served with, sized for the default config's 768 tokens)",
+        default="--split repository --max-tokens 980",
+        help="`data prepare` flags, space-separated (default: whole repositories held out, chat examples sized for "
+        "the default config's 512 tokens)",
     )
     parser.add_argument("--quant", default="q8_0", help="the GGUF both models are served as (q8_0)")
     parser.add_argument("--max-tokens", type=int, default=512, help="longest battery answer (512)")

@@ -113,6 +113,14 @@ def _register_prepare(sub: argparse._SubParsersAction) -> None:
         help=f"refuse a set where more examples than this share exceed --max-tokens ({DEFAULT_MAX_TRUNCATED_SHARE})",
     )
     p.add_argument(
+        "--system-prompt",
+        choices=("full", "compact"),
+        default="full",
+        help="the system prompt the chat examples carry and are sized with: full (what the server gives a model "
+        "of 1B parameters or more, and OpenAI's) or compact (what it gives a small model, e.g. SmolLM2-135M: "
+        "~650 more tokens of each example are left for the answer) (full)",
+    )
+    p.add_argument(
         "--old-syntax",
         choices=("convert", "drop", "keep"),
         default="convert",
@@ -224,7 +232,7 @@ def run_prepare(args: argparse.Namespace) -> int:
         if not 0 <= getattr(args, name) < 1:
             raise TrainingError(f"--{name.replace('_', '-')} must be at least 0 and below 1")
     if args.max_tokens < 256:
-        raise TrainingError("--max-tokens must be at least 256 (the system prompt alone takes about 700)")
+        raise TrainingError("--max-tokens must be at least 256 (the full system prompt alone takes about 700)")
     stats = prepare(
         PrepareOptions(
             sources=args.sources,
@@ -241,6 +249,7 @@ def run_prepare(args: argparse.Namespace) -> int:
             include_dirs=tuple(args.include_dir),
             max_tokens=args.max_tokens,
             max_truncated_share=args.max_truncated_share,
+            system_prompt=args.system_prompt,
             old_syntax=args.old_syntax,
             split=args.split,
             fresh=args.fresh,

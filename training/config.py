@@ -50,6 +50,7 @@ class StageSettings:
     fim_family: str = "auto"  # auto (from the tokenizer's FIM tokens), none, or a family name
     include_files: bool = False  # also train on the sanitised sources as plain code (train/files.jsonl)
     files_max_windows: int = 0  # the first N max_seq_length windows of each source (0: all of it)
+    plugin_repeats: int = 1  # each whole-plugin chat example (request -> the complete plugin) N times in train
     # DPO only
     beta: float = 0.1
     adapter: str = ""  # start from this (SFT) adapter; empty: a fresh LoRA on the base model
@@ -172,6 +173,8 @@ def check(config: TrainConfig) -> None:
             raise TrainingError(f"{name}: batch size and gradient accumulation must be at least 1")
         if stage.learning_rate <= 0:
             raise TrainingError(f"{name}.learning_rate must be positive")
+        if stage.plugin_repeats < 1:
+            raise TrainingError(f"{name}.plugin_repeats must be at least 1 (1: each example once)")
     if config.cpu_threads < 0:
         raise TrainingError("cpu_threads must be 0 (every core) or more")
     if config.max_seq_length < 64:

@@ -27,7 +27,9 @@ QUESTIONS = (
 )
 
 
-def contrastive_record(vm: VerifiedMutation, repo: str, path: str, game: str) -> dict[str, object]:
+def contrastive_record(
+    vm: VerifiedMutation, repo: str, path: str, game: str, system: str | None = None
+) -> dict[str, object]:
     key = f"{repo}/{path}:{vm.mutation.rule}:{vm.mutation.start}"
     rule = rule_by_code(vm.mutation.rule)
     name = f"{rule.code} {rule.name}" if rule else vm.mutation.rule
@@ -43,7 +45,7 @@ def contrastive_record(vm: VerifiedMutation, repo: str, path: str, game: str) ->
         "scope": vm.scope,
         "mutation": vm.mutation.description,
     }
-    return chat_record(user, answer, meta)
+    return chat_record(user, answer, meta, system)
 
 
 def target_count(regular: int, fraction: float) -> int:
@@ -54,7 +56,10 @@ def target_count(regular: int, fraction: float) -> int:
 
 
 def select(
-    candidates: list[tuple[VerifiedMutation, str, str, str]], count: int, max_tokens: int = DEFAULT_MAX_TOKENS
+    candidates: list[tuple[VerifiedMutation, str, str, str]],
+    count: int,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
+    system: str | None = None,
 ) -> tuple[list[dict[str, object]], int]:
     """`count` contrastive records, kinds taken in turn (a rule, or a rule and the wrong name it
     teaches: `GetClientTeam -> GetPlayerTeam` cannot fill SPC101's share alone), none longer than
@@ -70,7 +75,7 @@ def select(
         for kind in sorted(by_kind):
             if by_kind[kind] and len(out) < count:
                 vm, repo, path, game = by_kind[kind].pop(0)
-                record = contrastive_record(vm, repo, path, game)
+                record = contrastive_record(vm, repo, path, game, system)
                 if record_tokens(record) > max_tokens:
                     too_long += 1
                     continue

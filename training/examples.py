@@ -17,6 +17,7 @@ from pathlib import Path
 
 from spcopilot.server.ai.prompts.context import Lookup
 from spcopilot.server.ai.prompts.system import system_prompt
+from spcopilot.server.ai.prompts.tasks import plugin_messages
 from spcopilot.training.audit import errors_in
 from spcopilot.training.facts import FunctionFacts, PluginFacts, plugin_facts
 from spcopilot.training.holes import choose_holes, hole_record
@@ -39,10 +40,11 @@ def code_block(code: str) -> str:
     return f"```sourcepawn\n{code.rstrip()}\n```"
 
 
-def chat_record(user: str, assistant: str, meta: dict[str, object]) -> dict[str, object]:
+def chat_record(user: str, assistant: str, meta: dict[str, object], system: str | None = None) -> dict[str, object]:
+    """A ChatML example; `system`: the system prompt it carries (the server's full one by default)."""
     return {
         "messages": [
-            {"role": "system", "content": system_prompt()},
+            {"role": "system", "content": system or system_prompt()},
             {"role": "user", "content": user},
             {"role": "assistant", "content": assistant},
         ],
@@ -50,14 +52,23 @@ def chat_record(user: str, assistant: str, meta: dict[str, object]) -> dict[str,
     }
 
 
+def chat_system(name: str) -> str | None:
+    """The system prompt `data prepare --system-prompt NAME` writes: None (the server's full one) or
+    the compact one the server gives a small model."""
+    if name not in ("full", "compact"):
+        raise ValueError(f"system prompt {name!r}: expected full or compact")
+    return system_prompt(compact=True) if name == "compact" else None
+
+
 @cache
-def system_tokens() -> int:
-    return tokens(system_prompt()) + MESSAGE_OVERHEAD
+def system_tokens(system: str | None = None) -> int:
+    return tokens(system or system_prompt()) + MESSAGE_OVERHEAD
 
 
-def answer_budget(user: str, max_tokens: int) -> int:
-    """Tokens left for the answer's code once the system prompt and the request are counted."""
-    return max_tokens - system_tokens() - tokens(user) - 2 * MESSAGE_OVERHEAD - tokens(code_block(""))
+def answer_budget(user: str, max_tokens: int, system: str | None = None) -> int:
+    """Tokens left for the answer's code once the system prompt (`system`, the full one by default)
+    and the request are counted."""
+    return max_tokens - system_tokens(system) - tokens(user) - 2 * MESSAGE_OVERHEAD - tokens(code_block(""))
 
 
 @dataclass(slots=True)
@@ -99,18 +110,21 @@ def file_examples(
     include_dirs: tuple[str, ...] = (),
     max_tokens: int = DEFAULT_MAX_TOKENS,
     duplicate_functions: frozenset[str] = frozenset(),
+    system: str | None = None,
 ) -> FileExamples:
     """The records of one file. `duplicate_functions`: functions the train split already has
-    (for an eval file): no record is made from them."""
+    (for an eval file): no record is made from them. `system`: the system prompt the chat records
+    carry and are sized with (the server's full one by default)."""
     out = FileExamples()
     facts = plugin_facts(text)
     meta: dict[str, object] = {"repo": repo, "path": path, "game": game}
     key = f"{repo}/{path}"  # what the wording and choices are hashed from
     source = text.encode("utf-8")
 
-    split = _plugin_examples(out, text, facts, game, key, meta, max_tokens, duplicate_functions)
+    split = _plugin_examples(out, text, facts, game, key, meta, max_tokens, duplicate_functions, system)
     if not split:
-        _function_examples(out, source, facts, game, key, meta, functions_per_file, max_tokens, duplicate_functions)
+        _function_examples(out, source, facts, game, key, meta, functions_per_file, max_tokens, duplicate_functions,
+                           system)  # fmt: skip
 
     avoid = _char_spans(source, [f for f in facts.functions.values() if f.name in duplicate_functions])
     lookup = include_lookup(include_dirs) if include_dirs else None
@@ -137,6 +151,7 @@ def _plugin_examples(
     meta: dict[str, object],
     max_tokens: int,
     duplicates: frozenset[str],
+    system: str | None = None,
 ) -> bool:
     """The whole-plugin example, or its skeleton and parts. True when the plugin was split."""
     instruction = plugin_instruction(facts, game, key)
@@ -149,10 +164,13 @@ def _plugin_examples(
     if errors_in(text):
         out.count(out.dropped, "plugin")
         return False
-    if tokens(code_block(text)) <= answer_budget(instruction, max_tokens):
-        out.chat.append(chat_record(instruction, code_block(text), {**meta, "kind": "plugin"}))
+    # The request as `spcopilot generate` (and the battery) sends it: the fine-tune learns the format
+    # it is served with, "Answer with the complete plugin file ..." included.
+    request = plugin_messages(instruction)[1].content
+    if tokens(code_block(text)) <= answer_budget(request, max_tokens, system):
+        out.chat.append(chat_record(request, code_block(text), {**meta, "kind": "plugin"}, system))
         return False
-    _split_examples(out, text, facts, game, instruction, meta, max_tokens, duplicates)
+    _split_examples(out, text, facts, game, instruction, meta, max_tokens, duplicates, system)
     return True
 
 
@@ -165,11 +183,12 @@ def _split_examples(
     meta: dict[str, object],
     max_tokens: int,
     duplicates: frozenset[str],
+    system: str | None = None,
 ) -> None:
     out.count(out.sizing, "plugins_split")
     ask = f"{instruction} It is a long plugin: start with its skeleton (includes, ConVars, globals, myinfo, setup)"
     # The request names what comes later; its length is bounded, so budget for the longest form.
-    budget = answer_budget(ask + " " * 400, max_tokens)
+    budget = answer_budget(ask + " " * 400, max_tokens, system)
     split = split_plugin(text, budget)
     for f in split.too_long:
         out.count(out.sizing, "functions_too_long")
@@ -181,14 +200,14 @@ def _split_examples(
         if errors_in(split.skeleton):
             out.count(out.dropped, "plugin_skeleton")
         else:
-            out.chat.append(chat_record(user, code_block(split.skeleton), {**meta, "kind": "plugin_skeleton"}))
+            out.chat.append(chat_record(user, code_block(split.skeleton), {**meta, "kind": "plugin_skeleton"}, system))
             out.count(out.sizing, "skeletons")
     else:
         out.count(out.sizing, "skeletons_too_long")
         out.count(out.sizing, "tokens_lost", split.skeleton_tokens)
     moved = [f for f in split.moved if f.name not in duplicates]
     context = _context(split.skeleton, facts, game) if split.skeleton else ""
-    room = answer_budget(" " * 400, max_tokens)  # a part's request names at most six functions
+    room = answer_budget(" " * 400, max_tokens, system)  # a part's request names at most six functions
     plugin = f"my {GAME_PHRASE.get(game, '')}SourceMod plugin" + (f' "{short(facts.name, 60)}"' if facts.name else "")
     for kind, group in _callback_groups(moved, facts):
         for part in pack(group, room):
@@ -196,9 +215,9 @@ def _split_examples(
             code = code_block("\n\n".join(f.code.strip() for f in part))
             with_context = f"{context}\n\nNow write {what}." if context else ""
             alone = f"In {plugin}, write {what}."  # the skeleton does not fit beside this part
-            if with_context and tokens(code) <= answer_budget(with_context, max_tokens):
+            if with_context and tokens(code) <= answer_budget(with_context, max_tokens, system):
                 user = with_context
-            elif tokens(code) <= answer_budget(alone, max_tokens):
+            elif tokens(code) <= answer_budget(alone, max_tokens, system):
                 user = alone
             else:
                 out.count(out.sizing, "functions_too_long", len(part))
@@ -208,7 +227,7 @@ def _split_examples(
                 out.count(out.dropped, "plugin_part")
                 continue
             names = [f.name for f in part]
-            out.chat.append(chat_record(user, code, {**meta, "kind": "plugin_part", "functions": names}))
+            out.chat.append(chat_record(user, code, {**meta, "kind": "plugin_part", "functions": names}, system))
             out.count(out.sizing, "parts")
 
 
@@ -264,6 +283,7 @@ def _function_examples(
     per_file: int,
     max_tokens: int,
     duplicates: frozenset[str],
+    system: str | None = None,
 ) -> None:
     functions = sorted(facts.functions.values(), key=lambda f: _rank(f"{key}:{f.name}"))
     made = 0
@@ -277,14 +297,16 @@ def _function_examples(
             out.count(out.duplicates_skipped, "function")
             continue
         code = source[fn.node.start_byte : fn.node.end_byte].decode("utf-8", "replace")
-        if tokens(code_block(code)) > answer_budget(request, max_tokens):
+        if tokens(code_block(code)) > answer_budget(request, max_tokens, system):
             out.count(out.sizing, "functions_too_long")
             out.count(out.sizing, "tokens_lost", tokens(code))
             continue
         if errors_in(code):
             out.count(out.dropped, "function")
             continue
-        out.chat.append(chat_record(request, code_block(code), {**meta, "kind": "function", "function": fn.name}))
+        out.chat.append(
+            chat_record(request, code_block(code), {**meta, "kind": "function", "function": fn.name}, system)
+        )
         made += 1
 
 

@@ -64,6 +64,10 @@ class PrepareOptions:
     include_dirs: tuple[Path, ...] = ()  # SourceMod include folders: FIM context signatures as the server shows them
     max_tokens: int = DEFAULT_MAX_TOKENS  # no example is longer (estimated): long plugins are split
     max_truncated_share: float = DEFAULT_MAX_TRUNCATED_SHARE
+    # The system prompt chat records carry and are sized with: "full" (the server's prompt for large
+    # models) or "compact" (its prompt for a small one: a model trained and served with it has the
+    # ~650 tokens of the full prompt's tables for the answer, i.e. whole plugins instead of parts).
+    system_prompt: str = "full"
     old_syntax: str = "convert"  # convert | drop | keep
     split: str = "stratified"  # stratified (each repository gives its share) | repository (whole ones)
     fresh: bool = False  # ignore the results of an interrupted run
@@ -295,6 +299,7 @@ class Pipeline:
                 "text": r["text"], "repo": r["repo"], "path": r["path"], "game": r["game"],
                 "holes": opts.holes_per_file, "functions": opts.functions_per_file,
                 "include_dirs": [str(d) for d in opts.include_dirs], "max_tokens": opts.max_tokens, "duplicates": dups,
+                "system_prompt": opts.system_prompt,
             }  # fmt: skip
             key = task_key("examples", {k: v for k, v in payload.items() if k != "text"}, text_digest(r["text"]))
             r["examples_key"] = key
@@ -336,6 +341,7 @@ class _Assembler:
 
     def chat(self, split: str) -> Iterator[dict]:
         from spcopilot.training import contrastive
+        from spcopilot.training.examples import chat_system
         from spcopilot.training.mutations import Mutation, VerifiedMutation
 
         candidates = []
@@ -356,7 +362,7 @@ class _Assembler:
                 candidates.append((vm, row["repo"], row["path"], row["game"]))
         opts = self.pipeline.options
         wanted = contrastive.target_count(made, opts.contrastive_fraction)
-        extra, too_long = contrastive.select(candidates, wanted, opts.max_tokens)
+        extra, too_long = contrastive.select(candidates, wanted, opts.max_tokens, chat_system(opts.system_prompt))
         self.sizing["contrastive_too_long"] += too_long
         self.details[f"{split}_contrastive"] = {
             "wanted": wanted,

@@ -112,7 +112,7 @@ def sanitise_work(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def examples_work(row: dict[str, Any]) -> dict[str, Any]:
-    from spcopilot.training.examples import file_examples
+    from spcopilot.training.examples import chat_system, file_examples
 
     found = file_examples(
         row["text"],
@@ -124,6 +124,7 @@ def examples_work(row: dict[str, Any]) -> dict[str, Any]:
         include_dirs=tuple(row["include_dirs"]),
         max_tokens=row["max_tokens"],
         duplicate_functions=frozenset(row["duplicates"]),
+        system=chat_system(row.get("system_prompt", "full")),
     )
     return {
         "chat": found.chat,

@@ -140,9 +140,9 @@ def check_chat_lengths(
             raise
         raise DatasetError(
             f"{refused}. Note: `data prepare --max-tokens` counts estimated tokens with the full system prompt "
-            f"(~{estimate_tokens(system_prompt())} of them), which this model is trained and served without (its "
-            "compact prompt replaces it), so choose it by that: training/README.md has the value for the shipped "
-            "CPU config"
+            f"(~{estimate_tokens(system_prompt())} of them) unless it ran with `--system-prompt compact`, the prompt "
+            "this model is trained and served with, and SmolLM2's tokenizer counts ~1.25 times the estimate on code: "
+            "training/README.md has the values for the shipped CPU config"
         ) from None
 
 
@@ -188,10 +188,13 @@ def sft_datasets(
     system: str | None = None,
     files_max_windows: int = 0,
     max_truncated_share: float = DEFAULT_MAX_TRUNCATED_SHARE,
+    plugin_repeats: int = 1,
 ) -> tuple[Any, Any, DataInfo]:
     """(train, eval or None, what was read) as tokenized `datasets.Dataset`s; `system`: the system
     prompt the server gives this model, swapped in for the full one. A chat set (train or eval) with
-    more than `max_truncated_share` of its examples over `max_length` raises DatasetError."""
+    more than `max_truncated_share` of its examples over `max_length` raises DatasetError.
+    `plugin_repeats`: each whole-plugin example (a request answered with the complete plugin, meta
+    kind "plugin") appears this many times in the training set (the evaluation set keeps one)."""
     import datasets
 
     info = DataInfo()
@@ -245,6 +248,10 @@ def sft_datasets(
         return datasets.concatenate_datasets(parts).shuffle(seed=seed)
 
     train_chat = read_records(data / "train" / "chat.jsonl", info, required=True)
+    if plugin_repeats > 1:
+        whole = [r for r in train_chat if r.get("meta", {}).get("kind") == "plugin"]
+        train_chat += whole * (plugin_repeats - 1)
+        info.counts["train/whole_plugins_repeated"] = len(whole) * (plugin_repeats - 1)
     train_holes = read_records(data / "train" / "fim.jsonl", info, required=False) if include_fim else []
     eval_chat = read_records(data / "eval" / "chat.jsonl", info, required=False)
     eval_holes = read_records(data / "eval" / "holes.jsonl", info, required=False) if include_fim else []

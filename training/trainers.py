@@ -184,6 +184,7 @@ def run_sft(config: TrainConfig, overwrite: bool = False, say: Say = log.warning
         config.dataset_num_proc,
         include_files=stage.include_files,
         files_max_windows=stage.files_max_windows,
+        plugin_repeats=stage.plugin_repeats,
         seed=config.seed,
         system=serving_system_prompt(model),
         max_truncated_share=config.max_truncated_share,

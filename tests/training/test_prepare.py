@@ -95,6 +95,11 @@ def test_chat_examples_are_concrete_and_clean(prepared: Path) -> None:
     ):
         assert fact in request
     assert "GetRandomInt" not in request  # what the answer calls is not the user's to know
+    # asked as `spcopilot generate` and the battery ask: the fine-tune learns the format it is served
+    from spcopilot.server.ai.prompts.tasks import plugin_messages
+
+    instruction = request.split("\n\n", 1)[0]
+    assert request == plugin_messages(instruction)[1].content != instruction
 
 
 def test_requests_never_name_what_the_answer_calls(prepared: Path) -> None:

@@ -70,6 +70,35 @@ def test_a_set_with_too_many_long_chat_examples_is_refused_and_a_few_are_left_ou
     assert info.other_system_prompt == 0
 
 
+def test_whole_plugins_are_repeated_in_the_training_set_only(tiny_model, tmp_path) -> None:
+    pytest.importorskip("datasets")
+    import json
+
+    from spcopilot.training.sft_data import sft_datasets
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model.hf_dir)
+    records = [{**chat(system_prompt()), "meta": {"kind": kind}} for kind in ("plugin", "function", "plugin_part")]
+    write_chat(tmp_path / "data", records)
+    (tmp_path / "data" / "eval").mkdir()
+    (tmp_path / "data" / "eval" / "chat.jsonl").write_text(json.dumps(records[0]) + "\n", encoding="utf-8")
+    args = (tmp_path / "data", tokenizer, 4096, False, "none", 1)
+    train, evaluation, info = sft_datasets(*args, plugin_repeats=4)
+    assert len(train) == 3 + 3 and len(evaluation) == 1  # the whole plugin 4 times; eval keeps one
+    assert info.counts["train/whole_plugins_repeated"] == 3
+    assert len(sft_datasets(*args)[0]) == 3
+
+
+def test_plugin_repeats_must_be_at_least_one(tmp_path) -> None:
+    from spcopilot.training.config import load_config
+    from spcopilot.training.errors import TrainingError
+
+    path = tmp_path / "c.yaml"
+    path.write_text("base_model: m\ndata: d\nsft:\n  plugin_repeats: 0\n", encoding="utf-8")
+    with pytest.raises(TrainingError, match="plugin_repeats must be at least 1"):
+        load_config(path)
+
+
 def test_a_system_prompt_from_another_version_is_counted(tiny_model, tmp_path) -> None:
     pytest.importorskip("datasets")
     from spcopilot.training.sft_data import sft_datasets

@@ -129,6 +129,27 @@ def test_the_skeleton_leaves_out_long_comments() -> None:
     assert "OnPluginStart" in split.kept
 
 
+def test_a_compact_system_prompt_leaves_room_for_the_whole_plugin() -> None:
+    """A small model is trained and served with the compact system prompt: sized with it, a plugin
+    that the full prompt's tables would push into a skeleton and parts fits as one answer."""
+    from spcopilot.server.ai.prompts.system import system_prompt
+    from spcopilot.training.examples import chat_system
+
+    text = long_plugin()
+    limit = tokens(text) + 400  # room for the compact prompt (~140) and the request, not the full one (~690)
+    full = file_examples(text, "corpus/tests", "long_tracker.sp", "l4d2", max_tokens=limit)
+    compact = file_examples(text, "corpus/tests", "long_tracker.sp", "l4d2", max_tokens=limit,
+                            system=chat_system("compact"))  # fmt: skip
+    assert "plugin" not in [r["meta"]["kind"] for r in full.chat] and full.sizing["plugins_split"] == 1
+    whole = [r for r in compact.chat if r["meta"]["kind"] == "plugin"]
+    assert len(whole) == 1 and code_of(whole[0]).strip() == text.strip()
+    assert all(r["messages"][0]["content"] == system_prompt(compact=True) for r in compact.chat)
+    assert all(record_tokens(r) <= limit for r in compact.chat + full.chat)
+    assert chat_system("full") is None
+    with pytest.raises(ValueError):
+        chat_system("tiny")
+
+
 def test_truncation_report_and_refusal() -> None:
     report = truncation_report([100, 5000, 4096, 9000], 4096)
     assert (report.records, report.truncated, report.tokens_lost, report.longest) == (4, 2, 904 + 4904, 9000)
@@ -158,6 +179,16 @@ def test_prepare_writes_no_example_longer_than_the_limit(tmp_path: Path, capsys)
     sizing = json.loads((out / "stats.json").read_text())["sizing"]
     assert sizing["truncation"]["train/chat.jsonl"]["truncated"] == 0
     assert sizing["functions_too_long"] == 1 and sizing["max_tokens"] == 1500
+
+    compact = tmp_path / "compact"
+    assert main([*args[:4], str(compact), *args[5:], "--system-prompt", "compact"]) == 0
+    capsys.readouterr()
+    from spcopilot.server.ai.prompts.system import system_prompt
+
+    records = read_jsonl(compact / "train" / "chat.jsonl")
+    assert records and all(r["messages"][0]["content"] == system_prompt(compact=True) for r in records)
+    assert all(record_tokens(r) <= 1500 for r in records)
+    assert json.loads((compact / "stats.json").read_text())["options"]["system_prompt"] == "compact"
 
 
 class WordTokenizer:

@@ -84,11 +84,14 @@ from tree_sitter import Node, Tree
 log = logging.getLogger(__name__)
 _STRICT = os.environ.get("SPCOPILOT_STRICT") == "1"
 _MENTIONS = Pattern(MENTION, *MENTION_SPAN)
-# Past this many top-level items a session lints the whole file instead: what it keeps per item
-# costs more than it saves when the items are a few bytes each (a line of 50,000 `(` is 50,000
-# error items: 1.3 s against 13 ms for a plain lint, bench/fuzz_lsp.py). The largest file of the
-# 1,241 of the corpus (left4dhooks.inc, 325 KB) has 1,548.
+# Past this many top-level items, or past TINY_ITEMS items averaging under TINY_ITEM_BYTES, a
+# session lints the whole file instead: what it keeps per item (~30 µs on a first lint) costs more
+# than it saves when the items are a few bytes each (a line of 50,000 `(` is 50,000 error items:
+# 1.3 s against 13 ms for a plain lint, bench/fuzz_lsp.py; 1,000 of them, 28 ms against 0.8 ms).
+# Of the corpus's 1,241 files the largest (left4dhooks.inc, 325 KB) has 1,548 items, and none of
+# more than 100 items averages under 66 bytes.
 MAX_ITEMS = 5000
+TINY_ITEMS, TINY_ITEM_BYTES = 256, 16
 _GLOBAL_KEYS = frozenset({"game", "symbols", "contains"})  # answered from the whole file
 Matches = tuple[list[tuple[str, Node]], list[tuple[int, dict[str, list[Node]]]]]
 
@@ -141,7 +144,8 @@ class IncrementalLint:
             self.reset()  # lint() reads the bytes repaired, so its offsets are not this text's
             return engine.lint(source, path, config, tree=tree, scope=scope, events=events, budget=budget)
         lines = lines or LineIndex(source)
-        if tree.root_node.child_count > MAX_ITEMS:
+        items = tree.root_node.child_count
+        if items > MAX_ITEMS or (items > TINY_ITEMS and len(source) < TINY_ITEM_BYTES * items):
             self.reset()
             return engine.lint(source, path, config, tree=tree, scope=scope, events=events, lines=lines, budget=budget)
         setup = self._setup

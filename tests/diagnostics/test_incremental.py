@@ -295,6 +295,19 @@ def test_thousands_of_tiny_items_are_linted_as_a_whole_file(monkeypatch: pytest.
     assert session.items
 
 
+def test_hundreds_of_items_of_a_few_bytes_are_linted_as_a_whole_file() -> None:
+    """Below MAX_ITEMS too: 300 `(` typed at file level are 300 one-byte items."""
+    import spcopilot.diagnostics.incremental as incremental
+
+    text = SOURCES["heal_timer"] + "\n" + "(" * (incremental.TINY_ITEMS + 50)
+    source = text.encode()
+    tree = parse(source)
+    assert incremental.TINY_ITEMS < tree.root_node.child_count < incremental.MAX_ITEMS
+    session = IncrementalLint()
+    assert session.lint(source, tree, "t.sp") == lint(source, "t.sp", tree=tree)
+    assert session.items == []
+
+
 def test_the_secret_scan_reads_each_item_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """SPC506's text scan searches each item's own text (and a literal or comment reaching past
     it), not on to the end of the line: on a line of many items that was quadratic."""

@@ -118,3 +118,35 @@ async def test_a_request_in_flight_is_answered_with_content_modified(tmp_path: P
         assert "does not analyse this file" in report.items[0].message
     finally:
         await stop(s)
+
+
+async def test_a_restarted_server_gets_the_text_as_edited_before_the_fault(tmp_path: Path) -> None:
+    """The supervisor follows the documents' edits on a thread of its own, after relaying them; a
+    restart waits until it has caught up, so the new server gets each document as last edited."""
+    s = await faulty_server(tmp_path)
+    try:
+        good = s.open("scripting/good.sp", PLUGIN)
+        assert await codes(s, good) == ["SPC201"]  # HookEvent("pounce"): never fires
+        fixed = types.TextDocumentContentChangePartial(
+            range=types.Range(types.Position(3, 15), types.Position(3, 21)), text="lunge_pounce"
+        )
+        typed = types.TextDocumentContentChangePartial(
+            range=types.Range(types.Position(5, 0), types.Position(5, 0)), text="// edited\n"
+        )
+        s.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(uri=good, version=2), [fixed, typed]
+            )
+        )
+        assert await codes(s, good, version=2) == []
+        s.open("scripting/bad.sp", CRASH + "\n" + PLUGIN)
+        await message(s, "was restarted")
+        s.client.diagnostics.pop(good, None)
+        # the new server's own lint of good.sp: of the edited text (the original text had SPC201)
+        assert await codes(s, good, version=2) == []
+        hover = await s.client.text_document_hover_async(
+            types.HoverParams(types.TextDocumentIdentifier(good), types.Position(3, 18))
+        )
+        assert hover is not None and "lunge_pounce" in str(hover.contents)
+    finally:
+        await stop(s)

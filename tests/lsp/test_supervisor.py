@@ -142,11 +142,16 @@ async def test_a_restarted_server_gets_the_text_as_edited_before_the_fault(tmp_p
         s.open("scripting/bad.sp", CRASH + "\n" + PLUGIN)
         await message(s, "was restarted")
         s.client.diagnostics.pop(good, None)
-        # the new server's own lint of good.sp: of the edited text (the original text had SPC201)
-        assert await codes(s, good, version=2) == []
-        hover = await s.client.text_document_hover_async(
-            types.HoverParams(types.TextDocumentIdentifier(good), types.Position(3, 18))
-        )
-        assert hover is not None and "lunge_pounce" in str(hover.contents)
+        # The new server's own report on good.sp is of version 2: the edited text (not followed, it
+        # would have version 1 and SPC201). Opening bad.sp may re-analyse good.sp, and a file being
+        # analysed when the server crashed is spared too (its one information notice): only a
+        # file the new server analyses can say what text it got.
+        after = await codes(s, good, version=2)
+        assert after in ([], ["spcopilot-analysis"])
+        if not after:
+            hover = await s.client.text_document_hover_async(
+                types.HoverParams(types.TextDocumentIdentifier(good), types.Position(3, 18))
+            )
+            assert hover is not None and "lunge_pounce" in str(hover.contents)
     finally:
         await stop(s)

@@ -7,7 +7,6 @@ import os
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Protocol, TypeVar
 
 from spcopilot.diagnostics import semantics
@@ -17,6 +16,7 @@ from spcopilot.diagnostics.game import GameInfo, detect_game
 from spcopilot.diagnostics.include_symbols import Symbol
 from spcopilot.diagnostics.knowledge.apis import SOURCEMOD_INCLUDES
 from spcopilot.diagnostics.knowledge.events import EventCatalogue, builtin_l4d2
+from spcopilot.diagnostics.lazy import cached_property
 from spcopilot.diagnostics.semantic.binder import bind_function, visible_locals
 from spcopilot.diagnostics.text import LineIndex
 from tree_sitter import Node, Tree

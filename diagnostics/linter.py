@@ -7,7 +7,6 @@ through one of these (or the `lint()` function it wraps).
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
 from pathlib import Path
 
 from spcopilot.diagnostics.budget import Budget
@@ -18,6 +17,7 @@ from spcopilot.diagnostics.fragments import FragmentParents
 from spcopilot.diagnostics.include_index import IncludeIndex, Symbol, find_include_dirs
 from spcopilot.diagnostics.incremental import IncrementalLint
 from spcopilot.diagnostics.knowledge.events import EventCatalogue
+from spcopilot.diagnostics.lazy import cached_property
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.parsing import parse
 from spcopilot.diagnostics.semantics import FileModel, build_model

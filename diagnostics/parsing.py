@@ -47,6 +47,42 @@ def _chunk_buffer() -> bytearray:
     return buffer
 
 
+class _Source:
+    """What a budgeted parse reads from, and what its tree keeps as its text: during the parse,
+    the thread's one chunk buffer (`_chunk_buffer`); afterwards, `bytes` slices, which is what
+    py-tree-sitter 0.26.1 needs to read a node's text from a tree parsed through a callback
+    (`Node.text`, and a query's text predicates such as #any-of?): it crashes (SIGSEGV) on a
+    bytearray there, and it releases what it reads there, unlike during a parse.
+
+    This replaced re-parsing from the bytes after every budgeted parse (to give the tree a
+    text of its own): that re-parse holds the interpreter lock, and on error-heavy text it
+    reuses little of the first parse: 1.7 s for a megabyte of odd code points in identifiers,
+    0.14 s for a megabyte of unbalanced openers, during which no other thread of the language
+    server ran (bench/fuzz_lsp.py). Tests: tests/diagnostics/test_budget.py. The bytearray case
+    is fixed upstream after 0.26.1 (py-tree-sitter 4fb9f66); the chunk buffer can go with the
+    leak it works around."""
+
+    __slots__ = ("_chunk", "_view")
+
+    def __init__(self, source: bytes) -> None:
+        self._view = memoryview(source)
+        self._chunk: bytearray | None = _chunk_buffer()
+
+    def __call__(self, byte: int, _: Point) -> bytes | bytearray:
+        chunk = self._chunk
+        if chunk is None:  # a node's text, after the parse
+            return self._view[byte : byte + _TEXT_READ].tobytes()
+        chunk[:] = self._view[byte : byte + _CHUNK]
+        return chunk
+
+    def parsed(self) -> None:
+        self._chunk = None
+
+
+# Bytes read per call for a node's text after the parse (most nodes a predicate reads are names).
+_TEXT_READ = 256
+
+
 def parse(source: bytes, old_tree: Tree | None = None, budget: Budget | None = None) -> Tree:
     """Parse (incrementally from `old_tree`). With a budget, tree-sitter's progress callback
     checks it while parsing, which also lets other Python threads run (a parse of bytes holds the
@@ -55,12 +91,7 @@ def parse(source: bytes, old_tree: Tree | None = None, budget: Budget | None = N
     if budget is None:
         return p.parse(source) if old_tree is None else p.parse(source, old_tree)
     budget.check()
-    view, chunk = memoryview(source), _chunk_buffer()
-
-    def read(byte: int, _: Point) -> bytearray:
-        chunk[:] = view[byte : byte + _CHUNK]
-        return chunk
-
+    read = _Source(source)
     try:
         if old_tree is None:
             tree = p.parse(read, progress_callback=budget.stop_requested)
@@ -68,14 +99,13 @@ def parse(source: bytes, old_tree: Tree | None = None, budget: Budget | None = N
             tree = p.parse(read, old_tree, progress_callback=budget.stop_requested)
     except ValueError:
         tree = None  # "Parsing failed": the callback stopped it
+    finally:
+        read.parsed()
     if tree is None:
         p.reset()  # else the next parse would resume this one
         budget.check()
         raise AnalysisStopped("cancelled")  # stopped, yet the budget says go on: cannot happen
-    # A tree parsed through a callback has no text of its own, and py-tree-sitter 0.26.1 crashes
-    # (SIGSEGV) when a query's text predicate (#any-of?) reads it: re-parse from the bytes on it,
-    # which reuses every node (~4 % of the parse).
-    return p.parse(source, tree)
+    return tree
 
 
 @cache

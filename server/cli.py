@@ -89,6 +89,10 @@ def run_serve(args: argparse.Namespace) -> int:
     heap.ENABLED = True  # the process is the server's own: settle its heap after bulk reads (heap.py)
     sys.setswitchinterval(SWITCH_INTERVAL_S)  # (and hand the interpreter lock over sooner: analysis.py)
     server = create_server()
+    # What starting made (~60,000 objects: the modules, the protocol's types) is there for good:
+    # freeze it, so that each full collection, which stops every thread, walks only what the
+    # documents made since (~16 ms less a pause on an idle core).
+    heap.settle()
     if address is not None:
         logging.getLogger("spcopilot.server").warning("listening on %s:%d", *address)
         server.start_tcp(*address)

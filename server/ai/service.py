@@ -9,6 +9,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from spcopilot.diagnostics.budget import Budget
 from spcopilot.diagnostics.config import Config
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.server.ai.backends.base import (
@@ -215,11 +216,19 @@ class Copilot:
 
 
 def guard_insertion(
-    before: str, snippet: str, after: str, config: Config | None, path: str, scope: object = None
+    before: str,
+    snippet: str,
+    after: str,
+    config: Config | None,
+    path: str,
+    scope: object = None,
+    budget: Budget | None = None,
 ) -> GuardResult:
     """Guard a snippet in its file: lint `before + snippet + after`, apply the fixes (unsafe too) of
     findings that touch the snippet and leave `before` and `after` as they are (one at a time,
-    re-linting, at most a few rounds), report what still touches the snippet."""
+    re-linting, at most a few rounds), report what still touches the snippet. `budget` covers all
+    the rounds (AnalysisStopped when it runs out); under one, the parses also let the process's
+    other threads run (parsing.parse)."""
     from spcopilot.diagnostics.engine import lint
     from spcopilot.diagnostics.fixes import apply_edits, select_fixes
 
@@ -228,7 +237,7 @@ def guard_insertion(
 
     def touching(source: bytes, inserted: bytes) -> list[Diagnostic]:
         start, end = len(head), len(head) + len(inserted)
-        found = lint(source, path, config, scope=scope)
+        found = lint(source, path, config, scope=scope, budget=budget)
         return [d for d in found if (d.start_byte < end and d.end_byte > start) or start <= d.start_byte < end]
 
     fixed: list[Diagnostic] = []

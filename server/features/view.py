@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from spcopilot.diagnostics.config import Config
 
@@ -15,6 +14,7 @@ from spcopilot.diagnostics.game import GameInfo, detect_game, is_l4d2_only_event
 from spcopilot.diagnostics.include_index import IncludeIndex, Scope
 from spcopilot.diagnostics.include_symbols import Symbol, symbols_of_source
 from spcopilot.diagnostics.knowledge.events import EventCatalogue, builtin_l4d2
+from spcopilot.diagnostics.lazy import cached_property
 from spcopilot.diagnostics.model import Diagnostic
 from spcopilot.diagnostics.semantic import Decl, SemanticModel, Workspace
 from spcopilot.diagnostics.semantics import FileModel, build_model, enclosing_function, function_name

@@ -32,7 +32,7 @@ from spcopilot.server.lsp.analysis import AnalysisThreads, Obsolete
 from spcopilot.server.lsp.capabilities import ClientFeatures
 from spcopilot.server.lsp.compile import CompileOnSave
 from spcopilot.server.lsp.diagnostics import DiagnosticsPublisher
-from spcopilot.server.lsp.log_handler import LEVELS, LspLogHandler, setup_logging
+from spcopilot.server.lsp.log_handler import LEVELS, LspLogHandler, is_answer, setup_logging
 from spcopilot.server.lsp.markers import Markers
 from spcopilot.server.lsp.progress import Progress
 from spcopilot.server.lsp.protocol import SpcopilotProtocol
@@ -98,7 +98,11 @@ class SpcopilotServer(LanguageServer):
             self.shutdown()
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Log (to the client's log too) instead of a pop-up; request errors are answered as such."""
+        """Log (to the client's log too) instead of a pop-up; request errors are answered as such,
+        and an error answer that is routine (log_handler.ANSWER_CODES) is no error to log."""
+        if is_answer(error):
+            log.debug("answered %s: %s", getattr(error, "code", ""), error)
+            return
         log.error("%s: %s", getattr(source, "__name__", source), error)
 
     # -- lifecycle ---------------------------------------------------------------------------

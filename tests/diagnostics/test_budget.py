@@ -146,3 +146,41 @@ def test_a_parse_under_a_budget_keeps_nothing_alive() -> None:
         parse(source + b"// %d\n" % i, budget=Budget(3600))  # a new source each time, as edits make
     gc.collect()
     assert sys.getallocatedblocks() - before < 100  # the leak was 2 blocks a parse
+
+
+BUDGETED_TREE_TEXT = """
+import sys
+from tree_sitter import Query, QueryCursor
+from spcopilot.diagnostics.budget import Budget
+from spcopilot.diagnostics.parsing import language, parse
+source = open(sys.argv[1], "rb").read()
+first = parse(source, budget=Budget(3600))
+edited = source + b"\\npublic void Late() { HookEvent(\\"round_end\\", E); }\\n"
+old = first.copy()
+end = (source.count(b"\\n"), len(source) - source.rfind(b"\\n") - 1)
+old.edit(len(source), len(source), len(edited), end, end, (end[0] + 2, 0))
+for tree, text in ((first, source), (parse(edited, old, budget=Budget(3600)), edited)):
+    nodes = [tree.root_node]
+    while nodes:
+        node = nodes.pop()
+        assert node.text == text[node.start_byte : node.end_byte], node
+        nodes.extend(node.children[:8])
+    query = Query(language(), '((call_expression function: (identifier) @f) (#any-of? @f "HookEvent" "CreateTimer"))')
+    found = [m[1]["f"][0].text for m in QueryCursor(query).matches(tree.root_node)]
+    plain = [m[1]["f"][0].text for m in QueryCursor(query).matches(parse(text).root_node)]
+    assert found == plain and found, (found, plain)
+print("ok")
+"""
+
+
+def test_a_tree_parsed_under_a_budget_reads_its_own_text() -> None:
+    """A node's text and a query's text predicates work on a tree parsed through the budget's
+    callback, first and incremental parses alike (in a child process: py-tree-sitter 0.26.1
+    crashes when a callback-parsed tree's text is read through a bytearray)."""
+    import subprocess
+
+    source = max(EXAMPLES.glob("*.sp"), key=lambda p: p.stat().st_size)
+    run = subprocess.run(
+        [sys.executable, "-c", BUDGETED_TREE_TEXT, str(source)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]

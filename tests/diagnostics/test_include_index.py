@@ -253,6 +253,47 @@ def test_resolution_order(index: IncludeIndex, tree: Path, tmp_path: Path) -> No
     assert "Plugin_Continue" not in scope.symbols  # the shadowed core.inc is not read
 
 
+def test_thousands_of_includes_list_each_folder_once(index: IncludeIndex, tree: Path, monkeypatch) -> None:
+    """A document of thousands of includes (a paste, generated code) resolves as one of a few
+    does, with at most LISTING_AFTER stats a folder and then one listing of it (each stat hands
+    the interpreter lock away and back, and the server's other threads waited behind them)."""
+    (tree / "include" / "Mixed_Case.inc").write_text("#define MIXED 1\n")
+    os.symlink(tree / "include" / "Mixed_Case.inc", tree / "include" / "linked.inc")
+    (tree / "include" / "a_folder.inc").mkdir()  # a folder is not an include file
+    names = ["sourcemod", "Mixed_Case", "linked", "a_folder", "l4d2/survivors"] + [f"nothing_{i}" for i in range(3000)]
+    source = b"".join(b"#include <%s>\n" % n.encode() for n in names)
+    stats: list[Path] = []
+    real_is_file = include_index._is_file
+
+    def counted(path: Path) -> bool:
+        stats.append(path)
+        return real_is_file(path)
+
+    monkeypatch.setattr(include_index, "_is_file", counted)
+    monkeypatch.setattr(include_index, "MAX_LOOKED_FOR", 10**6)  # every one looked for (the cap: below)
+    plugin = tree / "myplugin.sp"
+    listed = index.scope(plugin, includes_of(source))
+    per_folder = {folder: sum(1 for p in stats if p.parent == folder) for folder in {p.parent for p in stats}}
+    assert max(per_folder.values()) <= include_index.LISTING_AFTER + 1
+    monkeypatch.setattr(include_index, "LISTING_AFTER", 10**9)  # a stat each, as before
+    one_by_one = IncludeIndex([tree / "include"], cache_dir=tree / "other-cache").scope(plugin, includes_of(source))
+    assert listed.files == one_by_one.files and listed.unresolved == one_by_one.unresolved
+    assert listed.defines("MIXED") and "a_folder" in listed.unresolved and len(listed.unresolved) == 3001
+    # past MAX_LOOKED_FOR, the rest are unresolved without being looked for
+    monkeypatch.setattr(include_index, "MAX_LOOKED_FOR", 3)
+    stats.clear()
+    capped = IncludeIndex([tree / "include"], cache_dir=tree / "third-cache").scope(plugin, includes_of(source))
+    assert capped.defines("MIXED") and "linked" not in capped.unresolved  # the first three are looked for
+    assert capped.unresolved[:2] == ["a_folder", "l4d2/survivors"] and capped.unresolved[-3:] == [
+        "core",
+        "handles",
+        "clients",
+    ]
+    assert len(capped.unresolved) == len(names)  # the other 3,002, then sourcemod's three
+    assert len({p.name.split(".")[0] for p in stats}) <= 3
+    assert "linked" not in listed.unresolved  # (found: a link to a file read already)
+
+
 def test_scope_accepts_the_file_models_includes(index: IncludeIndex, tree: Path) -> None:
     """The engine hands over semantics.Include objects; ctx.is_defined goes through the scope."""
     plugin = tree / "myplugin.sp"

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from spcopilot.diagnostics.budget import AnalysisStopped, Budget
 from spcopilot.diagnostics.model import Severity
 from spcopilot.diagnostics.parsing import Tree
 from spcopilot.server.ai.backends.base import NEVER_CANCELLED, CancelToken, StringChoice, Usage
@@ -146,15 +147,21 @@ class InlineCompleter:
         start, end = _enclosing_item(request.tree, offset, source)
         before = source[start:offset].decode("utf-8", "replace")
         after = source[offset:end].decode("utf-8", "replace")
-        checked = guard_insertion(before, snippet, after, self.copilot.config, request.path or "plugin.sp",
-                                  scope=request.scope)  # fmt: skip
+        budget = Budget(GUARD_BUDGET_S)
+        try:
+            checked = guard_insertion(before, snippet, after, self.copilot.config, request.path or "plugin.sp",
+                                      scope=request.scope, budget=budget)  # fmt: skip
+            # (closers an editor auto-inserted after the cursor are replaced by the suggestion, not kept)
+            covered = auto_closed_overlap(checked.code, after.split("\n", 1)[0])
+            with_it = _syntax_errors(before + checked.code + after[len(covered) :], budget)
+            broken = with_it - _syntax_errors(before + after, budget)
+        except AnalysisStopped:
+            log.info("inline suggestion withheld: the guard could not check it within %g s", GUARD_BUDGET_S)
+            return None
         errors = [d for d in checked.remaining if d.severity == Severity.ERROR]
         if errors:
             log.info("inline suggestion withheld: %s", "; ".join(f"{d.code} {d.message}" for d in errors))
             return None
-        # (closers an editor auto-inserted after the cursor are replaced by the suggestion, not kept)
-        covered = auto_closed_overlap(checked.code, after.split("\n", 1)[0])
-        broken = _syntax_errors(before + checked.code + after[len(covered) :]) - _syntax_errors(before + after)
         if broken > 0:  # (SmolLM2 writes C++ lambdas, `[](int client) {`, into SourcePawn)
             log.info("inline suggestion withheld: it adds %d syntax error(s) to its function", broken)
             return None
@@ -168,35 +175,42 @@ class InlineCompleter:
         return suggestion
 
 
-def _syntax_errors(text: str) -> int:
+def _syntax_errors(text: str, budget: Budget) -> int:
     from spcopilot.diagnostics.parsing import parse
     from spcopilot.diagnostics.syntax import syntax_problems
 
     source = text.encode("utf-8")
-    return len(syntax_problems(parse(source), source))
+    return len(syntax_problems(parse(source, budget=budget), source))
 
 
-# Without a tree of this very text (the analysis has not caught up with the last keystrokes),
-# the guard parses and lints text of its own: the whole document up to this size, past it the
-# lines within GUARD_WINDOW bytes of the cursor. A parse holds the interpreter lock (~0.1 s per
-# 128 KB of a busy core), and whole megabyte documents parsed here stalled every other request
-# of the server (bench/fuzz_lsp.py). The window's cut lines are far from the snippet; the guard
-# reads only findings that touch it.
+# The guard parses and lints text of its own: the top-level item around the cursor, or without a
+# tree of this very text (the analysis has not caught up with the last keystrokes) the whole
+# document; past WHOLE_TEXT_LIMIT, only the lines within GUARD_WINDOW bytes of the cursor, and of
+# a line longer than that only its bytes within it. Whole megabyte documents, or a megabyte line
+# that is one item, parsed here stalled every other request of the server (bench/fuzz_lsp.py:
+# 0.74 s). The window's cut ends are far from the snippet; the guard reads only findings that
+# touch it.
 WHOLE_TEXT_LIMIT = 64 * 1024
 GUARD_WINDOW = 16 * 1024
+GUARD_BUDGET_S = 0.5  # for all the guard's parses and lints of one suggestion: past it, withheld
 
 
 def _enclosing_item(tree: Tree | None, offset: int, source: bytes) -> tuple[int, int]:
-    """The byte span of the top-level item around `offset` (without a tree: the whole text, or
-    the lines around `offset` in a large one)."""
-    size = len(source)
-    if tree is None:
-        if size <= WHOLE_TEXT_LIMIT:
-            return 0, size
-        start = source.rfind(b"\n", 0, max(0, offset - GUARD_WINDOW)) + 1
-        end = source.find(b"\n", min(size, offset + GUARD_WINDOW))
-        return start, size if end < 0 else end
-    for child in tree.root_node.children:
-        if child.start_byte <= offset <= child.end_byte and child.type != "comment":
-            return child.start_byte, child.end_byte
-    return offset, offset
+    """The byte span the guard reads around `offset` (see above)."""
+    start, end = 0, len(source)
+    if tree is not None:
+        start, end = offset, offset
+        for child in tree.root_node.children:
+            if child.start_byte <= offset <= child.end_byte and child.type != "comment":
+                start, end = child.start_byte, child.end_byte
+                break
+    if end - start <= WHOLE_TEXT_LIMIT:
+        return start, end
+    low, high = max(start, offset - GUARD_WINDOW), min(end, offset + GUARD_WINDOW)
+    if low > start:  # from the start of the line at `low`, unless that line is itself too long
+        newline = source.rfind(b"\n", max(start, low - GUARD_WINDOW), low)
+        low = newline + 1 if newline >= 0 else low
+    if high < end:  # to the end of the line at `high`, likewise
+        newline = source.find(b"\n", high, min(end, high + GUARD_WINDOW))
+        high = newline if newline >= 0 else high
+    return low, high

@@ -61,3 +61,42 @@ def test_without_a_tree_the_guard_reads_the_whole_text_or_the_lines_around_the_c
     tree = parse(large)
     item = _enclosing_item(tree, cursor, large)
     assert large[item[0] : item[1]].startswith(b"public void F") and item[1] - item[0] < 40
+
+
+def test_a_megabyte_line_gives_the_guard_only_the_bytes_around_the_cursor() -> None:
+    """One megabyte line that is one top-level item (a function pasted onto one line): neither
+    the whole text nor the whole item, but GUARD_WINDOW bytes each side of the cursor."""
+    from spcopilot.server.ai.inline.completer import GUARD_WINDOW, _enclosing_item
+
+    line = b"public void F() { " + b"x = x + 1; " * 100_000 + b"}"
+    cursor = len(line) // 2
+    tree = parse(line)
+    assert [child.end_byte - child.start_byte for child in tree.root_node.children] == [len(line)]
+    for with_tree in (None, tree):
+        start, end = _enclosing_item(with_tree, cursor, line)
+        assert (start, end) == (cursor - GUARD_WINDOW, cursor + GUARD_WINDOW)
+    # the lines around a short-lined cursor inside a huge item still start and end on line breaks
+    body = b"public void F()\n{\n" + b"    int x = 1;\n" * 20_000 + b"}\n"
+    cursor = len(body) // 2
+    start, end = _enclosing_item(parse(body), cursor, body)
+    assert body[start - 1 : start] == b"\n" and body[end : end + 1] == b"\n"
+    assert GUARD_WINDOW <= cursor - start < GUARD_WINDOW + 20 and GUARD_WINDOW <= end - cursor < GUARD_WINDOW + 20
+
+
+def test_a_suggestion_the_guard_cannot_check_within_its_budget_is_withheld(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from spcopilot.server.ai.config import AISettings
+    from spcopilot.server.ai.inline import completer
+    from spcopilot.server.ai.service import Copilot
+
+    text = "public void OnPluginStart()\n{\n    \n}\n"
+    offset = text.index("    \n") + 4
+    replay = tmp_path / "replay.jsonl"
+    replay.write_text(json.dumps({"output": 'PrintToServer("hi");'}) + "\n")
+    request = completer.InlineRequest(text, offset, "plugin.sp")
+    shown = completer.InlineCompleter(Copilot(AISettings(backend="replay", replay_file=replay))).suggest(request)
+    assert shown is not None and shown.text == 'PrintToServer("hi");'  # checked in time: shown
+    monkeypatch.setattr(completer, "GUARD_BUDGET_S", 0.0)
+    again = completer.InlineCompleter(Copilot(AISettings(backend="replay", replay_file=replay))).suggest(request)
+    assert again is None

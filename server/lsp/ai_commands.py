@@ -154,13 +154,20 @@ async def fix_with_model(ls: SpcopilotServer, args: Any) -> dict[str, Any]:
     code = source[start:end].decode("utf-8", "replace")
     finding = f"{get(diagnostic, 'code', default='')} {get(diagnostic, 'message', default='')}".strip()
 
+    timeout = ls.project.settings.analysis_timeout
+
     def work(token: CancelToken) -> Any:
         from spcopilot.server.ai.service import guard_insertion
+        from spcopilot.server.budget import analysis_budget
 
         answer = ls.ai.copilot.fix_with_model(code, finding, token)
         before = source[:start].decode("utf-8", "replace")
         after = source[end:].decode("utf-8", "replace")
-        answer.guard = guard_insertion(before, answer.text.rstrip("\n"), after, ls.project.config, document.path or "")
+        # (under the analysis budget, as the document's own lint: past it, this fails and says so)
+        answer.guard = guard_insertion(
+            before, answer.text.rstrip("\n"), after, ls.project.config, document.path or "",
+            budget=analysis_budget(timeout),
+        )  # fmt: skip
         answer.text = answer.guard.code
         return answer
 

@@ -383,6 +383,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     settings = {"lint-workspace": False, "backend": "replay", "replay-file": str(replay), "inline-debounce-ms": 1}
     settings.update(dict(args.setting))
     env = {"SPCOPILOT_HANG_S": str(args.native_hang_s)}
+    if args.stalls:
+        Path(args.stalls).write_text("")
+        env["SPCOPILOT_STALL_LOG"] = str(Path(args.stalls).resolve())
     command = [sys.executable, "-m", "spcopilot.server.lsp", "--log-level", "info"] if args.server_log else None
     wire = await Wire.start(root, cache, command=command, env=env, log=args.server_log)
     wire.timeout = args.hang_s
@@ -464,6 +467,31 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"server alive at the end: {result['server_alive']}, exit code {result['exit_code']}")
 
 
+# Innermost functions of a thread that waits rather than works (the stall was not its doing).
+IDLE = {"wait", "select", "_worker", "readline", "read", "_read", "sleep", "beat", "_run", "get", "_watch"}
+
+
+def print_stalls(path: Path, top: int = 12) -> None:
+    """The stalls the server recorded (server/lsp/stalls.py), summed up by what the threads that
+    were not waiting were doing, most total lateness first."""
+    count: dict[str, int] = defaultdict(int)
+    late: dict[str, float] = defaultdict(float)
+    records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    for record in records:
+        busy = sorted(
+            f"{name}: {' < '.join(reversed(frames[-3:]))}"
+            for name, frames in record["threads"].items()
+            if frames and frames[-1].rsplit(":", 1)[-1] not in IDLE
+        )
+        key = " | ".join(busy) or "(every thread waiting: the process was not scheduled)"
+        count[key] += 1
+        late[key] += record["late_ms"]
+    print(f"\nstalls (the server's watcher woke over 25 ms late): {len(records)}, {sum(late.values()) / 1000:.1f} s "
+          "in all; by what the threads that were not waiting were doing:")  # fmt: skip
+    for key in sorted(late, key=late.get, reverse=True)[:top]:  # type: ignore[arg-type]
+        print(f"  {count[key]:4d} x, {late[key]:7.0f} ms: {key[:400]}")
+
+
 def _setting(text: str) -> tuple[str, Any]:
     key, _, value = text.partition("=")
     try:
@@ -494,9 +522,13 @@ def main() -> int:
                         help="share of the documents opened that are pathological (0: real plugins only)")  # fmt: skip
     parser.add_argument("--verbose", action="store_true", help="a line every 50 versions")
     parser.add_argument("--server-log", type=Path, help="append the server's stderr (log level info) here")
+    parser.add_argument("--stalls", type=Path,
+                        help="record what held the server's interpreter lock here (server/lsp/stalls.py) and sum it up")  # fmt: skip
     args = parser.parse_args()
     result = asyncio.run(main_async(args))
     print_report(result)
+    if args.stalls:
+        print_stalls(args.stalls)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1, default=str))
     bad = result["restarts"] or result.get("hangs") or not result["server_alive"]

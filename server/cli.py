@@ -82,6 +82,9 @@ def run_serve(args: argparse.Namespace) -> int:
         from spcopilot.server.lsp.markers import Markers
 
         Markers.from_environment().start_heartbeat()
+    from spcopilot.server.lsp import stalls
+
+    stalls.start_from_environment()  # (SPCOPILOT_STALL_LOG: what holds the interpreter lock, stalls.py)
     from spcopilot.diagnostics.semantic import heap
     from spcopilot.server.lsp.analysis import SWITCH_INTERVAL_S
     from spcopilot.server.lsp.server import create_server

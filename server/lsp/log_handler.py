@@ -84,7 +84,8 @@ def setup_logging(server: LanguageServer, level: str = "info") -> LspLogHandler:
 
 # Error codes that are answers, not failures: the editor's own cancel, a pull the server
 # cancelled (asked again), a question about a text edited since (ContentModified: asked again,
-# silently), and a refusal with its reason (RequestFailed: "there is no symbol to rename here").
+# silently), and a refusal with its reason (RequestFailed: "there is no symbol to rename here";
+# logged once as a warning where it is raised, server.guarded).
 ANSWER_CODES = frozenset({-32800, -32801, -32802, -32803})
 
 

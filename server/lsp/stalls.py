@@ -30,7 +30,11 @@ def start_from_environment() -> threading.Thread | None:
     path = os.environ.get(ENV)
     if not path:
         return None
-    out = open(path, "a", encoding="utf-8")  # noqa: SIM115 (open for the life of the process)
+    try:
+        out = open(path, "a", encoding="utf-8")  # noqa: SIM115 (open for the life of the process)
+    except OSError as error:  # a debugging aid: the server starts without it, and says why
+        print(f"spcopilot: {ENV}: cannot write {path!r} ({error.strerror}); not recording stalls", file=sys.stderr)
+        return None
     thread = threading.Thread(target=watch, args=(out,), name="spcopilot-stalls", daemon=True)
     thread.start()
     return thread

@@ -32,6 +32,9 @@ def test_a_call_that_keeps_the_lock_is_recorded_with_its_stack(tmp_path: Path) -
     assert held and max(r["late_ms"] for r in held) > 100, records
 
 
-def test_off_unless_the_environment_names_a_file(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_off_unless_the_environment_names_a_writable_file(monkeypatch, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv(stalls.ENV, raising=False)
     assert stalls.start_from_environment() is None
+    monkeypatch.setenv(stalls.ENV, str(tmp_path / "no-such-folder" / "stalls.jsonl"))
+    assert stalls.start_from_environment() is None  # the server starts without it
+    assert "cannot write" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """`cached_property` without a lock.
 
-Python 3.11's `functools.cached_property` holds one lock per property, shared by every instance
+Python 3.10's and 3.11's `functools.cached_property` holds one lock per property, shared by every instance
 of the class, while it computes a value: two analysis threads building the semantic model of two
 different documents (`DocumentView.semantic`), or two lints building their file models
 (`LintContext.model`), ran one after the other, and every question about a small plugin waited
@@ -9,7 +9,7 @@ Python 3.12 removed that lock; this is 3.12's behaviour: each value is computed 
 stored on the instance, and two threads asking for the same instance's value at once may both
 compute it (the last stored wins; every value here is a pure function of the instance). The
 language server never does that: one document's work runs one piece at a time
-(server/lsp/analysis.py). This module can go when Python 3.11 is no longer supported.
+(server/lsp/analysis.py). This module can go when 3.12 is the oldest Python supported.
 """
 
 from __future__ import annotations

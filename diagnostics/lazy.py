@@ -1,7 +1,7 @@
 """`cached_property` without a lock.
 
-Python 3.10's and 3.11's `functools.cached_property` holds one lock per property, shared by every instance
-of the class, while it computes a value: two analysis threads building the semantic model of two
+Python 3.10's and 3.11's `functools.cached_property` holds one lock per property, shared by every
+instance of the class, while it computes a value: two analysis threads building the semantic model of two
 different documents (`DocumentView.semantic`), or two lints building their file models
 (`LintContext.model`), ran one after the other, and every question about a small plugin waited
 for a megabyte document's model (bench/fuzz_lsp.py, threads sampled while a request was late).
